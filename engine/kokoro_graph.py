@@ -1,0 +1,165 @@
+"""Cut the stock Kokoro graph into the three stages the engine drives.
+
+The stock graph goes tokens -> durations -> (F0, energy) -> audio in one call,
+which leaves no room to *plan* durations or shape pitch.  We cut it at three
+tensors (names verified on the v1.0 int8 export):
+
+* ``/encoder/Div_output_0``  – predicted per-token durations (float frames)
+* ``/encoder/Cast_output_0`` – the integer durations the aligner uses, [1, T]
+* ``/encoder/Squeeze_output_0`` / ``/encoder/Squeeze_1_output_0`` – F0 and
+  energy curves, [1, 2N] for N duration frames
+
+and extract three sub-graphs:
+
+``predictor``  (tokens, style, speed)            -> durations_pred
+``prosody``    (tokens, style, durations)        -> f0, energy
+``decoder``    (tokens, style, durations, f0, energy) -> audio
+
+Feeding the rounded prediction and the predicted curves back reproduces the
+stock audio bit for bit (tested).  One duration frame is 600 samples at 24 kHz.
+
+The sub-graphs are written once into the user cache (keyed by the model hash
+and :data:`GRAPH_VERSION`) so later launches only load them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ModelError
+from engine.model_store import atomic_write_bytes, cache_root, expected_sha256, model_path
+
+#: Bump when the cut or the CPU transform changes, so caches rebuild.
+GRAPH_VERSION = 1
+
+DURATIONS_PRED = "/encoder/Div_output_0"
+DURATIONS_INT = "/encoder/Cast_output_0"
+F0_CURVE = "/encoder/Squeeze_output_0"
+ENERGY_CURVE = "/encoder/Squeeze_1_output_0"
+
+STAGES = ("predictor", "prosody", "decoder")
+
+
+@dataclass(frozen=True)
+class StagePaths:
+    predictor: Path
+    prosody: Path
+    decoder: Path
+
+
+def _rename_tensor(graph, old: str, new: str) -> None:
+    for node in graph.node:
+        for i, name in enumerate(node.input):
+            if name == old:
+                node.input[i] = new
+        for i, name in enumerate(node.output):
+            if name == old:
+                node.output[i] = new
+    for coll in (graph.input, graph.output, graph.value_info):
+        for vi in coll:
+            if vi.name == old:
+                vi.name = new
+
+
+def _set_input_type(graph, name: str, elem_type: int, dims: list) -> None:
+    import onnx
+
+    for vi in graph.input:
+        if vi.name == name:
+            vi.CopyFrom(onnx.helper.make_tensor_value_info(name, elem_type, dims))
+            return
+    raise ModelError(f"graph input {name} not found while cutting the model")
+
+
+def _set_output_type(graph, name: str, elem_type: int, dims: list) -> None:
+    import onnx
+
+    for vi in graph.output:
+        if vi.name == name:
+            vi.CopyFrom(onnx.helper.make_tensor_value_info(name, elem_type, dims))
+            return
+    raise ModelError(f"graph output {name} not found while cutting the model")
+
+
+def cut_stages(model) -> dict:
+    """Return ``{"predictor": ModelProto, "prosody": ..., "decoder": ...}``."""
+    import onnx
+    import onnx.utils
+
+    names = {o for n in model.graph.node for o in n.output}
+    for needed in (DURATIONS_PRED, DURATIONS_INT, F0_CURVE, ENERGY_CURVE):
+        if needed not in names:
+            raise ModelError(f"the Kokoro graph has no tensor {needed}; unsupported model export")
+    ex = onnx.utils.Extractor(model)
+    f32, i64 = onnx.TensorProto.FLOAT, onnx.TensorProto.INT64
+
+    pred = ex.extract_model(["tokens", "style", "speed"], [DURATIONS_PRED])
+    _rename_tensor(pred.graph, DURATIONS_PRED, "durations_pred")
+    _set_output_type(pred.graph, "durations_pred", f32, [1, "T"])
+
+    pros = ex.extract_model(["tokens", "style", DURATIONS_INT], [F0_CURVE, ENERGY_CURVE])
+    _rename_tensor(pros.graph, DURATIONS_INT, "durations")
+    _rename_tensor(pros.graph, F0_CURVE, "f0")
+    _rename_tensor(pros.graph, ENERGY_CURVE, "energy")
+    _set_input_type(pros.graph, "durations", i64, [1, "T"])
+    _set_output_type(pros.graph, "f0", f32, [1, "F"])
+    _set_output_type(pros.graph, "energy", f32, [1, "F"])
+
+    dec = ex.extract_model(["tokens", "style", DURATIONS_INT, F0_CURVE, ENERGY_CURVE], ["audio"])
+    _rename_tensor(dec.graph, DURATIONS_INT, "durations")
+    _rename_tensor(dec.graph, F0_CURVE, "f0")
+    _rename_tensor(dec.graph, ENERGY_CURVE, "energy")
+    _set_input_type(dec.graph, "durations", i64, [1, "T"])
+    _set_input_type(dec.graph, "f0", f32, [1, "F"])
+    _set_input_type(dec.graph, "energy", f32, [1, "F"])
+    return {"predictor": pred, "prosody": pros, "decoder": dec}
+
+
+def _speed_transform():
+    """The CPU graph transform, if available (see engine/onnx_speed.py)."""
+    try:
+        from engine import onnx_speed
+    except ImportError:
+        return None, 0
+    fn = getattr(onnx_speed, "dequantize_for_cpu", None)
+    return fn, int(getattr(onnx_speed, "TRANSFORM_VERSION", 1))
+
+
+def stage_paths(progress=None) -> StagePaths:
+    """Paths of the three stage graphs in the cache, building them if needed."""
+    import onnx
+
+    sha = expected_sha256()
+    transform, tver = _speed_transform()
+    key = f"kokoro-{sha[:16]}-g{GRAPH_VERSION}-t{tver if transform else 0}"
+    folder = cache_root() / "graphs" / key
+    paths = StagePaths(*(folder / f"{s}.onnx" for s in STAGES))
+    manifest = folder / "manifest.json"
+    if manifest.is_file() and all(p.is_file() for p in (paths.predictor, paths.prosody, paths.decoder)):
+        try:
+            info = json.loads(manifest.read_text())
+            if all(
+                Path(folder / f"{s}.onnx").stat().st_size == info["sizes"][s] for s in STAGES
+            ):
+                return paths
+        except (OSError, ValueError, KeyError):
+            pass  # damaged: rebuild
+    if progress:
+        progress("preparing the speech model (first run only)")
+    src = model_path()
+    try:
+        model = onnx.load(str(src))
+    except Exception as e:  # onnx raises DecodeError and friends
+        raise ModelError(f"the cached model {src} cannot be read ({e}); delete it to rebuild") from e
+    if transform is not None:
+        model = transform(model)
+    stages = cut_stages(model)
+    sizes = {}
+    for name, sub in stages.items():
+        data = sub.SerializeToString()
+        atomic_write_bytes(folder / f"{name}.onnx", data)
+        sizes[name] = len(data)
+    atomic_write_bytes(manifest, json.dumps({"sizes": sizes, "source_sha256": sha}).encode())
+    return paths

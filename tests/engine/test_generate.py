@@ -1,0 +1,95 @@
+"""The real model end to end: exact lengths, timings, overrides, errors."""
+
+import numpy as np
+import pytest
+
+from engine import DurationSpec, EngineError, SynthesisRequest
+from engine.errors import DurationError, RequestError
+from engine.text.units import TextError
+
+SR = 24000
+
+
+@pytest.mark.parametrize("seconds", [1.0, 2.345, 3.2, 4.0001])
+def test_exact_duration_gives_exact_samples_zh(engine, seconds):
+    res = engine.generate(SynthesisRequest("雨停了，我们出发吧。", duration=DurationSpec.exact(seconds)))
+    assert res.num_samples == round(seconds * SR)
+    assert res.audio.dtype == np.float32
+    assert np.abs(res.audio).max() > 0.05  # there is speech in it
+
+
+@pytest.mark.parametrize("ratio", [0.7, 1.0, 1.4])
+def test_ratio_en(engine, ratio):
+    natural = engine.generate(SynthesisRequest("The bank closes at five.", voice="jm_kumo"))
+    res = engine.generate(SynthesisRequest("The bank closes at five.", voice="jm_kumo",
+                                           duration=DurationSpec.of_ratio(ratio)))
+    frames = round(natural.natural_seconds * 40 * ratio)
+    assert res.num_samples == frames * 600
+    assert res.ratio == pytest.approx(ratio, abs=0.03)
+
+
+def test_timings_are_monotonic_and_cover_the_audio(engine):
+    text = "你好，world! 今天去银行。"
+    res = engine.generate(SynthesisRequest(text, duration=DurationSpec.exact(3.0)))
+    spoken = [u for u in res.units if u.kind != "space"]
+    starts = [u.start_seconds for u in spoken]
+    assert starts == sorted(starts)
+    for a, b in zip(res.units, res.units[1:]):
+        assert b.start_seconds == pytest.approx(a.end_seconds)
+    assert res.units[0].start_seconds <= 0.1  # speech starts right away
+    assert res.units[-1].end_seconds <= res.seconds
+    assert res.units[-1].end_seconds >= res.seconds - 0.2
+    chars = res.char_times(len(text))
+    assert chars[0] is not None and chars[text.index("银")] is not None
+
+
+def test_pinyin_override_changes_phonemes(engine):
+    plain = engine.phonemes("我们重新开始")
+    forced = engine.phonemes("我们重[zhòng]新开始")
+    assert plain != forced
+    assert engine.phonemes("出发[fā chū]吧") != engine.phonemes("出发吧")
+
+
+def test_max_tokens_caps_length(engine):
+    res = engine.generate(SynthesisRequest("今天天气很好，我们去公园散步吧。", duration=DurationSpec.free(max_tokens=40)))
+    assert res.num_samples == 40 * 600
+    assert any("capped" in w for w in res.warnings)
+
+
+def test_long_text_splits_into_passes(engine):
+    text = "今天天气很好，我们去公园散步吧。" * 12
+    res = engine.generate(SynthesisRequest(text, duration=DurationSpec.exact(40.0)))
+    assert res.num_samples == 40 * SR
+
+
+def test_anchors_pin_characters(engine):
+    text = "我们明天早上八点出发。"
+    spec = DurationSpec.exact(3.2, anchors=((4, 1.0), (8, 2.25)))
+    res = engine.generate(SynthesisRequest(text, duration=spec))
+    got = dict(res.anchors_achieved)
+    assert got[4] == pytest.approx(1.0, abs=1e-9)
+    assert got[8] == pytest.approx(2.25, abs=1e-9)
+    assert res.num_samples == round(3.2 * SR)
+
+
+@pytest.mark.parametrize(
+    "req, err",
+    [
+        (SynthesisRequest(""), TextError),
+        (SynthesisRequest("。。！？"), TextError),
+        (SynthesisRequest("😀😀"), TextError),
+        (SynthesisRequest("出发[fā"), TextError),
+        (SynthesisRequest("出发[fā xx9]"), TextError),
+        (SynthesisRequest("你好", duration=DurationSpec.exact(0)), RequestError),
+        (SynthesisRequest("你好", duration=DurationSpec.exact(-1)), RequestError),
+        (SynthesisRequest("你好", duration=DurationSpec.exact(601)), RequestError),
+        (SynthesisRequest("今天天气很好，我们去公园散步吧。", duration=DurationSpec.exact(0.1)), DurationError),
+        (SynthesisRequest("你好", voice="nobody"), RequestError),
+        (SynthesisRequest("你" * 2001), RequestError),
+    ],
+)
+def test_bad_input_raises_clear_engine_errors(engine, req, err):
+    with pytest.raises(err) as info:
+        engine.generate(req)
+    assert isinstance(info.value, EngineError)
+    assert str(info.value) and "\n" not in str(info.value)
