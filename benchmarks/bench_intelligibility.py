@@ -1,0 +1,161 @@
+"""Intelligibility of the engine's output, scored by an offline recogniser.
+
+Benchmark only: Whisper base (faster-whisper, int8) lives in the separate
+bench venv (see benchmarks/README.md); the app never depends on it.
+
+Two phases, two interpreters (a driver runs both when called without a phase):
+
+    .venv/bin/python       benchmarks/bench_intelligibility.py synth [--out DIR]
+    .venv-bench/bin/python benchmarks/bench_intelligibility.py score [--out DIR]
+    python3 benchmarks/bench_intelligibility.py            # both
+
+Variants rendered in the same run, on the held-out sets (ZH_HELDOUT,
+EN_HELDOUT; nothing is tuned on them):
+
+* ``dubline``   – the engine (planned durations, Mandarin tone shaping)
+* ``notones``   – the engine with tone shaping off (zh only): what tones buy
+* ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and
+  ``speed = 1/ratio`` (zh only): the baseline
+
+Each per voice at duration ratios 0.75, 1.0 and 1.3.  Prints median and mean
+CER (zh) / WER (en) per variant, voice and ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
+RATIOS = [0.75, 1.0, 1.3]
+
+
+def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str]) -> None:
+    import numpy as np
+    import soundfile as sf
+    from lines import EN_HELDOUT, ZH_HELDOUT
+
+    from engine import DurationSpec, SynthesisRequest
+    from engine.api import get_engine
+    from engine.model_store import load_vocab
+
+    eng = get_engine("embedded", "cpu")
+    out.mkdir(parents=True, exist_ok=True)
+    items = []
+    stock = None
+    if "stock" in variants:
+        import onnxruntime as ort
+        from misaki.zh import ZHG2P
+
+        from engine.model_store import model_path
+
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 2
+        stock = ort.InferenceSession(str(model_path()), so, providers=["CPUExecutionProvider"])
+        g2p = ZHG2P()
+        vocab = load_vocab()
+    sets = [("zh", ZH_HELDOUT[:n_lines]), ("en", EN_HELDOUT[:n_lines])]
+    t0 = time.perf_counter()
+    for variant in variants:
+        for lang, lines in sets:
+            if variant in ("notones", "stock") and lang != "zh":
+                continue
+            for voice in voices:
+                for ratio in ratios:
+                    for i, text in enumerate(lines):
+                        name = f"{variant}_{lang}_{voice}_{ratio:g}_{i:02d}.wav"
+                        if variant == "stock":
+                            ph = g2p(text)[0].replace(chr(815), "")
+                            toks = [vocab[c] for c in ph if c in vocab]
+                            style = eng.style_table(voice)[len(toks) - 1].reshape(1, 256)
+                            audio = stock.run(None, {"tokens": np.array([[0, *toks, 0]], np.int64), "style": style,
+                                                     "speed": np.array([1.0 / ratio], np.float32)})[0].reshape(-1)
+                            sr = 24000
+                        else:
+                            eng.tone_weight = 0.0 if variant == "notones" else _default_weight()
+                            res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
+                            audio, sr = res.audio, res.sample_rate
+                        sf.write(str(out / name), audio, sr, subtype="PCM_16")
+                        items.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "index": i,
+                                      "text": text, "wav": name})
+                print(f"{variant} {lang}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
+    eng.tone_weight = _default_weight()
+    (out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _default_weight() -> float:
+    from engine.tones import TONE_WEIGHT
+
+    return TONE_WEIGHT
+
+
+def score(out: Path, threads: int) -> None:
+    import asr
+    import soundfile as sf
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    asr.load_model(cpu_threads=threads)
+    rows = []
+    for it in manifest["items"]:
+        audio, sr = sf.read(str(out / it["wav"]), dtype="float32")
+        hyp = asr.transcribe(audio, sr, it["lang"])
+        err = asr.error_rate(it["text"], hyp, it["lang"])
+        rows.append({**it, "hyp": hyp, "err": err})
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["variant"], r["lang"], r["voice"], r["ratio"]), []).append(r["err"])
+    print(f"\n{'variant':<9}{'lang':<5}{'voice':<15}{'ratio':>6}{'n':>4}{'median':>8}{'mean':>8}")
+    summary = []
+    for (variant, lang, voice, ratio), errs in groups.items():
+        med, mean = statistics.median(errs), statistics.fmean(errs)
+        summary.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "n": len(errs),
+                        "median": med, "mean": mean})
+        print(f"{variant:<9}{lang:<5}{voice:<15}{ratio:>6g}{len(errs):>4}{med:>8.3f}{mean:>8.3f}")
+    print("\n(zh: CER, en: WER)  per variant and ratio, median over voices' medians:")
+    for variant in dict.fromkeys(s["variant"] for s in summary):
+        for lang in ("zh", "en"):
+            for ratio in RATIOS:
+                meds = [s["median"] for s in summary if s["variant"] == variant and s["lang"] == lang
+                        and s["ratio"] == ratio]
+                if meds:
+                    print(f"  {variant:<8} {lang} x{ratio:<5g} worst voice {max(meds):.3f}, "
+                          f"median of voices {statistics.median(meds):.3f}")
+    (out / "scores.json").write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1),
+                                     encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("phase", nargs="?", choices=("synth", "score"))
+    ap.add_argument("--out", default="/tmp/dubline_intelligibility")
+    ap.add_argument("--voices", nargs="+", default=VOICES)
+    ap.add_argument("--ratios", nargs="+", type=float, default=RATIOS)
+    ap.add_argument("--lines", type=int, default=20)
+    ap.add_argument("--variants", nargs="+", default=["dubline", "notones", "stock"])
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    out = Path(args.out)
+    if args.phase == "synth":
+        synth(out, args.voices, args.ratios, args.lines, args.variants)
+    elif args.phase == "score":
+        score(out, args.threads)
+    else:
+        common = ["--out", str(out), "--voices", *args.voices, "--ratios", *map(str, args.ratios),
+                  "--lines", str(args.lines), "--variants", *args.variants]
+        subprocess.run([str(ROOT / ".venv/bin/python"), __file__, "synth", *common], check=True)
+        subprocess.run([str(ROOT / ".venv-bench/bin/python"), __file__, "score", "--out", str(out),
+                        "--threads", str(args.threads)], check=True)
+
+
+if __name__ == "__main__":
+    main()

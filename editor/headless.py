@@ -1,0 +1,85 @@
+"""Headless project rendering for ``dubline render`` (no Qt).
+
+Renders every region that has text (reusing the project's render cache), then
+writes the mix: the source audio ducked under the dub lines, per-track gains,
+mute/solo honoured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from editor import project as pj
+from editor.render_core import Clip, RenderCache, mix, render_region
+from engine.errors import EngineError
+
+Progress = Callable[[str], None]
+
+
+class RenderFailed(Exception):
+    """Some regions could not be rendered; the message lists them."""
+
+
+def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None):
+    """(audio, sample_rate) of the project's media, or (None, None) with a note."""
+    if project.media is None:
+        return None, None
+    media = pj.resolve_media(project, project_path)
+    if media is None:
+        if progress:
+            progress(f"media {project.media.path or project.media.abs_path} is missing: mixing the dub only")
+        return None, None
+    try:
+        from editor.media import MediaError, load_audio
+    except ImportError:
+        return None, None
+    try:
+        audio = load_audio(str(media), sample_rate=project.sample_rate)
+    except MediaError as e:
+        if progress:
+            progress(f"{e}: mixing the dub only")
+        return None, None
+    if audio is None:
+        return None, None
+    return np.asarray(audio, np.float32), project.sample_rate
+
+
+def render_all(project: pj.Project, project_path: Path, progress: Progress | None = None,
+               engine=None) -> dict[str, Clip]:
+    """Render (or take from the cache) every region with text; raise RenderFailed listing failures."""
+    from engine.api import get_engine
+
+    eng = engine or get_engine(progress=progress)
+    cache = RenderCache(pj.cache_dir_for(project_path))
+    clips: dict[str, Clip] = {}
+    failures = []
+    todo = [(t, r) for t, r in project.all_regions() if r.text.strip()]
+    for i, (t, r) in enumerate(todo, 1):
+        if progress:
+            progress(f"[{i}/{len(todo)}] {t.name}: {r.text[:40]}")
+        try:
+            clips[r.id] = render_region(eng, project, t, r, cache)
+        except EngineError as e:
+            failures.append(f"{_tc(r.start)} {r.text[:24]!r}: {e}")
+    if failures:
+        raise RenderFailed(f"{len(failures)} region(s) failed: " + "; ".join(failures))
+    return clips
+
+
+def render_project(project_path: Path, out_path: Path, progress: Progress | None = None) -> Path:
+    """Render a project file's mix to ``out_path`` (.wav or .flac)."""
+    from engine.audio_io import write_audio
+
+    project = pj.load(project_path)
+    clips = render_all(project, project_path, progress)
+    source, source_sr = load_source_audio(project, project_path, progress)
+    out = mix(project, clips, source, source_sr)
+    return write_audio(out_path, out, project.sample_rate, comment="synthetic speech (Dubline dub mix)")
+
+
+def _tc(seconds: float) -> str:
+    m, s = divmod(seconds, 60)
+    return f"{int(m):02d}:{s:06.3f}"
