@@ -196,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error already printed as one line
+        return int(e.code or 0)
     handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "render": cmd_render, "edit": cmd_edit}
     try:
         return handlers[args.command](args)

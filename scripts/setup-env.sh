@@ -13,6 +13,9 @@ python -m pip install -q --upgrade pip >/dev/null
 if [ "${DUBLINE_WITH_TORCH:-0}" = "1" ]; then
   python -m pip install -q "torch==2.13.0"
 fi
+# g2p-en ships the Apache-2.0 letter-to-sound model we use for unknown English
+# words; install it without its dependencies (one of them is GPL, none is needed).
+python -m pip install -q --no-deps "g2p-en==2.1.0"
 if [ "${1:-}" = "--test" ]; then
   python -m pip install -q -e ".[test]"
 else

@@ -236,7 +236,7 @@ _ATTACHED_ONLY = {"l", "L", "h", "t", "W", "V", "x", "m", "g"}
 _ABBREVIATIONS: dict[str, str | tuple[str, str]] = {
     "Mr": "mister",
     "Mrs": "missus",
-    "Ms": "miz",
+    "Ms": "Ms.",  # the lexicon knows "Ms." (mɪz)
     "Dr": ("doctor", "drive"),
     "St": ("saint", "street"),
     "Mt": "mount",
@@ -476,7 +476,10 @@ class _Scanner:
             other = rm.group("num")
             a, b = float(num.replace(",", "")), float(other.replace(",", ""))
             phone = len(num) == 3 and len(other) == 4 and plain_int
-            if b > a and not phone:
+            if len(num) == 4 and len(other) == 2 and plain_int and other.isdigit() and words == year(int(num)):
+                words += " to " + (year(int(num[:2] + other)) if other[0] != "0" else "oh " + cardinal(int(other)))
+                pos = rm.end()  # 2020-21: "twenty twenty to twenty twenty one"
+            elif b > a and not phone:
                 words += " to " + self._plain(other, text, rm.end())
                 pos = rm.end()
             else:

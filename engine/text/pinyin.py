@@ -349,12 +349,12 @@ def make_syllable(syllable: str | ParsedPinyin, tone: int | None = None,
                   lexical_tone: int | None = None) -> tuple[str, Syllable]:
     """Phonemes plus the :class:`Syllable` record for one spoken syllable.
 
-    ``tone`` is the spoken tone (defaults to the syllable's own); ``lexical_tone``
-    the tone before sandhi (defaults to the spoken one).
+    ``tone`` is the spoken tone and ``lexical_tone`` the tone before sandhi; both
+    default to the syllable's own tone.
     """
     p = syllable if isinstance(syllable, ParsedPinyin) else parse_syllable(syllable)
     spoken = p.tone if tone is None else tone
-    lexical = spoken if lexical_tone is None else lexical_tone
+    lexical = p.tone if lexical_tone is None else lexical_tone
     phonemes, start, end = syllable_phonemes(p, spoken)
     return phonemes, Syllable(
         pinyin=f"{p.spelling}{spoken}",

@@ -197,9 +197,12 @@ _RE_FRACTION = re.compile(r"(?P<a>\d+)/(?P<b>\d+)(?![\d/])")
 _RE_CURRENCY = re.compile(rf"(?P<sym>[¥￥$€£₩])\s?(?P<num>{_NUMBER})")
 _RE_LEADING_ZERO = re.compile(r"0\d+(?![\d.,])")
 _RE_LONG_DIGITS = re.compile(r"\d{11,}(?![\d.])")
-_RE_OPERATOR = re.compile(r"\s?(?P<op>[-~～—–+=×÷])\s?(?=[\d¥￥$€£₩])")
+_RE_OPERATOR = re.compile(r"\s?(?P<op>[-~～—–+=×÷:：])\s?(?=[\d¥￥$€£₩])")
 
-_OPERATORS = {"-": "到", "~": "到", "～": "到", "—": "到", "–": "到", "+": "加", "=": "等于", "×": "乘", "÷": "除以"}
+_OPERATORS = {
+    "-": "到", "~": "到", "～": "到", "—": "到", "–": "到", "+": "加", "=": "等于", "×": "乘", "÷": "除以",
+    ":": "比", "：": "比",  # a score or ratio (clock times are matched before this)
+}
 
 
 def _digit_pieces(text: str, start: int, end: int, phone: bool = False) -> list[Piece]:
@@ -256,7 +259,8 @@ def _match_at(text: str, i: int, prev_end: int) -> tuple[int, list[Piece]] | Non
         m = _RE_OPERATOR.match(text, i)
         if m and prev_end == i:  # directly after an expression: range / arithmetic
             return m.end(), [Piece(i, m.end(), _OPERATORS[m.group("op")], "text")]
-        if ch in "-−" and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "._")):
+        prev = text[i - 1] if i > 0 else " "
+        if ch in "-−" and not ((prev.isascii() and prev.isalnum()) or prev in "._%"):
             if i + 1 < len(text) and text[i + 1].isdigit():
                 return _match_number(text, i + 1, neg_start=i)
         return None

@@ -51,9 +51,13 @@ def test_pinyin_override_changes_phonemes(engine):
 
 
 def test_max_tokens_caps_length(engine):
-    res = engine.generate(SynthesisRequest("今天天气很好，我们去公园散步吧。", duration=DurationSpec.free(max_tokens=40)))
-    assert res.num_samples == 40 * 600
+    text = "今天天气很好，我们去公园散步吧。"
+    cap = int(engine.natural_seconds(text, "jf_alpha") * 40 * 0.8)
+    res = engine.generate(SynthesisRequest(text, duration=DurationSpec.free(max_tokens=cap)))
+    assert res.num_samples == cap * 600
     assert any("capped" in w for w in res.warnings)
+    short = engine.generate(SynthesisRequest("你好", duration=DurationSpec.free(max_tokens=cap)))
+    assert short.num_samples < cap * 600 and not short.warnings
 
 
 def test_long_text_splits_into_passes(engine):

@@ -1,0 +1,378 @@
+"""Undo commands: every user edit of a project is one of these.
+
+Each command is small and exact: ``undo()`` returns the model to the state it
+had before ``redo()`` (``editor.project.to_dict`` compares equal), including
+the order of regions, markers and tracks.  A whole drag is one step: drag
+commands carry a ``drag_id`` and merge with the previous command of the same
+drag (``mergeWith``), as Shotcut's timeline commands do.
+
+Commands change the model only through :class:`editor.document.Document`'s
+mutators, which emit the signals the views listen to.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+
+from PySide6.QtGui import QUndoCommand
+
+from editor.document import Document
+from editor.project import Marker, MediaRef, Region, Track
+
+_ids = itertools.count(1000)
+ID_MOVE_REGION = next(_ids)
+ID_MOVE_MARKER = next(_ids)
+ID_TRACK_PROPERTY = next(_ids)
+ID_REGION_TEXT = next(_ids)
+
+_drag_ids = itertools.count(1)
+
+
+def new_drag_id() -> int:
+    """A fresh id for one mouse drag (all its commands merge into one step)."""
+    return next(_drag_ids)
+
+
+def _short(text: str, n: int = 24) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ------------------------------------------------------------------ regions
+class AddRegion(QUndoCommand):
+    def __init__(self, doc: Document, track_id: str, region: Region, parent: QUndoCommand | None = None,
+                 select: bool = True):
+        super().__init__("Add region", parent)
+        self.doc = doc
+        self.track_id = track_id
+        self.region = copy.deepcopy(region)
+        self.select = select
+
+    def redo(self) -> None:
+        self.doc.insert_region(self.track_id, self.region)
+        if self.select:
+            self.doc.select([self.region.id])
+
+    def undo(self) -> None:
+        self.doc.remove_region(self.region.id)
+
+
+class DeleteRegions(QUndoCommand):
+    def __init__(self, doc: Document, region_ids: list[str]):
+        n = len(region_ids)
+        super().__init__("Delete region" if n == 1 else f"Delete {n} regions")
+        self.doc = doc
+        self.region_ids = list(dict.fromkeys(region_ids))
+        self._removed: list[tuple[str, int, Region]] = []
+
+    def redo(self) -> None:
+        self._removed = [self.doc.remove_region(rid) for rid in self.region_ids]
+
+    def undo(self) -> None:
+        # re-insert in reverse so every saved index is valid again
+        for track_id, _index, region in reversed(self._removed):
+            self.doc.insert_region(track_id, region)
+        self._removed = []
+
+
+class MoveResizeRegion(QUndoCommand):
+    """Move or resize one region; the span is pushed back against neighbours.
+
+    ``mode``: ``"move"`` (keep duration), ``"start"``/``"end"`` (one edge),
+    ``"span"`` (both edges).  ``clamped`` tells the caller the request was
+    pushed back so the UI can show it.  Commands with the same ``drag_id``
+    merge into one undo step.
+    """
+
+    def __init__(self, doc: Document, region_id: str, start: float, end: float, mode: str = "move",
+                 drag_id: int | None = None):
+        region = doc.region(region_id)
+        if region is None:
+            raise KeyError(region_id)
+        self.doc = doc
+        self.region_id = region_id
+        self.drag_id = drag_id
+        self.before = (region.start, region.end)
+        s, e, self.clamped = doc.place_region(region_id, start, end, mode)
+        self.after = (s, e)
+        verb = {"move": "Move", "start": "Trim start of", "end": "Resize"}.get(mode, "Set time of")
+        super().__init__(f"{verb} region")
+
+    def id(self) -> int:
+        return ID_MOVE_REGION
+
+    def redo(self) -> None:
+        self.doc.set_region_fields(self.region_id, start=self.after[0], end=self.after[1])
+
+    def undo(self) -> None:
+        self.doc.set_region_fields(self.region_id, start=self.before[0], end=self.before[1])
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, MoveResizeRegion) or other.region_id != self.region_id:
+            return False
+        if self.drag_id is None or other.drag_id != self.drag_id:
+            return False
+        self.after = other.after
+        self.clamped = other.clamped
+        self.setText(other.text())
+        if self.after == self.before:
+            self.setObsolete(True)
+        return True
+
+    def is_noop(self) -> bool:
+        return self.after == self.before
+
+
+class _SetRegionFields(QUndoCommand):
+    """Set some fields of one region; remembers the old values for undo."""
+
+    def __init__(self, doc: Document, region_id: str, text: str, **values):
+        region = doc.region(region_id)
+        if region is None:
+            raise KeyError(region_id)
+        super().__init__(text)
+        self.doc = doc
+        self.region_id = region_id
+        self.new = copy.deepcopy(values)
+        self.old = {k: copy.deepcopy(getattr(region, k)) for k in values}
+
+    def redo(self) -> None:
+        self.doc.set_region_fields(self.region_id, **self.new)
+
+    def undo(self) -> None:
+        self.doc.set_region_fields(self.region_id, **self.old)
+
+    def is_noop(self) -> bool:
+        return self.new == self.old
+
+
+class SetRegionText(_SetRegionFields):
+    def __init__(self, doc: Document, region_id: str, text: str):
+        super().__init__(doc, region_id, f"Edit text “{_short(text)}”" if text.strip() else "Clear text", text=text)
+
+
+class SetRegionVoice(_SetRegionFields):
+    def __init__(self, doc: Document, region_id: str, voice: str | None):
+        super().__init__(doc, region_id, f"Set voice {voice}" if voice else "Use track voice", voice=voice)
+
+
+class SetRegionEmotion(_SetRegionFields):
+    def __init__(self, doc: Document, region_id: str, emotion: dict):
+        super().__init__(doc, region_id, "Set emotion", emotion=dict(emotion))
+
+
+class SetRegionDurationMode(_SetRegionFields):
+    NAMES = {"fit": "fit region", "ratio": "ratio of natural", "free": "natural length"}
+
+    def __init__(self, doc: Document, region_id: str, mode: str, ratio: float | None = None):
+        region = doc.region(region_id)
+        if region is None:
+            raise KeyError(region_id)
+        if mode not in self.NAMES:
+            raise ValueError(f"unknown duration mode {mode!r}")
+        r = float(region.ratio if ratio is None else ratio)
+        label = f"Duration: {self.NAMES[mode]}" + (f" ×{r:.2f}" if mode == "ratio" else "")
+        super().__init__(doc, region_id, label, duration_mode=mode, ratio=r)
+
+
+class ImportRegions(QUndoCommand):
+    """Many regions in one undo step (subtitle / text import).
+
+    ``new_track``: add this track first and put the regions on it.  The regions
+    must not overlap each other or the track's regions (importers resolve
+    overlaps visibly before building this command).
+    """
+
+    def __init__(self, doc: Document, track_id: str | None, regions: list[Region], text: str | None = None,
+                 new_track: Track | None = None):
+        super().__init__(text or f"Import {len(regions)} region{'s' if len(regions) != 1 else ''}")
+        self.doc = doc
+        if new_track is not None:
+            AddTrack(doc, new_track, parent=self)
+            track_id = new_track.id
+        if track_id is None:
+            raise ValueError("ImportRegions needs a track id or a new track")
+        for r in regions:
+            AddRegion(doc, track_id, r, parent=self, select=False)
+
+
+# ------------------------------------------------------------------ markers
+class AddMarker(QUndoCommand):
+    def __init__(self, doc: Document, marker: Marker, index: int | None = None):
+        super().__init__(f"Add marker {marker.name}".rstrip())
+        self.doc = doc
+        self.marker = copy.deepcopy(marker)
+        self.index = len(doc.project.markers) if index is None else index
+
+    def redo(self) -> None:
+        self.doc.insert_marker(self.index, self.marker)
+
+    def undo(self) -> None:
+        self.doc.remove_marker(self.marker.id)
+
+
+class DeleteMarker(QUndoCommand):
+    def __init__(self, doc: Document, marker_id: str):
+        m = doc.project.marker(marker_id)
+        if m is None:
+            raise KeyError(marker_id)
+        super().__init__(f"Delete marker {m.name}".rstrip())
+        self.doc = doc
+        self.marker_id = marker_id
+        self._removed: tuple[int, Marker] | None = None
+
+    def redo(self) -> None:
+        self._removed = self.doc.remove_marker(self.marker_id)
+
+    def undo(self) -> None:
+        assert self._removed is not None
+        self.doc.insert_marker(*self._removed)
+
+
+class MoveMarker(QUndoCommand):
+    def __init__(self, doc: Document, marker_id: str, time: float, drag_id: int | None = None):
+        m = doc.project.marker(marker_id)
+        if m is None:
+            raise KeyError(marker_id)
+        super().__init__(f"Move marker {m.name}".rstrip())
+        self.doc = doc
+        self.marker_id = marker_id
+        self.drag_id = drag_id
+        self.before = m.time
+        self.after = max(0.0, float(time))
+
+    def id(self) -> int:
+        return ID_MOVE_MARKER
+
+    def redo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, time=self.after)
+
+    def undo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, time=self.before)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, MoveMarker) or other.marker_id != self.marker_id:
+            return False
+        if self.drag_id is None or other.drag_id != self.drag_id:
+            return False
+        self.after = other.after
+        if self.after == self.before:
+            self.setObsolete(True)
+        return True
+
+
+class RenameMarker(QUndoCommand):
+    def __init__(self, doc: Document, marker_id: str, name: str):
+        m = doc.project.marker(marker_id)
+        if m is None:
+            raise KeyError(marker_id)
+        super().__init__(f"Rename marker to {name}")
+        self.doc = doc
+        self.marker_id = marker_id
+        self.before = m.name
+        self.after = name
+
+    def redo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, name=self.after)
+
+    def undo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, name=self.before)
+
+
+# ------------------------------------------------------------------ tracks
+class AddTrack(QUndoCommand):
+    def __init__(self, doc: Document, track: Track, index: int | None = None, parent: QUndoCommand | None = None):
+        super().__init__(f"Add track {track.name}", parent)
+        self.doc = doc
+        self.track = copy.deepcopy(track)
+        self.index = index
+
+    def redo(self) -> None:
+        i = len(self.doc.project.tracks) if self.index is None else self.index
+        self.doc.insert_track(i, self.track)
+
+    def undo(self) -> None:
+        self.doc.remove_track(self.track.id)
+
+
+class RemoveTrack(QUndoCommand):
+    def __init__(self, doc: Document, track_id: str):
+        t = doc.track(track_id)
+        if t is None:
+            raise KeyError(track_id)
+        super().__init__(f"Remove track {t.name}")
+        self.doc = doc
+        self.track_id = track_id
+        self._removed: tuple[int, Track] | None = None
+
+    def redo(self) -> None:
+        self._removed = self.doc.remove_track(self.track_id)
+
+    def undo(self) -> None:
+        assert self._removed is not None
+        self.doc.insert_track(*self._removed)
+
+
+class SetTrackProperty(QUndoCommand):
+    """Set one of name, default_voice, gain_db, mute, solo.
+
+    Pass ``merge_key`` (e.g. a slider drag id) to fold a burst of changes of the
+    same property into one step.
+    """
+
+    LABELS = {"name": "Rename track", "default_voice": "Set track voice", "gain_db": "Set track gain",
+              "mute": "Mute track", "solo": "Solo track"}
+
+    def __init__(self, doc: Document, track_id: str, prop: str, value, merge_key: int | None = None):
+        if prop not in self.LABELS:
+            raise ValueError(f"tracks have no settable property {prop!r}")
+        t = doc.track(track_id)
+        if t is None:
+            raise KeyError(track_id)
+        label = self.LABELS[prop]
+        if prop in ("mute", "solo") and not value:
+            label = "Unmute track" if prop == "mute" else "Unsolo track"
+        super().__init__(f"{label} {t.name}" if prop != "name" else f"Rename track to {value}")
+        self.doc = doc
+        self.track_id = track_id
+        self.prop = prop
+        self.before = getattr(t, prop)
+        self.after = value
+        self.merge_key = merge_key
+
+    def id(self) -> int:
+        return ID_TRACK_PROPERTY
+
+    def redo(self) -> None:
+        self.doc.set_track_fields(self.track_id, **{self.prop: self.after})
+
+    def undo(self) -> None:
+        self.doc.set_track_fields(self.track_id, **{self.prop: self.before})
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetTrackProperty) or self.merge_key is None:
+            return False
+        if (other.track_id, other.prop, other.merge_key) != (self.track_id, self.prop, self.merge_key):
+            return False
+        self.after = other.after
+        if self.after == self.before:
+            self.setObsolete(True)
+        return True
+
+
+# ------------------------------------------------------------------ media
+class RelinkMedia(QUndoCommand):
+    """Point the project at its media's new location (or another file)."""
+
+    def __init__(self, doc: Document, media: MediaRef | None, text: str = "Relink media"):
+        super().__init__(text)
+        self.doc = doc
+        self.before = copy.deepcopy(doc.project.media)
+        self.after = copy.deepcopy(media)
+
+    def redo(self) -> None:
+        self.doc.set_media(self.after)
+
+    def undo(self) -> None:
+        self.doc.set_media(self.before)
