@@ -41,9 +41,8 @@ def _short(text: str, n: int = 24) -> str:
 
 # ------------------------------------------------------------------ regions
 class AddRegion(QUndoCommand):
-    def __init__(self, doc: Document, track_id: str, region: Region, parent: QUndoCommand | None = None,
-                 select: bool = True):
-        super().__init__("Add region", parent)
+    def __init__(self, doc: Document, track_id: str, region: Region, select: bool = True):
+        super().__init__("Add region")
         self.doc = doc
         self.track_id = track_id
         self.region = copy.deepcopy(region)
@@ -87,6 +86,7 @@ class MoveResizeRegion(QUndoCommand):
 
     def __init__(self, doc: Document, region_id: str, start: float, end: float, mode: str = "move",
                  drag_id: int | None = None):
+        super().__init__()  # first: a PySide command must be constructed before anything can raise
         region = doc.region(region_id)
         if region is None:
             raise KeyError(region_id)
@@ -97,7 +97,7 @@ class MoveResizeRegion(QUndoCommand):
         s, e, self.clamped = doc.place_region(region_id, start, end, mode)
         self.after = (s, e)
         verb = {"move": "Move", "start": "Trim start of", "end": "Resize"}.get(mode, "Set time of")
-        super().__init__(f"{verb} region")
+        self.setText(f"{verb} region")
 
     def id(self) -> int:
         return ID_MOVE_REGION
@@ -127,11 +127,11 @@ class MoveResizeRegion(QUndoCommand):
 class _SetRegionFields(QUndoCommand):
     """Set some fields of one region; remembers the old values for undo."""
 
-    def __init__(self, doc: Document, region_id: str, text: str, **values):
+    def __init__(self, doc: Document, region_id: str, label: str, **values):
+        super().__init__(label)
         region = doc.region(region_id)
         if region is None:
             raise KeyError(region_id)
-        super().__init__(text)
         self.doc = doc
         self.region_id = region_id
         self.new = copy.deepcopy(values)
@@ -167,13 +167,11 @@ class SetRegionDurationMode(_SetRegionFields):
 
     def __init__(self, doc: Document, region_id: str, mode: str, ratio: float | None = None):
         region = doc.region(region_id)
-        if region is None:
-            raise KeyError(region_id)
+        r = float(ratio if ratio is not None else (region.ratio if region is not None else 1.0))
+        super().__init__(doc, region_id, "Set duration mode", duration_mode=mode, ratio=r)
         if mode not in self.NAMES:
             raise ValueError(f"unknown duration mode {mode!r}")
-        r = float(region.ratio if ratio is None else ratio)
-        label = f"Duration: {self.NAMES[mode]}" + (f" ×{r:.2f}" if mode == "ratio" else "")
-        super().__init__(doc, region_id, label, duration_mode=mode, ratio=r)
+        self.setText(f"Duration: {self.NAMES[mode]}" + (f" ×{r:.2f}" if mode == "ratio" else ""))
 
 
 class ImportRegions(QUndoCommand):
@@ -182,19 +180,31 @@ class ImportRegions(QUndoCommand):
     ``new_track``: add this track first and put the regions on it.  The regions
     must not overlap each other or the track's regions (importers resolve
     overlaps visibly before building this command).
+
+    The steps are plain Python sub-commands run in order (and undone in
+    reverse) rather than Qt child commands: PySide does not keep the Python
+    side of Qt-owned children reliably alive.
     """
 
     def __init__(self, doc: Document, track_id: str | None, regions: list[Region], text: str | None = None,
                  new_track: Track | None = None):
         super().__init__(text or f"Import {len(regions)} region{'s' if len(regions) != 1 else ''}")
         self.doc = doc
+        self._steps: list[QUndoCommand] = []
         if new_track is not None:
-            AddTrack(doc, new_track, parent=self)
+            self._steps.append(AddTrack(doc, new_track))
             track_id = new_track.id
         if track_id is None:
             raise ValueError("ImportRegions needs a track id or a new track")
-        for r in regions:
-            AddRegion(doc, track_id, r, parent=self, select=False)
+        self._steps.extend(AddRegion(doc, track_id, r, select=False) for r in regions)
+
+    def redo(self) -> None:
+        for step in self._steps:
+            step.redo()
+
+    def undo(self) -> None:
+        for step in reversed(self._steps):
+            step.undo()
 
 
 # ------------------------------------------------------------------ markers
@@ -214,10 +224,11 @@ class AddMarker(QUndoCommand):
 
 class DeleteMarker(QUndoCommand):
     def __init__(self, doc: Document, marker_id: str):
+        super().__init__()
         m = doc.project.marker(marker_id)
         if m is None:
             raise KeyError(marker_id)
-        super().__init__(f"Delete marker {m.name}".rstrip())
+        self.setText(f"Delete marker {m.name}".rstrip())
         self.doc = doc
         self.marker_id = marker_id
         self._removed: tuple[int, Marker] | None = None
@@ -232,10 +243,11 @@ class DeleteMarker(QUndoCommand):
 
 class MoveMarker(QUndoCommand):
     def __init__(self, doc: Document, marker_id: str, time: float, drag_id: int | None = None):
+        super().__init__()
         m = doc.project.marker(marker_id)
         if m is None:
             raise KeyError(marker_id)
-        super().__init__(f"Move marker {m.name}".rstrip())
+        self.setText(f"Move marker {m.name}".rstrip())
         self.doc = doc
         self.marker_id = marker_id
         self.drag_id = drag_id
@@ -264,10 +276,10 @@ class MoveMarker(QUndoCommand):
 
 class RenameMarker(QUndoCommand):
     def __init__(self, doc: Document, marker_id: str, name: str):
+        super().__init__(f"Rename marker to {name}")
         m = doc.project.marker(marker_id)
         if m is None:
             raise KeyError(marker_id)
-        super().__init__(f"Rename marker to {name}")
         self.doc = doc
         self.marker_id = marker_id
         self.before = m.name
@@ -282,8 +294,8 @@ class RenameMarker(QUndoCommand):
 
 # ------------------------------------------------------------------ tracks
 class AddTrack(QUndoCommand):
-    def __init__(self, doc: Document, track: Track, index: int | None = None, parent: QUndoCommand | None = None):
-        super().__init__(f"Add track {track.name}", parent)
+    def __init__(self, doc: Document, track: Track, index: int | None = None):
+        super().__init__(f"Add track {track.name}")
         self.doc = doc
         self.track = copy.deepcopy(track)
         self.index = index
@@ -298,10 +310,11 @@ class AddTrack(QUndoCommand):
 
 class RemoveTrack(QUndoCommand):
     def __init__(self, doc: Document, track_id: str):
+        super().__init__()
         t = doc.track(track_id)
         if t is None:
             raise KeyError(track_id)
-        super().__init__(f"Remove track {t.name}")
+        self.setText(f"Remove track {t.name}")
         self.doc = doc
         self.track_id = track_id
         self._removed: tuple[int, Track] | None = None
@@ -325,6 +338,7 @@ class SetTrackProperty(QUndoCommand):
               "mute": "Mute track", "solo": "Solo track"}
 
     def __init__(self, doc: Document, track_id: str, prop: str, value, merge_key: int | None = None):
+        super().__init__()
         if prop not in self.LABELS:
             raise ValueError(f"tracks have no settable property {prop!r}")
         t = doc.track(track_id)
@@ -333,7 +347,7 @@ class SetTrackProperty(QUndoCommand):
         label = self.LABELS[prop]
         if prop in ("mute", "solo") and not value:
             label = "Unmute track" if prop == "mute" else "Unsolo track"
-        super().__init__(f"{label} {t.name}" if prop != "name" else f"Rename track to {value}")
+        self.setText(f"{label} {t.name}" if prop != "name" else f"Rename track to {value}")
         self.doc = doc
         self.track_id = track_id
         self.prop = prop

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -27,6 +28,39 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from editor import project as pj
 from editor.project import Marker, MediaRef, Project, Region, Track
+
+def protect_bool_refcounts() -> bool:
+    """Work around a PySide6 6.12.0 bug on CPython < 3.12; True when it was needed.
+
+    ``SignalInstance.emit()`` returns ``True`` (and ``disconnect()`` ``False``)
+    without taking a reference, so every call drops one reference to the
+    singleton; after a few thousand signals CPython aborts with "bool_dealloc:
+    deallocating True or False".  pyqtgraph emits signals on every zoom and
+    scroll, so a session would crash within minutes.  Python 3.12 made these
+    singletons immortal; here we do the same by giving them a huge reference
+    count, only when a probe shows the leak (so fixed versions are untouched).
+    The real fix is a PySide6 without the bug (6.11.3 is fine).
+    """
+    if sys.version_info >= (3, 12) or getattr(protect_bool_refcounts, "done", False):
+        return False
+
+    class _Probe(QObject):
+        ping = Signal()
+
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    probe.ping.emit()
+    leaked = sys.getrefcount(True) < before
+    if leaked:
+        import ctypes
+
+        for singleton in (True, False):
+            ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
+    protect_bool_refcounts.done = True  # type: ignore[attr-defined]
+    return leaked
+
+
+PYSIDE_BOOL_LEAK = protect_bool_refcounts()
 
 #: The shortest region a drag or a typed time may produce.
 MIN_REGION_SECONDS = 0.1
@@ -109,13 +143,16 @@ class Document(QObject):
         self.project: Project = project if project is not None else Project()
         self.path: Path | None = Path(path) if path else None
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.selected_ids: list[str] = []
         self.current_region_id: str | None = None
         self.current_marker_id: str | None = None
         self.is_demo = False  # opened as the bundled demo (its copy in the user's folder)
 
     # ------------------------------------------------------------ file state
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modifiedChanged.emit(not clean)
+
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
 

@@ -171,9 +171,9 @@ class RenderWorker(QObject):
             remaining = len(self._jobs)
         if folder is not None:
             self._move_cache(folder[0])
-        elif natural:
+        if natural:
             self._answer_natural(*natural[-1])
-        elif job is not None:
+        if job is not None:
             self.queueChanged.emit(remaining)
             self._render(job)
         with self._lock:
@@ -303,6 +303,10 @@ class RenderController(QObject):
         """The clip to play: only when it matches the region's current inputs."""
         st = self._states.get(region_id)
         return st.clip if st and st.status == READY else None
+
+    def has_pending_changes(self) -> bool:
+        """Changes waiting for the debounce before they are submitted."""
+        return bool(self._pending)
 
     def queue_count(self) -> int:
         return self._waiting + (1 if self._rendering else 0)
@@ -538,15 +542,23 @@ class RenderController(QObject):
         if self._rendering == rid:
             self._rendering = None
         req = self._submitted.pop((rid, rev), None)
+        st = self._states.get(rid)
         if req is not None:
             self._remember(req, clip)  # even when the region moved on: undo may come back to it
-        st = self._states.get(rid)
-        if st is not None and st.rev == rev and req is not None:
-            st.clip, st.clip_request = clip, req
-            st.error = ""
-            self._note_hash(rid, key)
-            self._set_status(rid, READY)
-            self.statusChanged.emit(rid)  # the clip itself changed
+        if st is not None and req is not None:
+            current, _ = self._request_for(rid)
+            if current == req:
+                st.clip, st.clip_request, st.request = clip, req, req
+                st.error = ""
+                self._note_hash(rid, key)
+                self._set_status(rid, READY)
+                self.statusChanged.emit(rid)  # the clip itself changed
+            elif st.status != READY:
+                # rendered for inputs that have changed since: show it as the stale picture
+                st.clip, st.clip_request = clip, req
+                if st.status == RENDERING:
+                    self._set_status(rid, QUEUED if rid in self.worker.pending() or rid in self._pending else STALE)
+                self.statusChanged.emit(rid)
         self.queueCountChanged.emit(self.queue_count())
 
     def _on_failed_job(self, rid: str, rev: int, message: str) -> None:
@@ -554,6 +566,6 @@ class RenderController(QObject):
         if self._rendering == rid:
             self._rendering = None
         st = self._states.get(rid)
-        if st is not None and st.rev == rev:
+        if st is not None and st.rev == rev and rid not in self._pending:
             self._set_status(rid, FAILED, message)
         self.queueCountChanged.emit(self.queue_count())

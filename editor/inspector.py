@@ -1,0 +1,544 @@
+"""The inspector: edits the selected region, every change an undo command.
+
+Text is committed as one ``SetRegionText`` per burst of typing (after 600 ms
+idle, on leaving the field, or before any other command runs).  The pinyin
+helper lists the line's polyphonic characters with their readings (pypinyin
+heteronyms); picking one writes the override syntax ``字[reading]`` into the
+line.  The natural length comes from the render worker (never the engine in
+the GUI thread), and the speed ratio it implies is shown, warning-styled
+outside 0.7x-1.4x.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor import commands as cmd
+from editor.document import Document
+from editor.timeline.timecode import TimecodeError, format_frames, format_tc, parse_tc
+
+TEXT_IDLE_MS = 600
+RATIO_OK = (0.7, 1.4)
+MODES = (("fit", "Fit region exactly"), ("ratio", "Ratio of natural length"), ("free", "Free (natural length)"))
+
+
+# ------------------------------------------------------------------ pinyin helper (pure)
+def is_han(ch: str) -> bool:
+    return len(ch) == 1 and ("CJK UNIFIED" in unicodedata.name(ch, "") or "\u3400" <= ch <= "\u9fff")
+
+
+@dataclass
+class Polyphone:
+    index: int  # position of the character in the text
+    char: str
+    readings: list[str]
+    predicted: str  # pypinyin's reading in context
+    override: str | None  # the reading already written after it
+    context: str
+
+
+def _scan(text: str) -> tuple[list[tuple[int, str]], dict[int, tuple[int, int, int]]]:
+    """Characters outside override brackets, and which Han ones are overridden.
+
+    Returns (chars, overrides): ``overrides[char_index] = (open, close, syllable_no)``.
+    """
+    chars: list[tuple[int, str]] = []
+    overrides: dict[int, tuple[int, int, int]] = {}
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "[【":
+            close = text.find("]" if ch == "[" else "】", i + 1)
+            if close == -1:
+                break
+            syllables = text[i + 1: close].split()
+            han = [k for k, c in chars if is_han(c) and k not in overrides]
+            targets = han[-len(syllables):] if syllables else []
+            for n, k in enumerate(targets):
+                overrides[k] = (i, close, n)
+            i = close + 1
+            continue
+        chars.append((i, ch))
+        i += 1
+    return chars, overrides
+
+
+def polyphones(text: str) -> list[Polyphone]:
+    """The polyphonic Han characters of a line, with readings and any override."""
+    from pypinyin import Style, pinyin
+
+    chars, overrides = _scan(text)
+    out: list[Polyphone] = []
+    # predicted readings per run of Han characters (phrase context matters: 银行 háng)
+    runs: list[list[tuple[int, str]]] = []
+    for k, c in chars:
+        if is_han(c):
+            if runs and runs[-1] and runs[-1][-1][0] == _prev_char_index(chars, k):
+                runs[-1].append((k, c))
+            else:
+                runs.append([(k, c)])
+    predicted: dict[int, str] = {}
+    for run in runs:
+        readings = pinyin("".join(c for _, c in run), style=Style.TONE)
+        for (k, _), r in zip(run, readings, strict=False):
+            predicted[k] = r[0]
+    for k, c in chars:
+        if not is_han(c):
+            continue
+        readings = pinyin(c, style=Style.TONE, heteronym=True)[0]
+        readings = list(dict.fromkeys(readings))
+        if len(readings) < 2:
+            continue
+        ov = None
+        if k in overrides:
+            o, cl, n = overrides[k]
+            syl = text[o + 1: cl].split()
+            ov = syl[n] if n < len(syl) else None
+        pos = [i for i, (kk, _) in enumerate(chars) if kk == k][0]
+        ctx = "".join(cc for _, cc in chars[max(0, pos - 2): pos + 3])
+        out.append(Polyphone(k, c, readings, predicted.get(k, readings[0]), ov, ctx))
+    return out
+
+
+def _prev_char_index(chars: list[tuple[int, str]], k: int) -> int | None:
+    for i, (kk, _) in enumerate(chars):
+        if kk == k:
+            return chars[i - 1][0] if i > 0 else None
+    return None
+
+
+def apply_reading(text: str, index: int, reading: str) -> str:
+    """Write ``reading`` as the override of the character at ``index``."""
+    _, overrides = _scan(text)
+    if index in overrides:
+        o, cl, n = overrides[index]
+        syl = text[o + 1: cl].split()
+        syl[n] = reading
+        return text[: o + 1] + " ".join(syl) + text[cl:]
+    return text[: index + 1] + f"[{reading}]" + text[index + 1:]
+
+
+# ------------------------------------------------------------------ widget
+class _FocusOut(QObject):
+    def __init__(self, callback):
+        super().__init__()
+        self.callback = callback
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() == QEvent.Type.FocusOut:
+            self.callback()
+        return False
+
+
+class InspectorWidget(QWidget):
+    renderRequested = Signal(list)
+    playRegionRequested = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, doc: Document, renderer=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = doc
+        self.renderer = renderer
+        self.region_id: str | None = None
+        self._loading = False
+        self._dirty = False
+        self._natural_token = 0
+        self._natural: float | None = None
+        self._natural_error = ""
+
+        self.stack = QStackedWidget()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(self.stack)
+        empty = QLabel("Select a region on a dub track to edit it.\n\nDrag on empty track space to draw one, "
+                       "or press R to add one at the playhead.")
+        empty.setWordWrap(True)
+        empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        empty.setStyleSheet("color: palette(mid); padding: 8px;")
+        self.stack.addWidget(empty)
+        page = QWidget()
+        self.stack.addWidget(page)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+
+        self.header = QLabel()
+        self.header.setStyleSheet("font-weight: bold;")
+        lay.addWidget(self.header)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.status_label)
+
+        lay.addWidget(QLabel("Line"))
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("Type the line; pinyin overrides like 出发[chū fā] are allowed")
+        self.text.setTabChangesFocus(True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.text.setMaximumHeight(90)
+        self._focus_filter = _FocusOut(self.commit_text)
+        self.text.installEventFilter(self._focus_filter)
+        self.text.textChanged.connect(self._on_text_edited)
+        lay.addWidget(self.text)
+        self._idle = QTimer(self)
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(TEXT_IDLE_MS)
+        self._idle.timeout.connect(self.commit_text)
+
+        self.pinyin_box = QGroupBox("Pinyin helper: polyphonic characters")
+        pl = QVBoxLayout(self.pinyin_box)
+        self.pinyin_tree = QTreeWidget()
+        self.pinyin_tree.setHeaderHidden(True)
+        self.pinyin_tree.setRootIsDecorated(True)
+        self.pinyin_tree.setMaximumHeight(130)
+        self.pinyin_tree.itemActivated.connect(self._on_reading_picked)
+        self.pinyin_tree.itemClicked.connect(self._on_reading_picked)
+        pl.addWidget(self.pinyin_tree)
+        self.pinyin_hint = QLabel("Click a reading to pin it.")
+        self.pinyin_hint.setStyleSheet("color: palette(mid);")
+        pl.addWidget(self.pinyin_hint)
+        lay.addWidget(self.pinyin_box)
+        self._pinyin_timer = QTimer(self)
+        self._pinyin_timer.setSingleShot(True)
+        self._pinyin_timer.setInterval(250)
+        self._pinyin_timer.timeout.connect(self._refresh_pinyin)
+
+        form = QFormLayout()
+        self.voice = QComboBox()
+        self.voice.activated.connect(self._on_voice_picked)
+        form.addRow("Voice", self.voice)
+        self.mode = QComboBox()
+        for key, label in MODES:
+            self.mode.addItem(label, key)
+        self.mode.activated.connect(self._on_mode_picked)
+        form.addRow("Duration", self.mode)
+        self.ratio = QDoubleSpinBox()
+        self.ratio.setRange(0.2, 5.0)
+        self.ratio.setSingleStep(0.05)
+        self.ratio.setDecimals(2)
+        self.ratio.setSuffix("× natural")
+        self.ratio.setKeyboardTracking(False)
+        self.ratio.valueChanged.connect(self._on_ratio_changed)
+        form.addRow("Ratio", self.ratio)
+        self.natural_label = QLabel("—")
+        self.natural_label.setWordWrap(True)
+        form.addRow("Natural", self.natural_label)
+        self.speed_label = QLabel("—")
+        self.speed_label.setWordWrap(True)
+        form.addRow("Result", self.speed_label)
+        self.start_edit = QLineEdit()
+        self.end_edit = QLineEdit()
+        self.dur_edit = QLineEdit()
+        for w, which in ((self.start_edit, "start"), (self.end_edit, "end"), (self.dur_edit, "duration")):
+            w.setToolTip("HH:MM:SS:FF, or seconds like 12.5")
+            w.editingFinished.connect(lambda which=which: self._on_time_edited(which))
+        form.addRow("Start", self.start_edit)
+        form.addRow("End", self.end_edit)
+        form.addRow("Length", self.dur_edit)
+        lay.addLayout(form)
+
+        self.emotion_box = QGroupBox("Emotion")
+        el = QVBoxLayout(self.emotion_box)
+        el.addWidget(QLabel("Emotion controls arrive with the emotion feature."))
+        self.emotion_box.setEnabled(False)
+        lay.addWidget(self.emotion_box)
+
+        buttons = QHBoxLayout()
+        self.render_button = QPushButton("Render")
+        self.render_button.setToolTip("Render this region now (it jumps the queue)")
+        self.render_button.clicked.connect(lambda: self.region_id and self.renderRequested.emit([self.region_id]))
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play just this region (Shift+Space)")
+        self.play_button.clicked.connect(lambda: self.region_id and self.playRegionRequested.emit(self.region_id))
+        buttons.addWidget(self.render_button)
+        buttons.addWidget(self.play_button)
+        lay.addLayout(buttons)
+        lay.addStretch(1)
+
+        doc.selectionChanged.connect(self._on_selection)
+        doc.regionChanged.connect(self._on_region_changed)
+        doc.regionsChanged.connect(lambda _tid: self._on_selection())
+        doc.tracksChanged.connect(self._reload)
+        doc.projectReplaced.connect(self._on_selection)
+        doc.undo_stack.indexChanged.connect(lambda _i: self._reload_if_clean())
+        if renderer is not None:
+            renderer.statusChanged.connect(self._on_status)
+            renderer.naturalReady.connect(self._on_natural)
+            renderer.engineStateChanged.connect(lambda _s: self._fill_voices())
+        self._on_selection()
+
+    # ------------------------------------------------------------ API
+    def focus_text(self) -> None:
+        if self.region_id:
+            self.text.setFocus(Qt.FocusReason.OtherFocusReason)
+            self.text.selectAll()
+
+    def commit_text(self) -> bool:
+        """Push the typed text as one undo step (no-op when unchanged). True when pushed."""
+        self._idle.stop()
+        if not self._dirty or self.region_id is None:
+            return False
+        self._dirty = False
+        region = self.doc.region(self.region_id)
+        new = self.text.toPlainText()
+        if region is None or new == region.text:
+            return False
+        self.doc.push(cmd.SetRegionText(self.doc, self.region_id, new))
+        return True
+
+    # ------------------------------------------------------------ loading
+    def _on_selection(self) -> None:
+        rid = self.doc.current_region_id
+        if rid != self.region_id:
+            self.commit_text()
+            self.region_id = rid
+            self._natural = None
+        if rid is None or self.doc.region(rid) is None:
+            self.region_id = None
+            self.stack.setCurrentIndex(0)
+            return
+        self.stack.setCurrentIndex(1)
+        self._reload()
+
+    def _on_region_changed(self, rid: str) -> None:
+        if rid == self.region_id:
+            self._reload()
+
+    def _reload_if_clean(self) -> None:
+        if self.region_id and not self._dirty:
+            self._reload()
+
+    def _reload(self) -> None:
+        region = self.doc.region(self.region_id) if self.region_id else None
+        track = self.doc.track_of(self.region_id) if self.region_id else None
+        if region is None or track is None:
+            return
+        fps = self.doc.project.fps
+        self._loading = True
+        try:
+            n = len(self.doc.selected_ids)
+            idx = track.regions.index(region) + 1
+            self.header.setText(f"{track.name} · region {idx}" + (f"   ({n} selected)" if n > 1 else ""))
+            if not self._dirty and self.text.toPlainText() != region.text:
+                cursor = self.text.textCursor().position()
+                self.text.setPlainText(region.text)
+                c = self.text.textCursor()
+                c.setPosition(min(cursor, len(region.text)))
+                self.text.setTextCursor(c)
+            self._fill_voices()
+            self.mode.setCurrentIndex(max(0, [m for m, _ in MODES].index(region.duration_mode)))
+            self.ratio.setValue(region.ratio)
+            self.ratio.setEnabled(region.duration_mode == "ratio")
+            self.start_edit.setText(format_tc(region.start, fps))
+            self.end_edit.setText(format_tc(region.end, fps))
+            self.dur_edit.setText(format_frames(round(region.duration * fps), fps))
+        finally:
+            self._loading = False
+        self._on_status(self.region_id)
+        self._pinyin_timer.start()
+        self._ask_natural()
+
+    def _fill_voices(self) -> None:
+        region = self.doc.region(self.region_id) if self.region_id else None
+        track = self.doc.track_of(self.region_id) if self.region_id else None
+        if region is None or track is None:
+            return
+        voices = list(self.renderer.voices) if self.renderer is not None and self.renderer.voices else []
+        for v in (track.default_voice, region.voice):
+            if v and v not in voices:
+                voices.append(v)
+        was = self._loading
+        self._loading = True
+        self.voice.clear()
+        self.voice.addItem(f"(track default: {track.default_voice})", None)
+        for v in voices:
+            self.voice.addItem(v, v)
+        self.voice.setCurrentIndex(max(0, self.voice.findData(region.voice) if region.voice else 0))
+        self._loading = was
+
+    def _on_status(self, rid: str) -> None:
+        if rid != self.region_id or self.renderer is None:
+            return
+        status = self.renderer.status(rid)
+        err = self.renderer.error(rid)
+        from editor.timeline.lanes import STATUS_COLORS, STATUS_LABELS
+
+        color = STATUS_COLORS.get(status)
+        text = f"Status: {STATUS_LABELS.get(status, status)}"
+        if status == "failed" and err:
+            text += f" — {err}"
+        clip = self.renderer.clip(rid)
+        if clip is not None and status == "ready" and clip.warnings:
+            text += "\n" + "\n".join(f"⚠ {w}" for w in clip.warnings)
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(f"color: {color.lighter(150).name()};" if color else "")
+        if clip is not None and status == "ready":
+            self._natural = clip.natural_seconds
+            self._show_ratio()
+
+    # ------------------------------------------------------------ natural length and ratio
+    def _ask_natural(self) -> None:
+        region = self.doc.region(self.region_id) if self.region_id else None
+        track = self.doc.track_of(self.region_id) if self.region_id else None
+        if region is None or track is None or self.renderer is None:
+            return
+        text = self.text.toPlainText() if self._dirty else region.text
+        if not text.strip():
+            self._natural = None
+            self.natural_label.setText("— (no text)")
+            self._show_ratio()
+            return
+        if self._natural is None:
+            self.natural_label.setText("measuring…")
+        self._natural_token = self.renderer.request_natural(text, region.voice or track.default_voice)
+
+    def _on_natural(self, token: int, seconds: float, error: str) -> None:
+        if token != self._natural_token:
+            return
+        if seconds < 0:
+            self._natural = None
+            self.natural_label.setText(f"— {error}")
+        else:
+            self._natural = seconds
+        self._show_ratio()
+
+    def _show_ratio(self) -> None:
+        region = self.doc.region(self.region_id) if self.region_id else None
+        if region is None:
+            return
+        nat = self._natural
+        if nat is None or nat <= 0:
+            self.speed_label.setText("—")
+            self.speed_label.setStyleSheet("")
+            return
+        self.natural_label.setText(f"{nat:.2f} s")
+        if region.duration_mode == "fit":
+            result = region.duration
+        elif region.duration_mode == "ratio":
+            result = region.ratio * nat
+        else:
+            result = nat
+        ratio = result / nat
+        text = f"{result:.2f} s = {ratio:.2f}× natural length"
+        if ratio < RATIO_OK[0]:
+            text += f"\n⚠ much faster than natural (below {RATIO_OK[0]}×): may sound rushed"
+        elif ratio > RATIO_OK[1]:
+            text += f"\n⚠ much slower than natural (above {RATIO_OK[1]}×): may sound dragged"
+        warn = not (RATIO_OK[0] <= ratio <= RATIO_OK[1])
+        self.speed_label.setText(text)
+        self.speed_label.setStyleSheet("color: #e8a33d; font-weight: bold;" if warn else "")
+        self.speed_label.setProperty("warning", warn)
+
+    # ------------------------------------------------------------ edits
+    def _on_text_edited(self) -> None:
+        if self._loading:
+            return
+        self._dirty = True
+        self._idle.start()
+        self._pinyin_timer.start()
+
+    def _on_voice_picked(self, index: int) -> None:
+        if self._loading or self.region_id is None:
+            return
+        self.commit_text()
+        voice = self.voice.itemData(index)
+        region = self.doc.region(self.region_id)
+        if region is not None and voice != region.voice:
+            self.doc.push(cmd.SetRegionVoice(self.doc, self.region_id, voice))
+
+    def _on_mode_picked(self, index: int) -> None:
+        if self._loading or self.region_id is None:
+            return
+        self.commit_text()
+        mode = self.mode.itemData(index)
+        region = self.doc.region(self.region_id)
+        if region is not None and mode != region.duration_mode:
+            self.doc.push(cmd.SetRegionDurationMode(self.doc, self.region_id, mode, self.ratio.value()))
+
+    def _on_ratio_changed(self, value: float) -> None:
+        if self._loading or self.region_id is None:
+            return
+        region = self.doc.region(self.region_id)
+        if region is not None and abs(value - region.ratio) > 1e-9:
+            self.doc.push(cmd.SetRegionDurationMode(self.doc, self.region_id, region.duration_mode, value))
+
+    def _on_time_edited(self, which: str) -> None:
+        if self._loading or self.region_id is None:
+            return
+        region = self.doc.region(self.region_id)
+        if region is None:
+            return
+        fps = self.doc.project.fps
+        edit = {"start": self.start_edit, "end": self.end_edit, "duration": self.dur_edit}[which]
+        try:
+            t = parse_tc(edit.text(), fps)
+        except TimecodeError as e:
+            self.message.emit(str(e))
+            self._reload()
+            return
+        if which == "start":
+            start, end, mode = t, t + region.duration, "move"
+        elif which == "end":
+            start, end, mode = region.start, t, "end"
+        else:
+            start, end, mode = region.start, region.start + t, "end"
+        c = cmd.MoveResizeRegion(self.doc, self.region_id, start, end, mode)
+        if c.after != (region.start, region.end):
+            self.doc.push(c)
+        if c.clamped:
+            self.message.emit("Regions on a track cannot overlap: the time was pushed back to the neighbour")
+        self._reload()
+
+    # ------------------------------------------------------------ pinyin
+    def _refresh_pinyin(self) -> None:
+        self.pinyin_tree.clear()
+        text = self.text.toPlainText()
+        try:
+            items = polyphones(text)
+        except Exception as e:  # pypinyin missing or broken: the helper is optional
+            self.pinyin_hint.setText(f"pinyin helper unavailable ({e})")
+            return
+        for ph in items:
+            state = f"pinned {ph.override}" if ph.override else f"reads {ph.predicted}"
+            top = QTreeWidgetItem([f"{ph.char}  in “{ph.context}”  — {state}"])
+            top.setData(0, Qt.ItemDataRole.UserRole, None)
+            for r in ph.readings:
+                mark = "✓ " if r == ph.override else ("• " if r == ph.predicted and not ph.override else "   ")
+                child = QTreeWidgetItem([f"{mark}{ph.char}[{r}]"])
+                child.setData(0, Qt.ItemDataRole.UserRole, (ph.index, r))
+                top.addChild(child)
+            self.pinyin_tree.addTopLevelItem(top)
+            top.setExpanded(len(items) <= 3)
+        self.pinyin_hint.setText("Click a reading to pin it." if items else "No polyphonic characters in this line.")
+
+    def _on_reading_picked(self, item: QTreeWidgetItem, _col: int = 0) -> None:
+        data = item.data(0, Qt.ItemDataRole.UserRole)
+        if not data or self.region_id is None:
+            return
+        index, reading = data
+        text = apply_reading(self.text.toPlainText(), index, reading)
+        self._loading = True
+        self.text.setPlainText(text)
+        self._loading = False
+        self._dirty = True
+        self.commit_text()
+        self._refresh_pinyin()

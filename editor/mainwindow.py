@@ -1,0 +1,795 @@
+"""The main window: preview on top, timeline below, inspector on the right.
+
+It wires the pieces together and owns the desktop conventions: menus and
+toolbar, the status bar (engine state, render queue, clock, messages), the
+title with the modified marker, Save/Discard/Cancel on close, window geometry
+in QSettings, recent files, clear dialogs for bad project files, and a banner
+(not a modal dialog) for missing media with a Relink button.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStyle,
+    QToolBar,
+    QUndoView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor import commands as cmd
+from editor import project as pj
+from editor.document import Document
+from editor.inspector import InspectorWidget
+from editor.playback import Placement, Playback
+from editor.preview import PreviewWidget
+from editor.render_core import audible_tracks, db_to_gain
+from editor.render_worker import EngineFactory, RenderController
+from editor.timeline import TimelineWidget
+from editor.timeline.timecode import format_tc
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+MEDIA_FILTER = "Video or audio (*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.wav *.flac *.mp3 *.m4a *.ogg *.aac);;All files (*)"
+PROJECT_FILTER = f"Dubline projects (*{pj.SUFFIX});;All files (*)"
+
+
+# ------------------------------------------------------------------ media loading (off the GUI thread)
+class MediaLoader(QObject):
+    """Decodes the source audio and builds its waveform pyramid in a background thread."""
+
+    loaded = Signal(int, object, int, object)  # generation, audio (or None), sample rate, pyramid (or None)
+    failed = Signal(int, str)
+
+    def __init__(self):
+        super().__init__()
+        self._gen = 0
+
+    def load(self, path: str, sample_rate: int) -> int:
+        self._gen += 1
+        gen = self._gen
+        threading.Thread(target=self._run, args=(gen, path, sample_rate), daemon=True,
+                         name="dubline-media").start()
+        return gen
+
+    def _run(self, gen: int, path: str, sample_rate: int) -> None:
+        try:
+            from editor.media import MediaError, load_audio
+        except ImportError as e:
+            self.failed.emit(gen, f"audio decoding is not available in this build ({e})")
+            return
+        try:
+            audio = load_audio(path, sample_rate=sample_rate)
+        except MediaError as e:
+            self.failed.emit(gen, str(e))
+            return
+        except Exception as e:
+            log.exception("loading audio of %s failed", path)
+            self.failed.emit(gen, f"cannot read the audio ({type(e).__name__}: {e})")
+            return
+        pyramid = None
+        if audio is not None:
+            audio = np.asarray(audio, np.float32)
+            try:
+                from editor.waveform import WaveformPyramid
+
+                pyramid = WaveformPyramid(audio, sample_rate)
+            except Exception as e:  # no waveform is better than no editor
+                log.warning("waveform unavailable: %s", e)
+        self.loaded.emit(gen, audio, sample_rate, pyramid)
+
+
+class Banner(QFrame):
+    """A dismissible notice above the preview (missing media, unreadable video...)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setStyleSheet("#banner { background: #5a4a1c; border-bottom: 1px solid #7d6a3a; } "
+                           "#banner QLabel { color: #fff2cc; }")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 4, 6, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        lay.addWidget(self.label, 1)
+        self.action_button = QPushButton()
+        lay.addWidget(self.action_button)
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        lay.addWidget(close)
+        self._callback = None
+        self.action_button.clicked.connect(lambda: self._callback and self._callback())
+        self.hide()
+
+    def show_message(self, text: str, action: str | None = None, callback=None) -> None:
+        self.label.setText(text)
+        self._callback = callback
+        self.action_button.setVisible(bool(action))
+        self.action_button.setText(action or "")
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, engine_factory: EngineFactory | None = None, use_audio: bool = True,
+                 settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.doc = Document(parent=self)
+        self.renderer = RenderController(self.doc, engine_factory, parent=self)
+        self.playback = Playback(self.doc.project.sample_rate, use_audio=use_audio, parent=self)
+        self.media_path: Path | None = None
+        self._media_gen = 0
+        self._monitor_level = float(self.settings.value("playback/sourceLevel", 1.0))
+        self._closing_done = False
+
+        self.preview = PreviewWidget()
+        self.timeline = TimelineWidget(self.doc)
+        self.timeline.set_renderer(self.renderer)
+        self.inspector = InspectorWidget(self.doc, self.renderer)
+        self.banner = Banner()
+        self.media_loader = MediaLoader()
+
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(self.banner)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.preview)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        cl.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.inspector_dock = QDockWidget("Inspector", self)
+        self.inspector_dock.setObjectName("inspectorDock")
+        self.inspector_dock.setWidget(self.inspector)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.history_view = QUndoView(self.doc.undo_stack)
+        self.history_view.setEmptyLabel("<opened>")
+        self.history_dock = QDockWidget("History", self)
+        self.history_dock.setObjectName("historyDock")
+        self.history_dock.setWidget(self.history_view)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
+        self.history_dock.hide()
+
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._connect()
+        self.resize(1400, 900)
+        self._restore_window()
+        self._on_project_replaced()
+        self._update_title()
+
+    # ------------------------------------------------------------ construction
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.engine_label = QLabel("loading engine…")
+        self.queue_label = QLabel("Render queue: 0")
+        self.clock_label = QLabel("")
+        self.time_label = QLabel("00:00:00:00")
+        self.time_label.setStyleSheet("font-family: monospace;")
+        for w in (self.clock_label, self.queue_label, self.engine_label, self.time_label):
+            w.setContentsMargins(6, 0, 6, 0)
+            sb.addPermanentWidget(w)
+
+    def _act(self, text: str, slot, shortcuts=(), tip: str = "", icon=None, checkable: bool = False) -> QAction:
+        a = QAction(text, self)
+        if icon is not None:
+            a.setIcon(self.style().standardIcon(icon))
+        seqs = [s if isinstance(s, QKeySequence) else QKeySequence(s) for s in shortcuts]
+        if seqs:
+            a.setShortcuts(seqs)
+        if tip:
+            a.setStatusTip(tip)
+            a.setToolTip(f"{text.replace('&', '').rstrip('…')} ({seqs[0].toString()})" if seqs else tip)
+        a.setCheckable(checkable)
+        if slot is not None:
+            a.triggered.connect(slot)
+        self.addAction(a)  # shortcuts work even when the menu bar is hidden
+        return a
+
+    def _build_actions(self) -> None:
+        SP = QStyle.StandardPixmap
+        self.act_new = self._act("&New Project", self.new_project, [QKeySequence.StandardKey.New],
+                                 "Start an empty project", SP.SP_FileIcon)
+        self.act_new_media = self._act("New Project from &Media…", self.new_project_from_media, ["Ctrl+Shift+N"],
+                                       "Start a project for a video or audio file")
+        self.act_open = self._act("&Open…", self.open_dialog, [QKeySequence.StandardKey.Open],
+                                  "Open a Dubline project", SP.SP_DialogOpenButton)
+        self.act_save = self._act("&Save", self.save, [QKeySequence.StandardKey.Save], "Save the project",
+                                  SP.SP_DialogSaveButton)
+        self.act_save_as = self._act("Save &As…", self.save_as, [QKeySequence.StandardKey.SaveAs],
+                                     "Save the project under a new name")
+        self.act_relink = self._act("&Relink Media…", self.relink_media, [], "Point the project at its media file")
+        self.act_export = self._act("&Export…", None, [], "Export is coming: WAV/stems/SRT/MP4/OTIO")
+        self.act_export.setEnabled(False)
+        self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit], "Quit Dubline")
+
+        stack = self.doc.undo_stack
+        self.act_undo = stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.act_undo.setIcon(self.style().standardIcon(SP.SP_ArrowBack))
+        self.act_undo.triggered.disconnect()  # commit a pending text edit first, then undo
+        self.act_undo.triggered.connect(self.undo)
+        self.act_redo = stack.createRedoAction(self, "&Redo")
+        redo_keys = [QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")]
+        uniq: list[QKeySequence] = []
+        for k in redo_keys:
+            if not k.isEmpty() and all(k != u for u in uniq):
+                uniq.append(k)
+        self.act_redo.setShortcuts(uniq)
+        self.act_redo.setIcon(self.style().standardIcon(SP.SP_ArrowForward))
+        self.act_redo.triggered.disconnect()
+        self.act_redo.triggered.connect(self.redo)
+        self.addAction(self.act_undo)
+        self.addAction(self.act_redo)
+
+        self.act_add_region = self._act("Add &Region at Playhead", self.timeline.create_region_at_playhead,
+                                        ["R", "Ins"], "Add a 2 s region at the playhead on the active track")
+        self.act_add_marker = self._act("Add &Marker", lambda: self.timeline.add_marker(), ["M"],
+                                        "Add a marker at the playhead")
+        self.act_delete = self._act("&Delete", self.timeline.delete_selected, [QKeySequence.StandardKey.Delete,
+                                                                               "Backspace"],
+                                    "Delete the selected regions or marker")
+        self.act_select_all = self._act("Select &All", self.doc.select_all, [QKeySequence.StandardKey.SelectAll],
+                                        "Select every region")
+        self.act_add_track = self._act("Add Dub &Track", self.timeline.add_track, [], "Add a dub track")
+
+        self.act_zoom_in = self._act("Zoom &In", self.timeline.zoom_in, ["=", "+", "Ctrl+="], "Zoom in on the timeline")
+        self.act_zoom_out = self._act("Zoom &Out", self.timeline.zoom_out, ["-", "Ctrl+-"], "Zoom out")
+        self.act_zoom_fit = self._act("Zoom to &Fit", self.timeline.zoom_fit, ["0", "\\"], "Show the whole timeline")
+        self.act_history = self.history_dock.toggleViewAction()
+        self.act_history.setText("&History Panel")
+        self.act_history.setShortcut(QKeySequence("Ctrl+H"))
+        self.act_inspector = self.inspector_dock.toggleViewAction()
+        self.act_inspector.setText("&Inspector")
+
+        self.act_play = self._act("&Play / Pause", self.toggle_play, ["Space"], "Play from the playhead",
+                                  SP.SP_MediaPlay)
+        self.act_play_region = self._act("Play &Selected Region", self.play_selected_region, ["Shift+Space"],
+                                         "Play just the selected region")
+        self.act_reverse = self._act("Shuttle &Reverse", self.playback.shuttle_reverse, ["J"],
+                                     "Play backwards (again: faster)", SP.SP_MediaSeekBackward)
+        self.act_stop = self._act("&Stop", self.playback.pause, ["K"], "Stop", SP.SP_MediaPause)
+        self.act_forward = self._act("Shuttle &Forward", self.playback.shuttle_forward, ["L"],
+                                     "Play forwards (again: faster)", SP.SP_MediaSeekForward)
+        fps = lambda: self.doc.project.fps  # noqa: E731
+        self.act_prev_frame = self._act("Previous Frame", lambda: self.playback.step_frames(-1, fps()), ["Left"],
+                                        "One frame back")
+        self.act_next_frame = self._act("Next Frame", lambda: self.playback.step_frames(1, fps()), ["Right"],
+                                        "One frame forward")
+        self.act_back_second = self._act("Back One Second", lambda: self.playback.step_seconds(-1.0), ["Shift+Left"],
+                                         "One second back")
+        self.act_fwd_second = self._act("Forward One Second", lambda: self.playback.step_seconds(1.0),
+                                        ["Shift+Right"], "One second forward")
+        self.act_home = self._act("Go to Start", self.go_start, ["Home"], "Go to the start", SP.SP_MediaSkipBackward)
+        self.act_end = self._act("Go to End", self.go_end, ["End"], "Go to the end", SP.SP_MediaSkipForward)
+
+        self.act_render_sel = self._act("Render &Selected", self.render_selected, ["Ctrl+R"],
+                                        "Render the selected regions now")
+        self.act_render_all = self._act("Render &All", self.renderer.render_all, ["Ctrl+Shift+R"],
+                                        "Render every region that is not ready (failed ones too)")
+        self.act_cancel = self._act("&Cancel All", self.renderer.cancel_all, [], "Drop every waiting render")
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_new, self.act_new_media, self.act_open])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addActions([self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addAction(self.act_relink)
+        m.addAction(self.act_export)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_add_region, self.act_add_marker, self.act_delete, self.act_select_all])
+        m.addSeparator()
+        m.addAction(self.act_add_track)
+        m = mb.addMenu("&View")
+        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
+        m.addSeparator()
+        m.addActions([self.act_inspector, self.act_history])
+        m = mb.addMenu("&Playback")
+        m.addActions([self.act_play, self.act_play_region])
+        m.addSeparator()
+        m.addActions([self.act_reverse, self.act_stop, self.act_forward])
+        m.addSeparator()
+        m.addActions([self.act_prev_frame, self.act_next_frame, self.act_back_second, self.act_fwd_second,
+                      self.act_home, self.act_end])
+        m = mb.addMenu("&Render")
+        m.addActions([self.act_render_sel, self.act_render_all, self.act_cancel])
+
+    def _build_toolbar(self) -> None:
+        for a, short in ((self.act_home, "Start"), (self.act_reverse, "Reverse"), (self.act_play, "Play"),
+                         (self.act_forward, "Forward"), (self.act_add_region, "Region"), (self.act_add_marker, "Marker"),
+                         (self.act_zoom_out, "Zoom −"), (self.act_zoom_in, "Zoom +"), (self.act_zoom_fit, "Fit"),
+                         (self.act_render_all, "Render All"), (self.act_cancel, "Cancel Renders")):
+            a.setIconText(short)
+        self.act_undo.setIconText("Undo")  # the menu shows "Undo <command>"; the toolbar stays short
+        self.act_redo.setIconText("Redo")
+        tb = QToolBar("Main", self)
+        tb.setObjectName("mainToolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(tb)
+        tb.addActions([self.act_open, self.act_save])
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo])
+        tb.addSeparator()
+        tb.addActions([self.act_home, self.act_reverse, self.act_play, self.act_forward])
+        tb.addSeparator()
+        tb.addActions([self.act_add_region, self.act_add_marker])
+        tb.addSeparator()
+        tb.addActions([self.act_zoom_out, self.act_zoom_in, self.act_zoom_fit])
+        tb.addSeparator()
+        tb.addActions([self.act_render_all, self.act_cancel])
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Source "))
+        self.source_slider = QSlider(Qt.Orientation.Horizontal)
+        self.source_slider.setRange(0, 100)
+        self.source_slider.setValue(int(round(self._monitor_level * 100)))
+        self.source_slider.setFixedWidth(90)
+        self.source_slider.setToolTip("Level of the original audio while playing (dub lines duck it further)")
+        self.source_slider.valueChanged.connect(self._on_source_level)
+        tb.addWidget(self.source_slider)
+
+    def _connect(self) -> None:
+        d = self.doc
+        d.modifiedChanged.connect(lambda _m: self._update_title())
+        d.pathChanged.connect(self._update_title)
+        d.projectReplaced.connect(self._on_project_replaced)
+        d.mediaChanged.connect(self._load_media)
+        d.regionsChanged.connect(lambda _t: self._update_end())
+        d.regionChanged.connect(lambda _r: self._update_end())
+        d.markersChanged.connect(self._update_end)
+        d.tracksChanged.connect(self._schedule_mix)
+        d.selectionChanged.connect(self._update_actions)
+
+        r = self.renderer
+        r.engineStateChanged.connect(self._on_engine_state)
+        r.engineMessage.connect(lambda msg: self.engine_label.setText(msg) if r.engine_state == "loading" else None)
+        r.queueCountChanged.connect(lambda n: self.queue_label.setText(f"Render queue: {n}"))
+        r.clipsChanged.connect(self._schedule_mix)
+        self._mix_timer = QTimer(self)
+        self._mix_timer.setSingleShot(True)
+        self._mix_timer.setInterval(30)
+        self._mix_timer.timeout.connect(self._rebuild_mix)
+
+        p = self.playback
+        p.positionChanged.connect(self._on_position)
+        p.playingChanged.connect(self._on_playing)
+        p.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        p.clockChanged.connect(lambda c: self.clock_label.setText("" if c == "audio" else "playing silently"))
+
+        t = self.timeline
+        t.seekRequested.connect(self.playback.seek)
+        t.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        t.regionActivated.connect(self._activate_region)
+        t.playRegionRequested.connect(self.play_region)
+        t.renderRequested.connect(lambda ids: self.renderer.render(ids))
+
+        i = self.inspector
+        i.renderRequested.connect(lambda ids: self.renderer.render(ids))
+        i.playRegionRequested.connect(self.play_region)
+        i.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+
+        self.preview.server.opened.connect(self._on_video_opened)
+        self.preview.server.failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self.media_loader.loaded.connect(self._on_audio_loaded)
+        self.media_loader.failed.connect(self._on_audio_failed)
+
+    # ------------------------------------------------------------ settings
+    def _restore_window(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        split = self.settings.value("window/splitter")
+        if split is not None:
+            self.splitter.restoreState(split)
+
+    def _save_window(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("playback/sourceLevel", self._monitor_level)
+
+    def recent_files(self) -> list[str]:
+        v = self.settings.value("recentFiles", [])
+        if isinstance(v, str):
+            v = [v]
+        return [str(x) for x in (v or [])]
+
+    def _add_recent(self, path: Path) -> None:
+        p = str(Path(path).resolve())
+        files = [p] + [f for f in self.recent_files() if f != p]
+        self.settings.setValue("recentFiles", files[:MAX_RECENT])
+        self.settings.setValue("lastProject", p)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        if not files:
+            a = self.recent_menu.addAction("(none)")
+            a.setEnabled(False)
+            return
+        for i, f in enumerate(files, 1):
+            a = self.recent_menu.addAction(f"&{i} {Path(f).name}")
+            a.setToolTip(f)
+            a.setStatusTip(f)
+            a.triggered.connect(lambda _=False, f=f: self.open_project(f))
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear Menu", lambda: self.settings.setValue("recentFiles", []))
+
+    # ------------------------------------------------------------ title / state
+    def _update_title(self) -> None:
+        name = self.doc.display_name()
+        if self.doc.is_demo:
+            name += " (demo)"
+        self.setWindowTitle(f"{name}[*] — Dubline")
+        self.setWindowModified(self.doc.is_modified())
+
+    def _update_actions(self) -> None:
+        has_sel = bool(self.doc.selected_ids)
+        self.act_render_sel.setEnabled(has_sel)
+        self.act_play_region.setEnabled(has_sel)
+
+    def _on_engine_state(self, state: str) -> None:
+        if state == "ready":
+            self.engine_label.setText("engine ready")
+            self.timeline.set_voices(self.renderer.voices)
+        elif state == "failed":
+            self.engine_label.setText("engine failed")
+            self.engine_label.setToolTip(self.renderer.engine_error)
+            self.statusBar().showMessage(f"The speech engine could not load: {self.renderer.engine_error}", 0)
+        else:
+            self.engine_label.setText("loading engine…")
+
+    # ------------------------------------------------------------ file operations
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes; False when the user cancels."""
+        if not self.doc.is_modified():
+            return True
+        choice = self._ask_unsaved()
+        if choice == QMessageBox.StandardButton.Save:
+            return self.save()
+        return choice == QMessageBox.StandardButton.Discard
+
+    def _ask_unsaved(self) -> QMessageBox.StandardButton:
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"Save the changes to “{self.doc.display_name()}” before closing it?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("Your changes will be lost if you don't save them.")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        return QMessageBox.StandardButton(box.exec())
+
+    def _error(self, title: str, text: str) -> None:
+        QMessageBox.warning(self, title, text)
+
+    def new_project(self) -> None:
+        if not self.maybe_save():
+            return
+        self.inspector.commit_text()
+        self.doc.is_demo = False
+        self.doc.replace(pj.Project(), None)
+        self.statusBar().showMessage("New project: drag on the dub track to add a line", 5000)
+
+    def new_project_from_media(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self, "Choose the video or audio to dub", "", MEDIA_FILTER)
+        if path:
+            self.create_project_for_media(path)
+
+    def create_project_for_media(self, path: str) -> bool:
+        try:
+            from editor.media import MediaError, probe
+        except ImportError as e:
+            self._error("Cannot use this media", f"Media support is not available in this build ({e}).")
+            return False
+        try:
+            info = probe(path)
+        except MediaError as e:
+            self._error("Cannot use this media", f"{Path(path).name}: {e}")
+            return False
+        absolute = str(Path(path).resolve())
+        project = pj.Project(fps=info.fps if info.has_video and info.fps else 25.0)
+        project.media = pj.MediaRef(path=absolute, abs_path=absolute, has_video=info.has_video,
+                                    duration=info.duration)
+        self.doc.is_demo = False
+        self.doc.replace(project, None)
+        self.timeline.zoom_fit()
+        return True
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.doc.path.parent) if self.doc.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        if path:
+            self.open_project(path, ask=False)
+
+    def open_project(self, path: str | Path, ask: bool = True, demo: bool = False) -> bool:
+        """Open a project file; on a bad file show the problem and keep the current project."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        try:
+            project = pj.load(path)
+        except pj.ProjectError as e:
+            self._error("Cannot open project", f"{e}\n\nThe file was not changed.")
+            if str(path.resolve()) in self.recent_files() and not path.exists():
+                self.settings.setValue("recentFiles", [f for f in self.recent_files() if f != str(path.resolve())])
+            return False
+        self.inspector.commit_text()
+        self.playback.pause()
+        self.doc.is_demo = demo
+        self.doc.replace(project, path)
+        self._add_recent(path)
+        if project.view.selected_region and self.doc.region(project.view.selected_region):
+            self.doc.select([project.view.selected_region])
+        self.statusBar().showMessage(f"Opened {path.name}", 4000)
+        return True
+
+    def save(self) -> bool:
+        if self.doc.path is None:
+            return self.save_as()
+        return self._save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = str(self.doc.path) if self.doc.path else str(Path.home() / f"Untitled{pj.SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        if not path:
+            return False
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        self.inspector.commit_text()
+        try:
+            saved = self.doc.save(path)
+        except pj.ProjectError as e:
+            self._error("Cannot save project", str(e))
+            return False
+        self._add_recent(saved)
+        self.statusBar().showMessage(f"Saved {saved.name}", 4000)
+        return True
+
+    # ------------------------------------------------------------ media
+    def _on_project_replaced(self) -> None:
+        p = self.doc.project
+        self.playback.pause()
+        self.playback.mixer.sample_rate = p.sample_rate
+        self.banner.hide()
+        self._load_media()
+        self._update_end()
+        self.playback.seek(p.view.playhead)
+        self._schedule_mix()
+        self._update_actions()
+        self._update_title()
+
+    def _project_path_for_media(self) -> Path:
+        return self.doc.path if self.doc.path else Path.cwd() / f"untitled{pj.SUFFIX}"
+
+    def _load_media(self) -> None:
+        p = self.doc.project
+        self.media_path = None
+        self.playback.mixer.set_source(None)
+        if p.media is None:
+            self.preview.set_media(None, False, p.fps, "No media: File > New Project from Media… to dub a video")
+            self.timeline.set_source(None, 0.0, "Source audio", "no media")
+            return
+        found = pj.resolve_media(p, self._project_path_for_media())
+        name = Path(p.media.path or p.media.abs_path).name
+        if found is None:
+            self.preview.set_media(None, False, p.fps, f"Media missing: {name}")
+            self.timeline.set_source(None, p.media.duration, name, "media missing")
+            self.banner.show_message(f"The media file “{name}” is missing (looked next to the project and at "
+                                     f"{p.media.abs_path or p.media.path}). The project is open; relink the media "
+                                     f"to see and hear it.", "Relink…", self.relink_media)
+            self.statusBar().showMessage(f"Media missing: {name}", 10000)
+            return
+        stored = Path(p.media.abs_path) if p.media.abs_path else None
+        if stored is not None and stored.resolve() != found.resolve():
+            # found by name after a move: remember the new place (undoable, marks the project modified)
+            media = pj.MediaRef(path=str(found.resolve()), abs_path=str(found.resolve()), has_video=p.media.has_video,
+                                duration=p.media.duration)
+            self.doc.push(cmd.RelinkMedia(self.doc, media, "Relink media (found by name)"))
+            self.statusBar().showMessage(f"Media found at {found}: save to remember the new place", 10000)
+            return  # mediaChanged reloads
+        self.media_path = found
+        self.preview.set_media(str(found), p.media.has_video, p.fps)
+        self.timeline.set_source(None, p.media.duration, name, "loading waveform…")
+        self._media_gen = self.media_loader.load(str(found), p.sample_rate)
+
+    def relink_media(self) -> None:
+        p = self.doc.project
+        start = str(self.doc.path.parent) if self.doc.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Relink media", start, MEDIA_FILTER)
+        if not path:
+            return
+        self.relink_to(path)
+
+    def relink_to(self, path: str) -> bool:
+        p = self.doc.project
+        has_video, duration = (p.media.has_video, p.media.duration) if p.media else (True, 0.0)
+        try:
+            from editor.media import MediaError, probe
+
+            info = probe(path)
+            has_video, duration = info.has_video, info.duration
+        except ImportError:
+            pass
+        except MediaError as e:
+            self._error("Cannot use this media", f"{Path(path).name}: {e}")
+            return False
+        absolute = str(Path(path).resolve())
+        self.doc.push(cmd.RelinkMedia(self.doc, pj.MediaRef(path=absolute, abs_path=absolute, has_video=has_video,
+                                                             duration=duration)))
+        self.banner.hide()
+        return True
+
+    def _on_audio_loaded(self, gen: int, audio, sr: int, pyramid) -> None:
+        if gen != self._media_gen:
+            return
+        p = self.doc.project
+        name = Path(p.media.path or p.media.abs_path).name if p.media else ""
+        if audio is None:
+            self.timeline.set_source(None, p.media.duration if p.media else 0.0, name, "the media has no audio track")
+            self.statusBar().showMessage(f"{name} has no audio track: only the dub will play", 8000)
+            return
+        self.playback.mixer.set_source(audio, sr)
+        note = "" if pyramid is not None else "waveform unavailable"
+        self.timeline.set_source(pyramid, len(audio) / sr, name, note)
+        self._update_end()
+
+    def _on_audio_failed(self, gen: int, message: str) -> None:
+        if gen != self._media_gen:
+            return
+        p = self.doc.project
+        name = Path(p.media.path or p.media.abs_path).name if p.media else ""
+        self.timeline.set_source(None, p.media.duration if p.media else 0.0, name, "audio unreadable")
+        self.statusBar().showMessage(f"Cannot read the audio of {name}: {message}", 10000)
+
+    def _on_video_opened(self, fps: float, count: int, w: int, h: int, vfr: bool) -> None:
+        if vfr:
+            self.banner.show_message("This video has a variable frame rate: frame positions are approximate. "
+                                     "Converting it to a constant frame rate gives exact frames.")
+        if fps > 0 and abs(fps - self.doc.project.fps) > 1e-3:
+            self.statusBar().showMessage(f"The video runs at {fps:g} fps; the project uses "
+                                         f"{self.doc.project.fps:g} fps", 8000)
+
+    # ------------------------------------------------------------ playback
+    def _update_end(self) -> None:
+        end = max(self.doc.project.end_time(), self.playback.mixer.source_seconds)
+        self.playback.set_end(end)
+
+    def _schedule_mix(self) -> None:
+        self._mix_timer.start()
+
+    def _rebuild_mix(self) -> None:
+        p = self.doc.project
+        placements = []
+        for t in audible_tracks(p):
+            g = db_to_gain(t.gain_db + p.mix.dub_gain_db)
+            for r in t.regions:
+                clip = self.renderer.ready_clip(r.id)
+                if clip is not None:
+                    placements.append(Placement(r.start, clip.audio, clip.sample_rate, g))
+        self.playback.mixer.set_placements(placements)
+        self.playback.mixer.set_levels(db_to_gain(p.mix.source_gain_db) * self._monitor_level,
+                                       db_to_gain(p.mix.duck_db))
+        self._update_end()
+
+    def _on_source_level(self, value: int) -> None:
+        self._monitor_level = value / 100.0
+        self._rebuild_mix()
+
+    def _on_position(self, t: float) -> None:
+        self.timeline.set_playhead(t, follow=self.playback.is_playing())
+        self.preview.show_time(t)
+        self.time_label.setText(format_tc(t, self.doc.project.fps))
+
+    def _on_playing(self, playing: bool) -> None:
+        SP = QStyle.StandardPixmap
+        self.act_play.setIcon(self.style().standardIcon(SP.SP_MediaPause if playing else SP.SP_MediaPlay))
+
+    def toggle_play(self) -> None:
+        if not self.playback.is_playing():
+            self.playback.seek(self.timeline.playhead)
+        self.playback.toggle()
+
+    def play_region(self, rid: str) -> None:
+        region = self.doc.region(rid)
+        if region is None:
+            return
+        clip = self.renderer.ready_clip(rid)
+        end = region.end
+        if clip is not None:
+            end = max(end, region.start + len(clip.audio) / clip.sample_rate)
+        self.playback.play(start=region.start, stop_at=end)
+
+    def play_selected_region(self) -> None:
+        if self.doc.current_region_id:
+            self.play_region(self.doc.current_region_id)
+
+    def go_start(self) -> None:
+        self.playback.pause()
+        self.playback.seek(0.0)
+
+    def go_end(self) -> None:
+        self.playback.pause()
+        self.playback.seek(self.playback.end_seconds)
+
+    # ------------------------------------------------------------ edit
+    def undo(self) -> None:
+        self.inspector.commit_text()  # a pending burst of typing becomes the step that is undone
+        self.doc.undo_stack.undo()
+
+    def redo(self) -> None:
+        self.inspector.commit_text()
+        self.doc.undo_stack.redo()
+
+    def render_selected(self) -> None:
+        self.renderer.render(list(self.doc.selected_ids))
+
+    def _activate_region(self, rid: str) -> None:
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        self.inspector.focus_text()
+
+    # ------------------------------------------------------------ closing
+    def closeEvent(self, ev: QCloseEvent) -> None:
+        self.inspector.commit_text()
+        if not self.maybe_save():
+            ev.ignore()
+            return
+        self._save_window()
+        self.shutdown()
+        ev.accept()
+
+    def shutdown(self) -> None:
+        """Stop the worker threads (idempotent)."""
+        if self._closing_done:
+            return
+        self._closing_done = True
+        self.playback.shutdown()
+        self.renderer.shutdown()
+        self.preview.shutdown()
+
+
+def app_instance() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app

@@ -1,0 +1,849 @@
+"""Media access for the editor: frame-exact video reading, probing, audio decoding, muxing.
+
+No Qt here: the preview worker, the timeline and the headless renderer all use it.
+
+* :class:`VideoReader` returns RGB frames by index, exactly: it seeks to the
+  keyframe at or before the frame's timestamp and decodes forward (OpenCV's
+  ``CAP_PROP_POS_FRAMES`` lands a frame or more off on files with B-frames or
+  edit lists).  Reading the next frame continues decoding instead of seeking,
+  and a small LRU cache holds recent frames.
+* :func:`probe` describes a file (streams, rate, size, duration, VFR).
+* :func:`load_audio` decodes a file's first audio track to float32 mono.
+* :func:`mux_audio_into_video` writes a copy of a video with new audio
+  (video stream copied, not re-encoded), atomically.
+
+Frame index semantics: frame ``n`` is the frame on screen at ``n / fps``
+seconds after the first frame.  For constant frame rate files that is exactly
+the n-th frame; for variable frame rate files (``is_vfr``) it is the frame a
+player would show at that time on an ``fps`` grid.
+
+PyAV is the main backend; OpenCV is a fallback for reading frames and the
+ffmpeg binary from ``imageio-ffmpeg`` for audio decoding and muxing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+try:  # PyAV is a dependency, but keep the module importable without it
+    import av
+except ImportError:  # pragma: no cover - exercised only in broken installs
+    av = None
+
+VFR_SCAN_PACKETS = 100
+
+
+class MediaError(Exception):
+    """A media file cannot be used; ``str(e)`` is one line meant for the user."""
+
+
+def _name(path) -> str:
+    return Path(path).name or str(path)
+
+
+def _unreadable(path) -> MediaError:
+    return MediaError(f"cannot open {_name(path)}: not a video file or unsupported codec")
+
+
+def _check_file(path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise MediaError(f"cannot open {_name(p)}: no such file")
+    if p.is_dir():
+        raise MediaError(f"cannot open {_name(p)}: is a folder, not a media file")
+    if not os.access(p, os.R_OK):
+        raise MediaError(f"cannot open {_name(p)}: permission denied")
+    return p
+
+
+def _av_errors() -> tuple[type[BaseException], ...]:
+    errs: tuple[type[BaseException], ...] = (OSError, ValueError, EOFError)
+    if av is not None:
+        errs = (av.FFmpegError, *errs)
+    return errs
+
+
+# ---------------------------------------------------------------- probing
+@dataclass(frozen=True)
+class MediaInfo:
+    """What a media file holds.  Video fields are 0 without video, audio fields 0 without audio."""
+
+    path: str
+    has_video: bool
+    has_audio: bool
+    fps: float = 0.0
+    duration: float = 0.0  # seconds
+    width: int = 0
+    height: int = 0
+    sample_rate: int = 0
+    channels: int = 0
+    is_vfr: bool = False
+    frame_count: int = 0
+    video_codec: str = ""
+    audio_codec: str = ""
+
+
+def _video_stream(container):
+    """The first real video stream (cover art in audio files does not count), or None."""
+    for s in container.streams.video:
+        try:
+            if s.disposition & av.stream.Disposition.attached_pic:
+                continue
+        except (AttributeError, TypeError):
+            pass
+        return s
+    return None
+
+
+def _stream_fps(stream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and rate > 0:
+            return float(rate)
+    return 0.0
+
+
+def _stream_duration(container, stream) -> float:
+    if stream is not None and stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return 0.0
+
+
+def _pts_are_variable(pts: list[int], time_base) -> bool:
+    """True when presentation-time steps differ by more than timestamp rounding explains."""
+    pts = sorted(set(pts))
+    if len(pts) < 3:
+        return False
+    deltas = np.diff(np.asarray(pts, dtype=np.int64))
+    median = float(np.median(deltas))
+    if median <= 0:
+        return False
+    # Rounding to the time base makes 29.97 fps in 1/1000 steps alternate 33/34;
+    # allow two ticks or 10 % of a frame, whichever is larger.
+    tolerance = max(2.0, 0.1 * median)
+    return bool(np.any(np.abs(deltas - median) > tolerance))
+
+
+def _scan_vfr(container, stream, limit: int = VFR_SCAN_PACKETS) -> bool:
+    """Look at the timestamps of the first ``limit`` packets (demux only, no decoding)."""
+    pts = []
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None:
+                pts.append(packet.pts)
+            if len(pts) >= limit:
+                break
+    except _av_errors():
+        pass
+    return _pts_are_variable(pts, stream.time_base)
+
+
+def probe(path) -> MediaInfo:
+    """Describe ``path``; MediaError when it is not a readable audio or video file."""
+    p = _check_file(path)
+    if av is None:
+        return _probe_opencv(p)
+    try:
+        container = av.open(str(p), mode="r", metadata_errors="ignore")
+    except _av_errors():
+        raise _unreadable(p) from None
+    try:
+        v = _video_stream(container)
+        a = container.streams.audio[0] if container.streams.audio else None
+        if v is None and a is None:
+            raise MediaError(f"cannot open {_name(p)}: no audio or video stream")
+        fps = _stream_fps(v) if v is not None else 0.0
+        duration = _stream_duration(container, v if v is not None else a)
+        if v is not None and v.frames:
+            frame_count = int(v.frames)
+        else:
+            frame_count = int(round(duration * fps)) if v is not None else 0
+        return MediaInfo(
+            path=str(p),
+            has_video=v is not None,
+            has_audio=a is not None,
+            fps=fps,
+            duration=duration,
+            width=int(v.codec_context.width) if v is not None else 0,
+            height=int(v.codec_context.height) if v is not None else 0,
+            sample_rate=int(a.codec_context.sample_rate or 0) if a is not None else 0,
+            channels=int(a.codec_context.channels or 0) if a is not None else 0,
+            is_vfr=_scan_vfr(container, v) if v is not None else False,
+            frame_count=frame_count,
+            video_codec=v.codec_context.name if v is not None else "",
+            audio_codec=a.codec_context.name if a is not None else "",
+        )
+    finally:
+        container.close()
+
+
+def _probe_opencv(p: Path) -> MediaInfo:  # pragma: no cover - only without PyAV
+    import cv2
+
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+    try:
+        if not cap.isOpened():
+            raise _unreadable(p)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        return MediaInfo(
+            path=str(p), has_video=True, has_audio=False, fps=fps, duration=n / fps if fps else 0.0,
+            width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+            frame_count=n,
+        )
+    finally:
+        cap.release()
+
+
+# ---------------------------------------------------------------- frame cache
+class _FrameCache:
+    """LRU of frames by index, bounded by count and bytes.
+
+    Values are RGB arrays, or decoded-but-unconverted frames (PyAV VideoFrames,
+    half the size at 4:2:0) kept from a decode-forward run so that stepping
+    backwards does not seek; those are converted on first use.
+    """
+
+    def __init__(self, max_frames: int, max_bytes: int):
+        self.max_frames = max(1, int(max_frames))
+        self.max_bytes = max(1, int(max_bytes))
+        self._items: OrderedDict[int, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+
+    def __contains__(self, index: int) -> bool:
+        return index in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, index: int):
+        item = self._items.get(index)
+        if item is None:
+            return None
+        self._items.move_to_end(index)
+        return item[0]
+
+    def put(self, index: int, value, nbytes: int) -> None:
+        old = self._items.pop(index, None)
+        if old is not None:
+            self._bytes -= old[1]
+        self._items[index] = (value, nbytes)
+        self._bytes += nbytes
+        while len(self._items) > 1 and (len(self._items) > self.max_frames or self._bytes > self.max_bytes):
+            _, (_, n) = self._items.popitem(last=False)
+            self._bytes -= n
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+
+# ---------------------------------------------------------------- decoders
+class _PyAVDecoder:
+    """Frame-exact random access with PyAV: seek to a keyframe, decode forward."""
+
+    name = "pyav"
+    KEEP_BEHIND = 8  # frames decoded on the way to a target that stay cached (cheap backward steps)
+
+    def __init__(self, path: Path, threads: int = 0):
+        try:
+            self.container = av.open(str(path), mode="r", metadata_errors="ignore")
+        except _av_errors():
+            raise _unreadable(path) from None
+        try:
+            self.stream = _video_stream(self.container)
+            if self.stream is None:
+                what = "audio only" if self.container.streams.audio else "no video stream"
+                raise MediaError(f"cannot open {_name(path)}: no video stream ({what})")
+            cc = self.stream.codec_context
+            # Frame + slice threads: decoding forward from a keyframe is throughput-bound.
+            cc.thread_type = "AUTO"
+            cc.thread_count = int(threads)
+            self.time_base = self.stream.time_base
+            self.fps = _stream_fps(self.stream) or 25.0
+            self.width = int(cc.width)
+            self.height = int(cc.height)
+            self.duration = _stream_duration(self.container, self.stream)
+            self.is_vfr = _scan_vfr(self.container, self.stream)
+            self._frames = None
+            self._pending: deque = deque()
+            self._current: tuple[object, float] | None = None  # last frame taken from the decoder, its index
+            self.keyframes: set[int] = set()
+            self.gop = max(2, int(round(2 * self.fps)))  # widest keyframe distance seen; a guess until then
+            self.seeks = 0  # statistics for benchmarks and tests
+            self.decoded = 0
+            self._restart(self._start_seek_ts())
+            first = self._next_frame()
+            if first is None:
+                raise _unreadable(path)
+            self.sequential = first.pts is None  # no timestamps: count frames from the start
+            self.start_pts = first.pts if first.pts is not None else 0
+            self._pending.appendleft(first)
+            n = int(self.stream.frames or 0)
+            self.frame_count = n if n > 0 and not self.is_vfr else max(1, int(round(self.duration * self.fps)))
+        except MediaError:
+            self.container.close()
+            raise
+        except _av_errors():
+            self.container.close()
+            raise _unreadable(path) from None
+
+    # -- low level
+    def _start_seek_ts(self) -> int:
+        st = self.stream.start_time
+        return int(st) if st is not None else 0
+
+    def _restart(self, ts: int) -> None:
+        """Seek (keyframe at or before ``ts``) and start a fresh decode loop."""
+        self.container.seek(int(ts), stream=self.stream, backward=True, any_frame=False)
+        self.seeks += 1
+        self._frames = self._decode_loop()
+        self._pending.clear()
+        self._current = None
+        self._count = 0
+
+    def _decode_loop(self):
+        for packet in self.container.demux(self.stream):
+            try:
+                frames = packet.decode()
+            except av.InvalidDataError:
+                continue  # a damaged packet: skip it, the following frames may still decode
+            yield from frames
+
+    def _next_frame(self):
+        if self._pending:
+            return self._pending.popleft()
+        try:
+            frame = next(self._frames)
+        except StopIteration:
+            return None
+        self.decoded += 1
+        return frame
+
+    def frame_index(self, frame) -> float:
+        return float((frame.pts - self.start_pts) * self.time_base) * self.fps
+
+    def _ts_of(self, index: float) -> int:
+        return self.start_pts + int(round(index / self.fps / self.time_base))
+
+    @property
+    def last_fi(self) -> float | None:
+        return None if self._current is None else self._current[1]
+
+    # -- random access
+    def read(self, index: int, cache: _FrameCache):
+        """The decoded frame shown at ``index`` (a PyAV VideoFrame)."""
+        if self.sequential:
+            return self._read_sequential(index)
+        if self._should_decode_forward(index):
+            frame = self._decode_to(index, cache)
+            if frame is not None:
+                return frame
+        return self._seek_to(index, cache)
+
+    def _should_decode_forward(self, index: int) -> bool:
+        if self._frames is None:
+            return False
+        cur = self.last_fi
+        if cur is None:  # just opened or just seeked: the next frame is a keyframe we have not seen
+            return index < 0.5 + (self.gop if not self.keyframes else 0)
+        gap = index - cur
+        if abs(gap) < 0.5:
+            return True
+        if gap < 0:
+            return False
+        if gap <= 4:
+            return True
+        if any(cur < k <= index for k in self.keyframes):
+            return False  # a seek lands on a keyframe nearer the target
+        return gap <= self.gop
+
+    def _seek_to(self, index: int, cache: _FrameCache):
+        target = float(index)
+        step = 8.0
+        for _ in range(16):
+            self._restart(self._ts_of(target) if target > 0 else self._start_seek_ts())
+            first = self._next_frame()
+            if first is None:
+                break
+            fi = self.frame_index(first)
+            if fi < index + 0.5 or target <= 0:
+                self._pending.appendleft(first)
+                frame = self._decode_to(index, cache)
+                if frame is not None:
+                    return frame
+                break
+            # The demuxer's index is by decode time; with B-frames the keyframe it
+            # picked can be displayed after the target.  Aim before that keyframe.
+            target = max(0.0, min(target, fi) - step)
+            step *= 2
+        # Last resort: from the very beginning.
+        self._restart(self._start_seek_ts())
+        frame = self._decode_to(index, cache)
+        if frame is None:
+            raise MediaError(f"frame {index} cannot be decoded")
+        return frame
+
+    def _decode_to(self, index: int, cache: _FrameCache):
+        """Decode forward to the frame on screen at ``index``; None when nothing could be decoded."""
+        cur = self._current
+        if cur is not None and abs(cur[1] - index) < 0.5:
+            return cur[0]
+        last_key: int | None = None
+        while True:
+            frame = self._next_frame()
+            if frame is None:  # end of stream: the last frame stays on screen
+                return cur[0] if cur is not None else None
+            fi = self.frame_index(frame)
+            if frame.key_frame:
+                k = int(round(fi))
+                if last_key is not None and k - last_key > self.gop:
+                    self.gop = k - last_key
+                self.keyframes.add(k)
+                last_key = k
+            if fi >= index + 0.5:  # past the target: the frame before is still on screen (VFR gap)
+                if cur is not None:
+                    self._pending.appendleft(frame)
+                    return cur[0]
+                self._current = (frame, fi)
+                return frame
+            if cur is not None and not self.is_vfr:
+                self._keep_behind(cur, index, cache)
+            cur = self._current = (frame, fi)
+            if fi > index - 0.5:
+                return frame
+
+    def _keep_behind(self, cur: tuple[object, float], index: int, cache: _FrameCache) -> None:
+        i = int(round(cur[1]))
+        if index - self.KEEP_BEHIND <= i < index and i not in cache:
+            cache.put(i, cur[0], self.width * self.height * 3 // 2)
+
+    def _read_sequential(self, index: int):  # pragma: no cover - streams without timestamps are rare
+        if self._current is None or index < self._current[1]:
+            self._restart(self._start_seek_ts())
+            self._count = 0
+        while self._current is None or self._current[1] < index:
+            nxt = self._next_frame()
+            if nxt is None:
+                break
+            self._current = (nxt, float(self._count))
+            self._count += 1
+        if self._current is None:
+            raise MediaError(f"frame {index} cannot be decoded")
+        return self._current[0]
+
+    @staticmethod
+    def to_rgb(frame) -> np.ndarray:
+        return frame.to_ndarray(format="rgb24")
+
+    def close(self) -> None:
+        self._frames = None
+        self._pending.clear()
+        self._current = None
+        self.container.close()
+
+
+class _OpenCVDecoder:
+    """Fallback when PyAV is missing or cannot open a file.
+
+    OpenCV's own frame seek is used only to get near the target; the frame
+    actually decoded is identified by its timestamp (``CAP_PROP_POS_MSEC``),
+    and we decode forward (or seek earlier) until it is the right one.
+    """
+
+    name = "opencv"
+    MARGIN = 3
+
+    def __init__(self, path: Path):
+        import cv2
+
+        self.cv2 = cv2
+        self.cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        if not self.cap.isOpened():
+            self.cap.release()
+            raise _unreadable(path)
+        self.fps = float(self.cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
+        self.width = int(self.cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        self.height = int(self.cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.frame_count = max(1, int(self.cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0))
+        self.duration = self.frame_count / self.fps
+        self.is_vfr = False  # OpenCV does not expose per-frame timestamps before decoding
+        self.last_fi: float | None = None
+        ok, first = self.cap.read()
+        if not ok or first is None:
+            self.cap.release()
+            raise _unreadable(path)
+        self.start_ms = float(self.cap.get(cv2.CAP_PROP_POS_MSEC))
+        self._held = (0.0, first)
+        self.last_fi = 0.0
+
+    def _grab(self):
+        ok, bgr = self.cap.read()
+        if not ok:
+            return None
+        fi = (float(self.cap.get(self.cv2.CAP_PROP_POS_MSEC)) - self.start_ms) * self.fps / 1000.0
+        return fi, bgr
+
+    def read(self, index: int, cache: _FrameCache):
+        if self._held is not None and abs(self._held[0] - index) < 0.5:
+            return self._held[1]
+        if self.last_fi is not None and 0 < index - self.last_fi <= 2 * self.MARGIN + 1:
+            got = self._forward(index)
+            if got is not None:
+                return got
+        margin = self.MARGIN
+        for _ in range(10):
+            start = max(0, index - margin)
+            self.cap.set(self.cv2.CAP_PROP_POS_FRAMES, start)
+            self.last_fi, self._held = None, None
+            first = self._grab()
+            if first is None:
+                break
+            if first[0] <= index + 0.5 or start == 0:
+                self._held, self.last_fi = first, first[0]
+                if abs(first[0] - index) < 0.5:
+                    return first[1]
+                got = self._forward(index)
+                if got is not None:
+                    return got
+                break
+            margin *= 4
+        if self._held is not None:
+            return self._held[1]
+        raise MediaError(f"frame {index} cannot be decoded")
+
+    def _forward(self, index: int):
+        while True:
+            got = self._grab()
+            if got is None:
+                return self._held[1] if self._held is not None else None
+            fi, bgr = got
+            if fi >= index + 0.5 and self._held is not None:
+                return self._held[1]  # the earlier frame is still on screen
+            self._held, self.last_fi = got, fi
+            if fi > index - 0.5:
+                return bgr
+
+    def to_rgb(self, bgr) -> np.ndarray:
+        return self.cv2.cvtColor(bgr, self.cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        self.cap.release()
+
+
+# ---------------------------------------------------------------- reader
+class VideoReader:
+    """Frame-exact random access to a video file's first video stream.
+
+    ``read_frame(index)`` returns an ``(height, width, 3)`` uint8 RGB array.
+    Indexes are clamped to ``[0, frame_count - 1]``.  Recent frames are cached
+    (``cache_frames`` frames, at most ``cache_bytes``); reading frame ``n + 1``
+    right after ``n`` decodes one more frame instead of seeking.
+
+    Calls are serialised by a lock, so one worker thread (or a few) may use a
+    reader; returned arrays are shared with the cache, treat them as read-only.
+    """
+
+    def __init__(self, path, cache_frames: int = 64, cache_bytes: int = 256 << 20, backend: str = "auto",
+                 threads: int = 0):
+        p = _check_file(path)
+        self.path = str(p)
+        self._lock = threading.RLock()
+        self._cache = _FrameCache(cache_frames, cache_bytes)
+        if backend not in ("auto", "pyav", "opencv"):
+            raise ValueError(f"unknown backend {backend!r}")
+        if backend == "opencv" or av is None:
+            self._dec = _OpenCVDecoder(p)
+        else:
+            try:
+                self._dec = _PyAVDecoder(p, threads=threads)
+            except MediaError as e:
+                if backend == "pyav" or "no video stream" in str(e) or "no such file" in str(e):
+                    raise
+                try:  # the same ffmpeg underneath, but a different demux path: worth one try
+                    self._dec = _OpenCVDecoder(p)
+                except (MediaError, Exception):
+                    raise e from None
+        self.backend = self._dec.name
+
+    # -- properties
+    @property
+    def fps(self) -> float:
+        return float(self._dec.fps)
+
+    @property
+    def frame_count(self) -> int:
+        return int(self._dec.frame_count)
+
+    @property
+    def duration(self) -> float:
+        return float(self._dec.duration) or self.frame_count / self.fps
+
+    @property
+    def width(self) -> int:
+        return int(self._dec.width)
+
+    @property
+    def height(self) -> int:
+        return int(self._dec.height)
+
+    @property
+    def is_vfr(self) -> bool:
+        return bool(self._dec.is_vfr)
+
+    def time_of(self, index: int) -> float:
+        """Seconds from the first frame to frame ``index``."""
+        return index / self.fps
+
+    def index_at(self, seconds: float) -> int:
+        """The frame on screen ``seconds`` after the first frame."""
+        return int(np.floor(seconds * self.fps + 1e-6))
+
+    # -- frames
+    def read_frame(self, index: int) -> np.ndarray:
+        with self._lock:
+            if self._dec is None:
+                raise MediaError("the video is closed")
+            i = min(max(int(index), 0), self.frame_count - 1)
+            hit = self._cache.get(i)
+            if hit is not None:
+                if isinstance(hit, np.ndarray):
+                    return hit
+                rgb = self._dec.to_rgb(hit)
+            else:
+                try:
+                    rgb = self._dec.to_rgb(self._dec.read(i, self._cache))
+                except MediaError:
+                    raise
+                except _av_errors() as e:
+                    raise MediaError(f"frame {i} cannot be decoded ({e})") from None
+            rgb = np.ascontiguousarray(rgb)
+            rgb.flags.writeable = False
+            self._cache.put(i, rgb, rgb.nbytes)
+            return rgb
+
+    def close(self) -> None:
+        with self._lock:
+            if self._dec is not None:
+                self._dec.close()
+                self._dec = None
+            self._cache.clear()
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- audio
+def load_audio(path, sample_rate: int = 48000) -> np.ndarray | None:
+    """Decode the first audio track of ``path`` to float32 mono at ``sample_rate``.
+
+    Returns **None when the file has no audio track** (a silent video); raises
+    MediaError when the file cannot be read.  Channels are averaged.  For a
+    video, sample 0 is aligned with the first video frame (audio that starts
+    later is padded with silence, audio before the first frame is dropped), so
+    timeline time t is frame ``t * fps`` and sample ``t * sample_rate``.
+    """
+    p = _check_file(path)
+    sample_rate = int(sample_rate)
+    if sample_rate < 1000:
+        raise ValueError(f"sample_rate {sample_rate} is too low")
+    if av is not None:
+        try:
+            return _load_audio_pyav(p, sample_rate)
+        except MediaError:
+            raise
+        except _av_errors() as e:
+            log.info("PyAV could not decode %s (%s); trying the ffmpeg binary", p, e)
+    return _load_audio_ffmpeg(p, sample_rate)
+
+
+def _load_audio_pyav(p: Path, sample_rate: int) -> np.ndarray | None:
+    try:
+        container = av.open(str(p), mode="r", metadata_errors="ignore")
+    except _av_errors():
+        raise _unreadable(p) from None
+    with container:
+        if not container.streams.audio:
+            return None
+        a = container.streams.audio[0]
+        v = _video_stream(container)
+        est = _stream_duration(container, a) or _stream_duration(container, v)
+        buf = np.zeros(int((est + 1.0) * sample_rate) + 4096, np.float32)
+        n = 0
+        first_time = None
+        resampler = av.AudioResampler(format="fltp", rate=sample_rate)
+
+        def take(frames) -> None:
+            nonlocal buf, n, first_time
+            for f in frames:
+                x = f.to_ndarray()
+                if x.ndim == 2 and x.shape[0] > 1:
+                    x = x.mean(axis=0, dtype=np.float32)
+                else:
+                    x = x.reshape(-1)
+                if first_time is None:
+                    first_time = f.time
+                if n + len(x) > len(buf):
+                    buf = np.concatenate([buf, np.zeros(max(len(x), len(buf) // 2), np.float32)])
+                buf[n: n + len(x)] = x
+                n += len(x)
+
+        for packet in container.demux(a):
+            try:
+                frames = packet.decode()
+            except av.InvalidDataError:
+                continue
+            for frame in frames:
+                take(resampler.resample(frame))
+        take(resampler.resample(None))
+        audio = buf[:n]
+        if v is not None:
+            v_start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+            a_start = first_time if first_time is not None else (
+                float(a.start_time * a.time_base) if a.start_time is not None else 0.0)
+            audio = _align(audio, a_start - v_start, sample_rate)
+        return np.ascontiguousarray(audio, dtype=np.float32)
+
+
+def _align(audio: np.ndarray, offset_seconds: float, sample_rate: int) -> np.ndarray:
+    """Shift audio that starts ``offset_seconds`` after the first video frame to start at it."""
+    shift = int(round(offset_seconds * sample_rate))
+    if abs(shift) <= sample_rate // 1000:  # under a millisecond: timestamp rounding
+        return audio
+    if shift > 0:
+        return np.concatenate([np.zeros(shift, np.float32), audio])
+    return audio[-shift:]
+
+
+def ffmpeg_exe() -> str:
+    """Path of an ffmpeg binary: imageio-ffmpeg's bundled one, else one on PATH."""
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:
+        exe = shutil.which("ffmpeg")
+        if exe:
+            return exe
+        raise MediaError("no ffmpeg available (install imageio-ffmpeg)") from None
+
+
+def _load_audio_ffmpeg(p: Path, sample_rate: int) -> np.ndarray | None:
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(p), "-map", "0:a:0", "-vn",
+           "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace")
+        if "matches no streams" in err:
+            return None
+        raise _unreadable(p)
+    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+
+
+# ---------------------------------------------------------------- muxing
+_COPYABLE_AUDIO_MP4 = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+
+
+def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_path,
+                         keep_original_audio: bool = False, audio_bitrate: str = "192k",
+                         dub_title: str = "Dub", original_title: str = "Original") -> Path:
+    """Write ``out_path``: the video stream of ``video_path`` copied bit for bit, plus ``audio`` as AAC.
+
+    ``audio`` is float32 mono ``(n,)`` or ``(n, channels)``; sample 0 plays with
+    the first video frame.  With ``keep_original_audio`` the source's first
+    audio track follows as a second, non-default track (copied when the
+    container allows, else re-encoded to AAC).  The file is written to a
+    temporary name in the output folder and renamed, so ``out_path`` is either
+    the old file or the complete new one.  Returns ``out_path``.
+    """
+    src = _check_file(video_path)
+    out = Path(out_path)
+    info = probe(src)
+    if not info.has_video:
+        raise MediaError(f"cannot export to video: {src.name} has no video stream")
+    a = np.asarray(audio, dtype=np.float32)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[1] < 1 or a.shape[1] > 8 or a.shape[0] == 0:
+        raise ValueError("audio must be (samples,) or (samples, channels) with 1-8 channels")
+    a = np.ascontiguousarray(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0))
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise MediaError(f"cannot write {out.name}: folder {folder} does not exist")
+    suffix = out.suffix.lower() or ".mp4"
+    keep = keep_original_audio and info.has_audio
+    # The dub's sample 0 belongs with the first video frame, which may start after
+    # the container's zero (ffmpeg rebases each input to its own first timestamp).
+    offset = _video_start_offset(src)
+
+    cmd = [ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", "-i", str(src)]
+    if offset > 0.0005:
+        cmd += ["-itsoffset", f"{offset:.6f}"]
+    cmd += ["-f", "f32le", "-ar", str(int(sample_rate)), "-ac", str(a.shape[1]), "-i", "pipe:0",
+            "-map", "0:v:0", "-map", "1:a:0"]
+    if keep:
+        cmd += ["-map", "0:a:0"]
+    cmd += ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate,
+            "-metadata:s:a:0", f"title={dub_title}", "-disposition:a:0", "default"]
+    if keep:
+        copy_ok = suffix in (".mkv", ".mka") or info.audio_codec in _COPYABLE_AUDIO_MP4
+        cmd += ["-c:a:1", "copy" if copy_ok else "aac", "-metadata:s:a:1", f"title={original_title}",
+                "-disposition:a:1", "0"]
+    if suffix in (".mp4", ".m4v", ".mov"):
+        cmd += ["-movflags", "+faststart"]
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=str(folder))
+    os.close(fd)
+    try:
+        proc = subprocess.Popen(cmd + [tmp], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, err = proc.communicate(memoryview(a).cast("B"))
+        if proc.returncode != 0:
+            lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+            raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    except OSError as e:
+        raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
+    finally:
+        if os.path.exists(tmp):
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return out
+
+
+def _video_start_offset(src: Path) -> float:
+    """Seconds from the container's first timestamp to the first video frame."""
+    if av is None:
+        return 0.0
+    try:
+        with av.open(str(src), mode="r", metadata_errors="ignore") as c:
+            v = _video_stream(c)
+            if v is None or v.start_time is None or c.start_time is None:
+                return 0.0
+            return max(0.0, float(v.start_time * v.time_base) - c.start_time / 1_000_000)
+    except _av_errors():
+        return 0.0

@@ -1,0 +1,509 @@
+"""The timeline's painted lanes: ruler, markers, source waveform, dub tracks, overlays.
+
+Every lane is one ``pg.GraphicsObject`` child of the timeline's ViewBox and
+paints in that ViewBox's pixel coordinates, mapping seconds to pixels itself
+(``TimelineWidget.t2x``).  One item per lane, drawing only what is visible
+(bisection on sorted region starts, level of detail for narrow regions),
+is what keeps 2,000 regions over two hours of audio within a frame budget;
+thousands of separate QGraphicsItems would not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem
+
+from editor.timeline.timecode import format_short
+
+if TYPE_CHECKING:
+    from editor.timeline.view import TimelineWidget
+
+# ---- palette (the timeline is dark whatever the desktop theme, like most NLEs) ----
+BG = QColor("#1b1e23")
+BG_ALT = QColor("#20242a")
+RULER_BG = QColor("#2a2e35")
+TEXT = QColor("#d4d8de")
+TEXT_DIM = QColor("#8b929c")
+GRID = QColor(255, 255, 255, 18)
+GRID_STRONG = QColor(255, 255, 255, 40)
+PLAYHEAD = QColor("#ff4d4d")
+SNAP = QColor("#3fd0ff")
+BLOCKED = QColor("#ff3b30")
+WAVE = QColor("#5aa6d6")
+WAVE_BG = QColor("#171a1e")
+SELECT = QColor("#ffffff")
+
+STATUS_COLORS = {
+    "empty": QColor("#4a515c"),
+    "queued": QColor("#3a659c"),
+    "rendering": QColor("#b98322"),
+    "ready": QColor("#2e8557"),
+    "stale": QColor("#7d6a3a"),
+    "failed": QColor("#a83838"),
+}
+STATUS_LABELS = {
+    "empty": "no text",
+    "queued": "queued",
+    "rendering": "rendering…",
+    "ready": "ready",
+    "stale": "out of date",
+    "failed": "failed",
+}
+
+TRACK_HEADER_H = 15.0  # the strip at the top of a dub lane with the track's name
+NARROW_PX = 3.0  # regions narrower than this are drawn as merged pixel columns
+LABEL_PX = 28.0  # draw labels only in regions at least this wide
+WAVE_PX = 20.0  # draw the clip waveform only in regions at least this wide
+
+
+def _font(size: float, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSizeF(size)
+    f.setBold(bold)
+    return f
+
+
+class LaneItem(pg.GraphicsObject):
+    """Base: a lane occupying ``rect`` of the ViewBox, painted in pixels."""
+
+    def __init__(self, tl: TimelineWidget):
+        super().__init__()
+        self.tl = tl
+        self.rect = QRectF()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
+
+    def set_rect(self, rect: QRectF) -> None:
+        if rect != self.rect:
+            self.prepareGeometryChange()
+            self.rect = QRectF(rect)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self.rect)
+
+    def visible_times(self, option) -> tuple[float, float, float, float]:
+        """(t0, t1, x0, x1): the exposed part of the lane, in seconds and pixels."""
+        r = option.exposedRect.intersected(self.rect) if option is not None else self.rect
+        if r.isEmpty():
+            r = self.rect
+        x0, x1 = r.left(), r.right()
+        return self.tl.x2t(x0), self.tl.x2t(x1), x0, x1
+
+
+# ------------------------------------------------------------------ ruler
+class RulerItem(LaneItem):
+    """Timecode labels with nice steps; frame ticks when zoomed in enough."""
+
+    STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+    STEPS_F = (1, 2, 5, 10)
+
+    def tick_step(self) -> float:
+        fps = self.tl.fps
+        pps = self.tl.pixels_per_second()
+        steps = sorted({f / fps for f in self.STEPS_F} | set(self.STEPS_S))
+        for s in steps:
+            if s * pps >= 90:
+                return s
+        return steps[-1]
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        r = self.rect
+        p.fillRect(r, RULER_BG)
+        t0, t1, x0, x1 = self.visible_times(option)
+        fps = self.tl.fps
+        pps = self.tl.pixels_per_second()
+        step = self.tick_step()
+        # minor ticks: every frame when frames are >= 6 px apart, else a fifth of the step
+        minor = 1.0 / fps if pps / fps >= 6 else step / 5.0
+        p.setPen(QPen(GRID_STRONG, 1))
+        n0, n1 = math.floor(t0 / minor), math.ceil(t1 / minor)
+        if n1 - n0 < 4000:
+            lines = []
+            for n in range(n0, n1 + 1):
+                x = self.tl.t2x(n * minor)
+                lines.append(QPointF(x, r.bottom() - 5))
+                lines.append(QPointF(x, r.bottom()))
+            p.drawLines(lines)
+        p.setFont(_font(8.0))
+        p.setPen(QPen(TEXT, 1))
+        k0, k1 = math.floor(t0 / step) - 1, math.ceil(t1 / step)
+        for k in range(k0, k1 + 1):
+            t = k * step
+            if t < 0:
+                continue
+            x = self.tl.t2x(t)
+            p.drawLine(QPointF(x, r.top() + 10), QPointF(x, r.bottom()))
+            p.drawText(QPointF(x + 3, r.top() + 11), format_short(t, fps, step))
+        p.setPen(QPen(QColor(0, 0, 0, 120), 1))
+        p.drawLine(QPointF(x0, r.bottom()), QPointF(x1, r.bottom()))
+
+
+# ------------------------------------------------------------------ markers
+class MarkerLaneItem(LaneItem):
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        r = self.rect
+        p.fillRect(r, BG_ALT)
+        t0, t1, _, _ = self.visible_times(option)
+        margin = 80 * self.tl.seconds_per_pixel()  # a name can stick out to the right
+        p.setFont(_font(8.0))
+        fm = QFontMetrics(p.font())
+        for m in self.tl.doc.project.markers:
+            if not (t0 - margin <= m.time <= t1 + 2):
+                continue
+            x = self.tl.t2x(m.time)
+            col = QColor(m.color) if QColor(m.color).isValid() else QColor("#f5a623")
+            selected = m.id == self.tl.doc.current_marker_id
+            poly = QPolygonF([QPointF(x, r.top() + 3), QPointF(x + 7, r.top() + 3), QPointF(x + 7, r.top() + 10),
+                              QPointF(x, r.top() + 14)])
+            p.setPen(QPen(SELECT if selected else col.darker(140), 1.5 if selected else 1))
+            p.setBrush(QBrush(col))
+            p.drawPolygon(poly)
+            p.drawLine(QPointF(x, r.top() + 3), QPointF(x, r.bottom()))
+            if m.name:
+                p.setPen(QPen(TEXT if selected else TEXT_DIM, 1))
+                p.drawText(QPointF(x + 10, r.top() + 4 + fm.ascent()), m.name)
+
+
+# ------------------------------------------------------------------ waveform
+class WaveformLaneItem(LaneItem):
+    """The source audio as a min/max envelope, recomputed for the visible range."""
+
+    def __init__(self, tl: TimelineWidget):
+        super().__init__(tl)
+        self.pyramid = None
+        self.duration = 0.0
+        self.note = "no source audio"
+        self.title = ""
+
+    def set_source(self, pyramid, duration: float, title: str = "", note: str = "") -> None:
+        self.pyramid = pyramid
+        self.duration = float(duration)
+        self.title = title
+        self.note = note
+        self.update()
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        r = self.rect
+        p.fillRect(r, WAVE_BG)
+        t0, t1, x0, x1 = self.visible_times(option)
+        mid = r.center().y()
+        half = r.height() * 0.45
+        p.setPen(QPen(GRID, 1))
+        p.drawLine(QPointF(x0, mid), QPointF(x1, mid))
+        if self.pyramid is not None and self.duration > 0:
+            a, b = max(t0, 0.0), min(t1, self.duration)
+            if b > a:
+                xa, xb = self.tl.t2x(a), self.tl.t2x(b)
+                ncol = max(1, int(math.ceil(xb - xa)))
+                mins, maxs = self.pyramid.envelope(a, b, ncol)
+                mins = np.clip(np.asarray(mins, np.float64), -1.0, 1.0)
+                maxs = np.clip(np.asarray(maxs, np.float64), -1.0, 1.0)
+                n = len(maxs)
+                if n:
+                    xs = xa + (np.arange(n) + 0.5) * ((xb - xa) / n)
+                    top = mid - maxs * half
+                    bot = mid - mins * half
+                    # at least one pixel tall so silence still reads as a line
+                    bot = np.maximum(bot, top + 1.0)
+                    xx = np.concatenate([xs, xs[::-1]])
+                    yy = np.concatenate([top, bot[::-1]])
+                    path = pg.arrayToQPath(xx, yy, connect="all")
+                    path.closeSubpath()
+                    p.setPen(Qt.PenStyle.NoPen)
+                    p.setBrush(QBrush(WAVE))
+                    p.drawPath(path)
+        p.setFont(_font(8.0))
+        p.setPen(QPen(TEXT_DIM, 1))
+        label = self.title or "Source audio"
+        if self.note:
+            label += f" — {self.note}"
+        p.drawText(QPointF(r.left() + 6, r.top() + 13), label)
+
+
+# ------------------------------------------------------------------ dub tracks
+def clip_envelope(audio: np.ndarray, sample_rate: int, block_seconds: float = 0.001) -> tuple[np.ndarray, np.ndarray]:
+    """(mins, maxs) per ~1 ms block of a clip, computed once per clip."""
+    a = np.asarray(audio, np.float32)
+    blk = max(1, int(round(block_seconds * sample_rate)))
+    n = len(a) // blk
+    if n == 0:
+        return np.zeros(1, np.float32), np.zeros(1, np.float32)
+    a = a[: n * blk].reshape(n, blk)
+    return a.min(axis=1), a.max(axis=1)
+
+
+class TrackLaneItem(LaneItem):
+    """One dub track: its regions, coloured by render status, with clip waveforms and word marks."""
+
+    def __init__(self, tl: TimelineWidget, track_id: str):
+        super().__init__(tl)
+        self.track_id = track_id
+        self.index = 0
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._ids: list[str] = []
+        self._env_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        t = self.tl.doc.track(self.track_id)
+        regions = t.regions if t else []
+        self._starts = [r.start for r in regions]
+        self._ends = [r.end for r in regions]
+        self._ids = [r.id for r in regions]
+        self.update()
+
+    def region_at(self, t: float) -> int | None:
+        i = bisect.bisect_right(self._starts, t) - 1
+        if 0 <= i < len(self._ids) and self._starts[i] <= t <= self._ends[i]:
+            return i
+        return None
+
+    def visible_slice(self, t0: float, t1: float) -> tuple[int, int]:
+        return bisect.bisect_left(self._ends, t0), bisect.bisect_right(self._starts, t1)
+
+    def _envelope(self, clip) -> tuple[np.ndarray, np.ndarray]:
+        env = self._env_cache.get(clip.key)
+        if env is None:
+            env = clip_envelope(clip.audio, clip.sample_rate)
+            if len(self._env_cache) > 512:
+                self._env_cache.clear()
+            self._env_cache[clip.key] = env
+        return env
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        tl = self.tl
+        r = self.rect
+        track = tl.doc.track(self.track_id)
+        p.fillRect(r, BG if self.index % 2 == 0 else BG_ALT)
+        t0, t1, x0, x1 = self.visible_times(option)
+        pps = tl.pixels_per_second()
+        # frame grid when frames are far enough apart to be worth seeing
+        if pps / tl.fps >= 6:
+            f0, f1 = math.floor(t0 * tl.fps), math.ceil(t1 * tl.fps)
+            if f1 - f0 < 3000:
+                p.setPen(QPen(GRID, 1))
+                p.drawLines([pt for f in range(f0, f1 + 1)
+                             for pt in (QPointF(tl.t2x(f / tl.fps), r.top()), QPointF(tl.t2x(f / tl.fps), r.bottom()))])
+        if track is None:
+            return
+        self._paint_header(p, track, r, x0, x1)
+        regions = track.regions
+        i0, i1 = self.visible_slice(t0, t1)
+        top, h = self.region_band()
+        selected = set(tl.doc.selected_ids)
+        status_of = tl.status_of
+        narrow: dict[str, set[int]] = {}
+        wide = []
+        for i in range(i0, min(i1, len(regions))):
+            reg = regions[i]
+            xa, xb = tl.t2x(reg.start), tl.t2x(reg.end)
+            if xb - xa < NARROW_PX:
+                narrow.setdefault(status_of(reg.id), set()).update(range(int(xa), int(xb) + 1))
+            else:
+                wide.append((reg, xa, xb))
+        p.setPen(Qt.PenStyle.NoPen)
+        for status, cols in narrow.items():
+            p.setBrush(QBrush(STATUS_COLORS[status]))
+            p.drawRects([QRectF(c, top, 1.0, h) for c in sorted(cols)])
+        label_font = _font(8.5)
+        small_font = _font(7.5)
+        fm = QFontMetrics(label_font)
+        for reg, xa, xb in wide:
+            self._paint_region(p, reg, xa, xb, top, h, reg.id in selected, status_of(reg.id), fm, label_font,
+                               small_font, x0, x1)
+        ghost = tl.ghost
+        if ghost is not None and ghost[0] == self.track_id:
+            xa, xb = tl.t2x(ghost[1]), tl.t2x(ghost[2])
+            p.setPen(QPen(SELECT, 1, Qt.PenStyle.DashLine))
+            p.setBrush(QBrush(QColor(255, 255, 255, 40)))
+            p.drawRect(QRectF(xa, top, max(1.0, xb - xa), h))
+
+    def region_band(self) -> tuple[float, float]:
+        """(top, height) of the region boxes inside the lane."""
+        top = self.rect.top() + TRACK_HEADER_H + 2
+        return top, max(4.0, self.rect.bottom() - 3 - top)
+
+    def _paint_region(self, p: QPainter, reg, xa: float, xb: float, top: float, h: float, selected: bool,
+                      status: str, fm: QFontMetrics, label_font: QFont, small_font: QFont, vx0: float,
+                      vx1: float) -> None:
+        w = xb - xa
+        rect = QRectF(xa, top, w, h)
+        base = STATUS_COLORS[status]
+        p.setPen(QPen(base.lighter(135), 1))
+        p.setBrush(QBrush(base))
+        if w > 8:
+            p.drawRoundedRect(rect, 3, 3)
+        else:
+            p.drawRect(rect)
+        if status == "rendering":
+            p.setBrush(QBrush(QColor(255, 255, 255, 45), Qt.BrushStyle.BDiagPattern))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawRect(rect)
+        elif status == "stale":
+            p.setBrush(QBrush(QColor(0, 0, 0, 70), Qt.BrushStyle.FDiagPattern))
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawRect(rect)
+        clip = self.tl.clip_of(reg.id)
+        label_h = fm.height() + 2
+        if clip is not None and w >= WAVE_PX:
+            self._paint_clip(p, clip, reg, xa, xb, top + label_h, h - label_h, vx0, vx1, small_font, status)
+        if w >= LABEL_PX:
+            p.setFont(label_font)
+            text = " ".join(reg.text.split())
+            if status == "failed":
+                text = "⚠ " + (text or "(no text)")
+            if text:
+                p.setPen(QPen(TEXT, 1))
+            else:
+                p.setPen(QPen(TEXT_DIM, 1))
+                text = "(type the line in the inspector)"
+            # keep the label readable when the region starts left of the view
+            lx = max(xa, vx0) + 4
+            avail = xb - lx - 4
+            if avail > 10:
+                p.drawText(QPointF(lx, top + fm.ascent() + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                                             int(avail)))
+        if selected:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(SELECT, 2))
+            p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 3, 3)
+
+    def _paint_clip(self, p: QPainter, clip, reg, xa: float, xb: float, top: float, h: float, vx0: float,
+                    vx1: float, small_font: QFont, status: str) -> None:
+        if h < 8:
+            return
+        tl = self.tl
+        mins, maxs = self._envelope(clip)
+        nblk = len(maxs)
+        clip_seconds = len(clip.audio) / clip.sample_rate
+        blk_s = clip_seconds / max(1, nblk)
+        # visible pixel span of the clip, clipped to the region and the view
+        ca = max(xa, vx0)
+        cb = min(xb, tl.t2x(reg.start + clip_seconds), vx1)
+        if cb - ca < 1:
+            return
+        ncol = int(cb - ca)
+        t_edges = tl.x2t(ca + np.arange(ncol + 1)) - reg.start
+        edges = np.clip((t_edges / blk_s).astype(np.int64), 0, nblk - 1)
+        cmax = np.maximum.reduceat(maxs, edges)[:ncol]
+        cmin = np.minimum.reduceat(mins, edges)[:ncol]
+        mid = top + h / 2
+        half = h * 0.48
+        xs = ca + np.arange(len(cmax)) + 0.5
+        yt = mid - np.clip(cmax, -1, 1) * half
+        yb = np.maximum(mid - np.clip(cmin, -1, 1) * half, yt + 1)
+        path = pg.arrayToQPath(np.concatenate([xs, xs[::-1]]), np.concatenate([yt, yb[::-1]]), connect="all")
+        path.closeSubpath()
+        alpha = 200 if status == "ready" else 110
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(230, 240, 235, alpha)))
+        p.drawPath(path)
+        # word / character boundaries from the engine's timings
+        units = [u for u in clip.units if u.kind not in ("space", "pause")]
+        if not units:
+            return
+        span_px = (xb - xa) / max(1, len(units))
+        if span_px < 6:
+            return
+        p.setFont(small_font)
+        fm = QFontMetrics(small_font)
+        pen = QPen(QColor(255, 255, 255, 120), 1)
+        path_lines = QPainterPath()
+        labels = []
+        last_label_x = -1e9
+        for u in units:
+            x = tl.t2x(reg.start + u.start_seconds)
+            if x < xa or x > xb or x < vx0 - 50 or x > vx1:
+                continue
+            path_lines.moveTo(x, top)
+            path_lines.lineTo(x, top + h)
+            tw = fm.horizontalAdvance(u.text)
+            if x - last_label_x > tw + 4 and x + tw < xb:
+                labels.append((x, u.text))
+                last_label_x = x
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path_lines)
+        p.setPen(QPen(QColor(255, 255, 255, 220), 1))
+        for x, text in labels:
+            p.drawText(QPointF(x + 2, top + h - 2), text)
+
+    def _paint_header(self, p: QPainter, track, r: QRectF, x0: float, x1: float) -> None:
+        """The strip with the track's name, default voice, gain and mute/solo state."""
+        strip = QRectF(x0, r.top(), x1 - x0, TRACK_HEADER_H)
+        p.fillRect(strip, QColor(0, 0, 0, 70))
+        bits = [track.name or "Track", f"voice {track.default_voice}"]
+        if track.gain_db:
+            bits.append(f"{track.gain_db:+.1f} dB")
+        if track.mute:
+            bits.append("MUTED")
+        if track.solo:
+            bits.append("SOLO")
+        p.setFont(_font(7.5, bold=True))
+        fm = QFontMetrics(p.font())
+        p.setPen(QPen(TEXT_DIM if track.mute else TEXT, 1))
+        # the name stays at the left edge of the view however far it is scrolled
+        p.drawText(QPointF(self.rect.left() + 6, r.top() + 2 + fm.ascent()), "  ·  ".join(bits))
+
+
+# ------------------------------------------------------------------ overlays
+class GuideItem(LaneItem):
+    """Full-height guides: marker lines, the snap line, blocked-edge feedback."""
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        tl = self.tl
+        r = self.rect
+        t0, t1, _, _ = self.visible_times(option)
+        top = tl.lane_top_of_tracks()
+        pen = QPen(QColor(245, 166, 35, 70), 1, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        for m in tl.doc.project.markers:
+            if t0 <= m.time <= t1:
+                x = tl.t2x(m.time)
+                p.drawLine(QPointF(x, top), QPointF(x, r.bottom()))
+        if tl.snap_line is not None:
+            x = tl.t2x(tl.snap_line)
+            p.setPen(QPen(SNAP, 1.5))
+            p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+        if tl.blocked is not None:
+            track_rect, t = tl.blocked
+            x = tl.t2x(t)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(BLOCKED))
+            p.drawRect(QRectF(x - 2, track_rect.top() + 2, 4, track_rect.height() - 4))
+
+
+class PlayheadItem(LaneItem):
+    """A thin item, so moving the playhead repaints a strip and not the timeline."""
+
+    def __init__(self, tl: TimelineWidget):
+        super().__init__(tl)
+        self.time = 0.0
+        self.setZValue(100)
+
+    def boundingRect(self) -> QRectF:
+        x = self.tl.t2x(self.time)
+        return QRectF(x - 6, self.rect.top(), 12, self.rect.height())
+
+    def set_time(self, t: float) -> None:
+        self.prepareGeometryChange()
+        self.time = t
+        self.update()
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        x = self.tl.t2x(self.time)
+        r = self.rect
+        p.setPen(QPen(PLAYHEAD, 1.5))
+        p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(PLAYHEAD))
+        p.drawPolygon(QPolygonF([QPointF(x - 5, r.top()), QPointF(x + 5, r.top()), QPointF(x, r.top() + 7)]))

@@ -1,0 +1,856 @@
+"""The timeline widget: a pyqtgraph ViewBox whose x axis is seconds, with painted lanes.
+
+Lanes from the top: the ruler (click or drag to seek), markers, the source
+waveform, then one lane per dub track.  The ViewBox keeps the x range (zoom
+and scroll); y is fixed and lanes are laid out in pixels.  All mouse handling
+lives in :class:`TimelineViewBox`, which hands it to the widget: creating a
+region by dragging on empty track space, moving and resizing regions (each
+drag one undo step), moving markers, snapping (playhead, region edges,
+markers within 8 px, else the frame grid; Alt suspends), and the non-overlap
+rule (the span is pushed back against the neighbour, shown by a red bar).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QAction, QCursor, QGuiApplication
+from PySide6.QtWidgets import QInputDialog, QMenu, QScrollBar, QVBoxLayout, QWidget
+
+from editor import commands as cmd
+from editor.document import MIN_REGION_SECONDS, Document
+from editor.project import Marker, Region, Track, new_id
+from editor.timeline.lanes import (
+    BG,
+    STATUS_LABELS,
+    GuideItem,
+    MarkerLaneItem,
+    PlayheadItem,
+    RulerItem,
+    TrackLaneItem,
+    WaveformLaneItem,
+)
+from editor.timeline.snapping import SNAP_PIXELS, SnapTargets, snap_span, snap_time
+from editor.timeline.timecode import format_tc
+
+RULER_H = 24.0
+MARKERS_H = 20.0
+WAVE_MIN_H = 48.0
+TRACK_MIN_H = 36.0
+TRACK_MAX_H = 120.0
+WAVE_MAX_H = 160.0
+EDGE_PX = 6.0
+DRAG_START_PX = 3.0
+DEFAULT_REGION_SECONDS = 2.0
+
+
+@dataclass
+class Hit:
+    lane: str  # ruler | markers | waveform | track | none
+    track_id: str | None = None
+    region_id: str | None = None
+    edge: str | None = None  # start | end | None (body)
+    marker_id: str | None = None
+
+
+@dataclass
+class _Drag:
+    kind: str  # seek | create | move | start | end | marker | pan
+    press_x: float
+    press_t: float
+    track_id: str | None = None
+    region_id: str | None = None
+    marker_id: str | None = None
+    offset: float = 0.0
+    orig: tuple[float, float] = (0.0, 0.0)
+    gap: tuple[float, float] = (0.0, math.inf)
+    drag_id: int = 0
+    started: bool = False
+    targets: SnapTargets | None = None
+    alt: bool = False
+    range0: tuple[float, float] = (0.0, 1.0)
+    extra: dict = field(default_factory=dict)
+
+
+class TimelineViewBox(pg.ViewBox):
+    """A ViewBox that hands raw mouse events to the timeline (no pan/zoom of its own)."""
+
+    def __init__(self, tl: TimelineWidget):
+        super().__init__(enableMouse=False, enableMenu=False, defaultPadding=0.0)
+        self.tl = tl
+        self.setAcceptHoverEvents(True)
+
+    def mousePressEvent(self, ev) -> None:
+        if self.tl._press(ev.pos(), ev.button(), ev.modifiers()):
+            ev.accept()
+        else:
+            ev.ignore()
+
+    def mouseMoveEvent(self, ev) -> None:
+        self.tl._move(ev.pos(), ev.modifiers())
+        ev.accept()
+
+    def mouseReleaseEvent(self, ev) -> None:
+        self.tl._release(ev.pos(), ev.modifiers())
+        ev.accept()
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton and self.tl._double_click(ev.pos()):
+            ev.accept()
+        else:
+            self.mousePressEvent(ev)
+
+    def hoverMoveEvent(self, ev) -> None:
+        self.tl._hover(ev.pos(), ev.modifiers())
+
+    def hoverLeaveEvent(self, ev) -> None:
+        self.unsetCursor()
+
+    def wheelEvent(self, ev, axis=None) -> None:
+        self.tl._wheel(ev.delta(), ev.orientation(), ev.modifiers(), ev.pos())
+        ev.accept()
+
+    def contextMenuEvent(self, ev) -> None:
+        self.tl._context_menu(ev.pos(), ev.screenPos())
+        ev.accept()
+
+
+class TimelineWidget(QWidget):
+    seekRequested = Signal(float)
+    regionActivated = Signal(str)  # double-click on a region: edit its text
+    playRegionRequested = Signal(str)
+    renderRequested = Signal(list)
+    message = Signal(str)
+    rangeChanged = Signal(float, float)
+
+    def __init__(self, doc: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = doc
+        self.playhead = 0.0
+        self.ghost: tuple[str, float, float] | None = None
+        self.snap_line: float | None = None
+        self.blocked: tuple[QRectF, float] | None = None
+        self.voices: list[str] = []
+        self.status_of = lambda rid: "empty"
+        self.error_of = lambda rid: ""
+        self.clip_of = lambda rid: None
+        self._renderer = None
+        self._drag: _Drag | None = None
+        self._pps = 100.0
+        self._sync_scroll = False
+        self._tooltip = ""
+
+        self.view = pg.GraphicsView(background=BG)
+        self.view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.vb = TimelineViewBox(self)
+        self.view.setCentralItem(self.vb)
+        self.vb.setYRange(0, 1, padding=0)
+        self.vb.enableAutoRange(enable=False)
+        self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.scrollbar)
+
+        self.ruler = RulerItem(self)
+        self.markers = MarkerLaneItem(self)
+        self.waveform = WaveformLaneItem(self)
+        self.guides = GuideItem(self)
+        self.guides.setZValue(50)
+        self.playhead_item = PlayheadItem(self)
+        for it in (self.ruler, self.markers, self.waveform, self.guides, self.playhead_item):
+            it.setParentItem(self.vb)
+        self.track_lanes: list[TrackLaneItem] = []
+
+        self.vb.sigXRangeChanged.connect(self._on_range_changed)
+        self.vb.sigResized.connect(self._on_resized)
+        self.scrollbar.valueChanged.connect(self._on_scrollbar)
+        doc.regionsChanged.connect(self._on_regions_changed)
+        doc.regionChanged.connect(self._on_region_changed)
+        doc.markersChanged.connect(self._on_markers_changed)
+        doc.tracksChanged.connect(self._rebuild_tracks)
+        doc.projectReplaced.connect(self._on_project_replaced)
+        doc.selectionChanged.connect(self._update_tracks)
+        doc.aboutToSave.connect(self._store_view_state)
+        self._on_project_replaced()
+
+    # ------------------------------------------------------------ status source
+    def set_renderer(self, controller) -> None:
+        """Use a RenderController for region status, errors and clips."""
+        self._renderer = controller
+        self.status_of = controller.status
+        self.error_of = controller.error
+        self.clip_of = controller.clip
+        controller.statusChanged.connect(self._on_status_changed)
+        self._update_tracks()
+
+    def set_voices(self, voices: list[str]) -> None:
+        self.voices = list(voices)
+
+    def set_source(self, pyramid, duration: float, title: str = "", note: str = "") -> None:
+        self.waveform.set_source(pyramid, duration, title, note)
+        self._update_scrollbar()
+
+    # ------------------------------------------------------------ geometry
+    @property
+    def fps(self) -> float:
+        return self.doc.project.fps
+
+    def visible_range(self) -> tuple[float, float]:
+        (t0, t1), _ = self.vb.viewRange()
+        return float(t0), float(t1)
+
+    def width_px(self) -> float:
+        return max(1.0, float(self.vb.width()))
+
+    def pixels_per_second(self) -> float:
+        t0, t1 = self.visible_range()
+        return self.width_px() / max(1e-9, t1 - t0)
+
+    def seconds_per_pixel(self) -> float:
+        return 1.0 / self.pixels_per_second()
+
+    def t2x(self, t):
+        t0, t1 = self.visible_range()
+        return (t - t0) * (self.width_px() / max(1e-9, t1 - t0))
+
+    def x2t(self, x):
+        t0, t1 = self.visible_range()
+        return t0 + x * ((t1 - t0) / self.width_px())
+
+    def lane_top_of_tracks(self) -> float:
+        return self.track_lanes[0].rect.top() if self.track_lanes else self.waveform.rect.bottom()
+
+    def _layout(self) -> None:
+        w = self.width_px()
+        h = max(1.0, float(self.vb.height()))
+        n = len(self.track_lanes)
+        body = h - RULER_H - MARKERS_H
+        wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body * 0.4))
+        track_h = min(TRACK_MAX_H, max(TRACK_MIN_H, (body - wave_h) / n)) if n else 0.0
+        if n and track_h == TRACK_MAX_H:
+            wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body - n * track_h))
+        y = 0.0
+        self.ruler.set_rect(QRectF(0, y, w, RULER_H))
+        y += RULER_H
+        self.markers.set_rect(QRectF(0, y, w, MARKERS_H))
+        y += MARKERS_H
+        self.waveform.set_rect(QRectF(0, y, w, wave_h))
+        y += wave_h
+        for i, lane in enumerate(self.track_lanes):
+            lane.index = i
+            lane.set_rect(QRectF(0, y, w, track_h))
+            y += track_h
+        full = QRectF(0, 0, w, max(h, y))
+        self.guides.set_rect(full)
+        self.playhead_item.set_rect(full)
+
+    def lane_for_track(self, track_id: str) -> TrackLaneItem | None:
+        return next((lane for lane in self.track_lanes if lane.track_id == track_id), None)
+
+    def track_rect(self, track_id: str) -> QRectF:
+        lane = self.lane_for_track(track_id)
+        return QRectF(lane.rect) if lane else QRectF()
+
+    def region_rect(self, region_id: str) -> QRectF:
+        """Where a region is drawn, in ViewBox pixels (tests and tooltips use it)."""
+        track = self.doc.track_of(region_id)
+        region = self.doc.region(region_id)
+        if track is None or region is None:
+            return QRectF()
+        lane = self.lane_for_track(track.id)
+        if lane is None:
+            return QRectF()
+        top, h = lane.region_band()
+        xa, xb = self.t2x(region.start), self.t2x(region.end)
+        return QRectF(xa, top, xb - xa, h)
+
+    def map_to_viewport(self, p: QPointF):
+        """ViewBox pixels -> the QGraphicsView viewport's widget pixels."""
+        return self.view.mapFromScene(self.vb.mapToScene(p))
+
+    # ------------------------------------------------------------ range
+    def content_end(self) -> float:
+        end = self.doc.project.end_time()
+        end = max(end, self.waveform.duration)
+        return max(end, 10.0)
+
+    def _span_limits(self) -> tuple[float, float]:
+        w = self.width_px()
+        min_span = max(w / (200.0 * self.fps), 0.05)  # at most 200 px per frame
+        max_span = max(self.content_end() * 1.5, 30.0)
+        return min_span, min(max_span, 48 * 3600.0)
+
+    def set_range(self, t0: float, t1: float) -> None:
+        lo, hi = self._span_limits()
+        span = min(max(t1 - t0, lo), hi)
+        margin = 0.05 * span
+        t0 = max(-margin, min(t0, self.content_end() + margin - span * 0.5))
+        self.vb.setXRange(t0, t0 + span, padding=0)
+
+    def zoom_by(self, factor: float, anchor: float | None = None) -> None:
+        t0, t1 = self.visible_range()
+        if anchor is None:
+            anchor = self.playhead if t0 <= self.playhead <= t1 else (t0 + t1) / 2
+        lo, hi = self._span_limits()
+        span = min(max((t1 - t0) / factor, lo), hi)
+        frac = (anchor - t0) / max(1e-12, t1 - t0)
+        self.set_range(anchor - frac * span, anchor - frac * span + span)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(1.5)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / 1.5)
+
+    def zoom_fit(self) -> None:
+        end = self.content_end()
+        self.vb.setXRange(-0.01 * end, end * 1.02, padding=0)
+
+    def scroll_by(self, seconds: float) -> None:
+        t0, t1 = self.visible_range()
+        self.set_range(t0 + seconds, t1 + seconds)
+
+    def ensure_visible(self, t: float, page: bool = True) -> None:
+        """Keep ``t`` in view (page-wise while playing)."""
+        t0, t1 = self.visible_range()
+        span = t1 - t0
+        if t < t0 or t > t1 - 0.02 * span:
+            start = t - 0.1 * span if page else t - span / 2
+            self.set_range(start, start + span)
+
+    def _on_range_changed(self, *_):
+        t0, t1 = self.visible_range()
+        self._pps = self.width_px() / max(1e-9, t1 - t0)
+        self.playhead_item.set_time(self.playhead)
+        for it in (self.ruler, self.markers, self.waveform, self.guides, *self.track_lanes):
+            it.update()
+        self._update_scrollbar()
+        self.rangeChanged.emit(t0, t1)
+
+    def _on_resized(self, *_):
+        t0, _ = self.visible_range()
+        self._layout()
+        if self._pps > 0:
+            self.vb.setXRange(t0, t0 + self.width_px() / self._pps, padding=0)
+
+    def _update_scrollbar(self) -> None:
+        t0, t1 = self.visible_range()
+        end = self.content_end()
+        self._sync_scroll = True
+        try:
+            page = max(1, int((t1 - t0) * 1000))
+            self.scrollbar.setRange(0, max(0, int(end * 1000) - page // 2))
+            self.scrollbar.setPageStep(page)
+            self.scrollbar.setSingleStep(max(1, page // 20))
+            self.scrollbar.setValue(int(max(0.0, t0) * 1000))
+        finally:
+            self._sync_scroll = False
+
+    def _on_scrollbar(self, value: int) -> None:
+        if self._sync_scroll:
+            return
+        t0, t1 = self.visible_range()
+        start = value / 1000.0
+        self.vb.setXRange(start, start + (t1 - t0), padding=0)
+
+    # ------------------------------------------------------------ playhead
+    def set_playhead(self, t: float, follow: bool = False) -> None:
+        self.playhead = max(0.0, float(t))
+        self.playhead_item.set_time(self.playhead)
+        if follow:
+            self.ensure_visible(self.playhead)
+
+    # ------------------------------------------------------------ document signals
+    def _on_project_replaced(self) -> None:
+        self._drag = None
+        self._rebuild_tracks()
+        view = self.doc.project.view
+        self.playhead = view.playhead
+        w = self.width_px()
+        pps = view.pixels_per_second if view.pixels_per_second > 0 else 100.0
+        self.vb.setXRange(view.scroll_seconds, view.scroll_seconds + w / pps, padding=0)
+        self._pps = pps
+        self.playhead_item.set_time(self.playhead)
+
+    def _store_view_state(self) -> None:
+        v = self.doc.project.view
+        t0, _ = self.visible_range()
+        v.pixels_per_second = float(min(max(self.pixels_per_second(), 1e-3), 1e6))
+        v.scroll_seconds = float(t0)
+        v.playhead = float(self.playhead)
+
+    def _rebuild_tracks(self) -> None:
+        ids = [t.id for t in self.doc.project.tracks]
+        if [lane.track_id for lane in self.track_lanes] != ids:
+            old = {lane.track_id: lane for lane in self.track_lanes}
+            lanes = []
+            for tid in ids:
+                lane = old.pop(tid, None) or TrackLaneItem(self, tid)
+                lane.setParentItem(self.vb)
+                lanes.append(lane)
+            for lane in old.values():
+                lane.setParentItem(None)
+                if lane.scene() is not None:
+                    lane.scene().removeItem(lane)
+            self.track_lanes = lanes
+        for lane in self.track_lanes:
+            lane.refresh()
+        self._layout()
+        self.guides.update()
+        self._update_scrollbar()
+
+    def _on_regions_changed(self, track_id: str) -> None:
+        lane = self.lane_for_track(track_id)
+        if lane:
+            lane.refresh()
+        self.guides.update()
+
+    def _on_region_changed(self, region_id: str) -> None:
+        track = self.doc.track_of(region_id)
+        lane = self.lane_for_track(track.id) if track else None
+        if lane:
+            lane.refresh()
+
+    def _on_markers_changed(self) -> None:
+        self.markers.update()
+        self.guides.update()
+
+    def _on_status_changed(self, region_id: str) -> None:
+        track = self.doc.track_of(region_id)
+        lane = self.lane_for_track(track.id) if track else None
+        if lane:
+            lane.update()
+
+    def _update_tracks(self) -> None:
+        for lane in self.track_lanes:
+            lane.update()
+        self.markers.update()
+
+    # ------------------------------------------------------------ hit testing
+    def hit_test(self, pos: QPointF) -> Hit:
+        y, x = pos.y(), pos.x()
+        if self.ruler.rect.top() <= y < self.ruler.rect.bottom():
+            return Hit("ruler")
+        if self.markers.rect.top() <= y < self.markers.rect.bottom():
+            mid = self.marker_near(x)
+            return Hit("markers", marker_id=mid)
+        if self.waveform.rect.top() <= y < self.waveform.rect.bottom():
+            return Hit("waveform")
+        for lane in self.track_lanes:
+            if lane.rect.top() <= y < lane.rect.bottom():
+                rid, edge = self.region_near(lane, x)
+                return Hit("track", track_id=lane.track_id, region_id=rid, edge=edge)
+        return Hit("none")
+
+    def marker_near(self, x: float, tol_px: float = 6.0) -> str | None:
+        best = None
+        for m in self.doc.project.markers:
+            d = x - self.t2x(m.time)
+            if -tol_px <= d <= tol_px + 4:  # the flag sticks out to the right
+                if best is None or abs(d) < best[0]:
+                    best = (abs(d), m.id)
+        return best[1] if best else None
+
+    def region_near(self, lane: TrackLaneItem, x: float) -> tuple[str | None, str | None]:
+        track = self.doc.track(lane.track_id)
+        if track is None:
+            return None, None
+        t = self.x2t(x)
+        i0, i1 = lane.visible_slice(self.x2t(x - EDGE_PX), self.x2t(x + EDGE_PX))
+        best = None
+        for i in range(i0, min(i1, len(track.regions))):
+            r = track.regions[i]
+            xa, xb = self.t2x(r.start), self.t2x(r.end)
+            zone = min(EDGE_PX, (xb - xa) / 3.0)
+            if xa - 2 <= x <= xa + zone:
+                cand = (abs(x - xa), r.id, "start")
+            elif xb - zone <= x <= xb + 2:
+                cand = (abs(x - xb), r.id, "end")
+            elif r.start <= t <= r.end:
+                cand = (0.0, r.id, None)
+            else:
+                continue
+            # prefer the body of a region over the outer edge of its neighbour
+            rank = (0 if cand[2] is None else 1, cand[0])
+            if best is None or rank < best[0]:
+                best = (rank, cand[1], cand[2])
+        return (best[1], best[2]) if best else (None, None)
+
+    # ------------------------------------------------------------ snapping
+    def _targets(self, exclude_region: str | None = None, exclude_marker: str | None = None) -> SnapTargets:
+        items: list[tuple[float, str]] = [(self.playhead, "playhead")]
+        for _, r in self.doc.project.all_regions():
+            if r.id != exclude_region:
+                items.append((r.start, "edge"))
+                items.append((r.end, "edge"))
+        for m in self.doc.project.markers:
+            if m.id != exclude_marker:
+                items.append((m.time, "marker"))
+        return SnapTargets(items)
+
+    def _snapping(self, d: _Drag, mods) -> bool:
+        alt = bool(mods & Qt.KeyboardModifier.AltModifier) or bool(
+            QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.AltModifier)
+        return not (alt or d.alt)
+
+    # ------------------------------------------------------------ mouse
+    def _press(self, pos: QPointF, button, mods) -> bool:
+        if button == Qt.MouseButton.MiddleButton:
+            self._drag = _Drag("pan", pos.x(), self.x2t(pos.x()), range0=self.visible_range())
+            self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
+            return True
+        if button != Qt.MouseButton.LeftButton:
+            return False
+        t = self.x2t(pos.x())
+        hit = self.hit_test(pos)
+        alt = bool(mods & Qt.KeyboardModifier.AltModifier)
+        d = _Drag("none", pos.x(), t, alt=alt)
+        if hit.lane in ("ruler", "waveform"):
+            d.kind = "seek"
+            self._seek_to(t, mods)
+        elif hit.lane == "markers":
+            if hit.marker_id:
+                m = self.doc.project.marker(hit.marker_id)
+                self.doc.current_marker_id = hit.marker_id
+                self.markers.update()
+                d.kind, d.marker_id, d.offset = "marker", hit.marker_id, t - m.time
+                d.drag_id = cmd.new_drag_id()
+            else:
+                d.kind = "seek"
+                self._seek_to(t, mods)
+        elif hit.lane == "track":
+            d.track_id = hit.track_id
+            if hit.region_id:
+                region = self.doc.region(hit.region_id)
+                self._select_on_press(hit.region_id, mods)
+                if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+                    d.kind = "none"
+                else:
+                    d.kind = hit.edge or "move"
+                    d.region_id = hit.region_id
+                    d.offset = t - region.start
+                    d.orig = (region.start, region.end)
+                    d.drag_id = cmd.new_drag_id()
+                    if d.kind == "move":
+                        self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
+            else:
+                d.kind = "create"
+                prev_end = 0.0
+                next_start = math.inf
+                track = self.doc.track(hit.track_id)
+                for r in track.regions if track else []:
+                    if r.end <= t + 1e-9:
+                        prev_end = max(prev_end, r.end)
+                    elif r.start >= t - 1e-9:
+                        next_start = min(next_start, r.start)
+                d.gap = (prev_end, next_start)
+        else:
+            return False
+        self._drag = d
+        return True
+
+    def _select_on_press(self, rid: str, mods) -> None:
+        sel = list(self.doc.selected_ids)
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            if rid in sel:
+                sel.remove(rid)
+                self.doc.select(sel)
+            else:
+                self.doc.select(sel + [rid], rid)
+        elif mods & Qt.KeyboardModifier.ShiftModifier:
+            self.doc.select(sel + [rid], rid)
+        elif rid not in sel:
+            self.doc.select([rid], rid)
+        else:
+            self.doc.select(sel, rid)
+        self.doc.current_marker_id = None
+
+    def _seek_to(self, t: float, mods) -> None:
+        t = max(0.0, t)
+        if not (mods & Qt.KeyboardModifier.AltModifier):
+            t = snap_time(t, self._targets(), self.seconds_per_pixel(), self.fps).time
+        self.set_playhead(t)
+        self.seekRequested.emit(t)
+
+    def _move(self, pos: QPointF, mods) -> None:
+        d = self._drag
+        if d is None:
+            self._hover(pos, mods)
+            return
+        if not d.started:
+            if abs(pos.x() - d.press_x) < DRAG_START_PX and d.kind not in ("seek", "pan"):
+                return
+            d.started = True
+            if d.kind in ("move", "start", "end"):
+                d.targets = self._targets(exclude_region=d.region_id)
+            elif d.kind == "marker":
+                d.targets = self._targets(exclude_marker=d.marker_id)
+            elif d.kind == "create":
+                d.targets = self._targets()
+        t = self.x2t(pos.x())
+        spp = self.seconds_per_pixel()
+        snapping = self._snapping(d, mods)
+        if d.kind == "pan":
+            t0, t1 = d.range0
+            dt = (d.press_x - pos.x()) * (t1 - t0) / self.width_px()
+            self.set_range(t0 + dt, t1 + dt)
+        elif d.kind == "seek":
+            self._seek_to(t, Qt.KeyboardModifier.AltModifier if not snapping else Qt.KeyboardModifier.NoModifier)
+        elif d.kind == "create":
+            a = snap_time(d.press_t, d.targets, spp, self.fps, snapping)
+            b = snap_time(t, d.targets, spp, self.fps, snapping)
+            lo, hi = d.gap
+            ta = min(max(a.time, lo), hi)
+            tb = min(max(b.time, lo, 0.0), hi)
+            clamped = tb != b.time
+            self.ghost = (d.track_id, min(ta, tb), max(ta, tb))
+            self.snap_line = b.target
+            self.blocked = (self.track_rect(d.track_id), tb) if clamped else None
+            lane = self.lane_for_track(d.track_id)
+            if lane:
+                lane.update()
+            self.guides.update()
+        elif d.kind in ("move", "start", "end"):
+            region = self.doc.region(d.region_id)
+            if region is None:
+                self._drag = None
+                return
+            if d.kind == "move":
+                want = t - d.offset
+                start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)
+                c = cmd.MoveResizeRegion(self.doc, d.region_id, start, start + (d.orig[1] - d.orig[0]), "move",
+                                         drag_id=d.drag_id)
+                blocked_t = None
+                if c.clamped:
+                    blocked_t = c.after[0] if c.after[0] > start else c.after[1]
+            elif d.kind == "start":
+                snap = snap_time(t, d.targets, spp, self.fps, snapping)
+                c = cmd.MoveResizeRegion(self.doc, d.region_id, snap.time, region.end, "start", drag_id=d.drag_id)
+                blocked_t = c.after[0] if c.clamped else None
+            else:
+                snap = snap_time(t, d.targets, spp, self.fps, snapping)
+                c = cmd.MoveResizeRegion(self.doc, d.region_id, region.start, snap.time, "end", drag_id=d.drag_id)
+                blocked_t = c.after[1] if c.clamped else None
+            if c.after != (region.start, region.end):
+                self.doc.push(c)
+            self.snap_line = snap.target if snap.target is not None and not c.clamped else None
+            if blocked_t is not None:
+                self.blocked = (self.track_rect(d.track_id), blocked_t)
+                d.extra["blocked"] = True
+            else:
+                self.blocked = None
+            self.guides.update()
+        elif d.kind == "marker":
+            snap = snap_time(t - d.offset, d.targets, spp, self.fps, snapping)
+            m = self.doc.project.marker(d.marker_id)
+            if m is not None and abs(m.time - max(0.0, snap.time)) > 1e-12:
+                self.doc.push(cmd.MoveMarker(self.doc, d.marker_id, snap.time, drag_id=d.drag_id))
+            self.snap_line = snap.target
+            self.guides.update()
+
+    def _release(self, pos: QPointF, mods) -> None:
+        d = self._drag
+        self._drag = None
+        self.snap_line = None
+        was_blocked = self.blocked is not None or (d is not None and d.extra.get("blocked"))
+        self.blocked = None
+        self.guides.update()
+        self.vb.unsetCursor()
+        if d is None:
+            return
+        if d.kind == "create":
+            ghost, self.ghost = self.ghost, None
+            lane = self.lane_for_track(d.track_id)
+            if lane:
+                lane.update()
+            if d.started and ghost is not None and ghost[2] - ghost[1] >= MIN_REGION_SECONDS - 1e-9:
+                region = Region(start=ghost[1], end=ghost[2])
+                self.doc.push(cmd.AddRegion(self.doc, d.track_id, region))
+            elif d.started:
+                self.message.emit("Too short for a region: drag a little further")
+            else:
+                self.doc.clear_selection()
+                if self.doc.current_marker_id:
+                    self.doc.current_marker_id = None
+                    self.markers.update()
+        elif d.kind in ("move", "start", "end") and d.started and was_blocked:
+            self.message.emit("Regions on a track cannot overlap: stopped at the neighbour")
+        self._hover(pos, mods)
+
+    def _double_click(self, pos: QPointF) -> bool:
+        hit = self.hit_test(pos)
+        if hit.lane == "track" and hit.region_id:
+            self.regionActivated.emit(hit.region_id)
+            return True
+        if hit.lane == "markers":
+            if hit.marker_id:
+                self.rename_marker(hit.marker_id)
+            else:
+                self.add_marker(self.x2t(pos.x()))
+            return True
+        return False
+
+    def _hover(self, pos: QPointF, mods) -> None:
+        hit = self.hit_test(pos)
+        tip = ""
+        if hit.lane == "track" and hit.region_id:
+            if hit.edge:
+                self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
+            else:
+                self.vb.setCursor(Qt.CursorShape.OpenHandCursor)
+            tip = self.region_tooltip(hit.region_id)
+        elif hit.lane == "markers" and hit.marker_id:
+            self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
+            m = self.doc.project.marker(hit.marker_id)
+            tip = f"{m.name or 'Marker'} — {format_tc(m.time, self.fps)}" if m else ""
+        elif hit.lane in ("ruler", "markers", "waveform"):
+            self.vb.setCursor(Qt.CursorShape.PointingHandCursor)
+        elif hit.lane == "track":
+            self.vb.setCursor(Qt.CursorShape.CrossCursor)
+        else:
+            self.vb.unsetCursor()
+        if tip != self._tooltip:
+            self._tooltip = tip
+            self.vb.setToolTip(tip)
+
+    def region_tooltip(self, rid: str) -> str:
+        region = self.doc.region(rid)
+        track = self.doc.track_of(rid)
+        if region is None or track is None:
+            return ""
+        status = self.status_of(rid)
+        lines = [f"“{region.text}”" if region.text.strip() else "(no text yet)"]
+        line = f"Status: {STATUS_LABELS.get(status, status)}"
+        if status == "failed" and self.error_of(rid):
+            line += f" — {self.error_of(rid)}"
+        lines.append(line)
+        lines.append(f"{format_tc(region.start, self.fps)} – {format_tc(region.end, self.fps)} "
+                     f"({region.duration:.2f} s) · voice {region.voice or track.default_voice}")
+        return "\n".join(lines)
+
+    def _wheel(self, delta: int, orientation, mods, pos: QPointF) -> None:
+        steps = delta / 120.0
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            self.zoom_by(1.25 ** steps, anchor=self.x2t(pos.x()))
+            return
+        t0, t1 = self.visible_range()
+        self.scroll_by(-steps * 0.1 * (t1 - t0))
+
+    # ------------------------------------------------------------ editing actions
+    def create_region_at_playhead(self, seconds: float = DEFAULT_REGION_SECONDS) -> str | None:
+        track = self.doc.active_track()
+        if track is None:
+            self.message.emit("Add a dub track first")
+            return None
+        span = self.doc.fit_new_region(track.id, self.playhead, self.playhead + seconds)
+        if span is None:
+            self.message.emit(f"The playhead is inside a region on {track.name}: move it to free space first")
+            return None
+        region = Region(start=span[0], end=span[1])
+        self.doc.push(cmd.AddRegion(self.doc, track.id, region))
+        if span[1] - span[0] < seconds - 1e-9:
+            self.message.emit(f"Region shortened to {span[1] - span[0]:.2f} s to fit before the next one")
+        return region.id
+
+    def delete_selected(self) -> bool:
+        if self.doc.selected_ids:
+            self.doc.push(cmd.DeleteRegions(self.doc, list(self.doc.selected_ids)))
+            return True
+        if self.doc.current_marker_id and self.doc.project.marker(self.doc.current_marker_id):
+            self.doc.push(cmd.DeleteMarker(self.doc, self.doc.current_marker_id))
+            self.doc.current_marker_id = None
+            return True
+        return False
+
+    def add_marker(self, t: float | None = None) -> str:
+        t = self.playhead if t is None else max(0.0, t)
+        n = len(self.doc.project.markers) + 1
+        m = Marker(id=new_id(), time=t, name=f"M{n}")
+        self.doc.push(cmd.AddMarker(self.doc, m))
+        self.doc.current_marker_id = m.id
+        self.markers.update()
+        return m.id
+
+    def rename_marker(self, marker_id: str) -> None:
+        m = self.doc.project.marker(marker_id)
+        if m is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename marker", "Name:", text=m.name)
+        if ok and name != m.name:
+            self.doc.push(cmd.RenameMarker(self.doc, marker_id, name))
+
+    def add_track(self) -> None:
+        n = len(self.doc.project.tracks) + 1
+        voice = self.doc.project.tracks[-1].default_voice if self.doc.project.tracks else "jf_alpha"
+        self.doc.push(cmd.AddTrack(self.doc, Track(name=f"Dub {n}", default_voice=voice)))
+
+    def _context_menu(self, pos: QPointF, screen_pos) -> None:
+        hit = self.hit_test(pos)
+        t = max(0.0, self.x2t(pos.x()))
+        menu = QMenu(self)
+        if hit.lane == "track" and hit.region_id:
+            rid = hit.region_id
+            if rid not in self.doc.selected_ids:
+                self.doc.select([rid], rid)
+            menu.addAction("Render", lambda: self.renderRequested.emit([rid]))
+            menu.addAction("Play region", lambda: self.playRegionRequested.emit(rid))
+            menu.addSeparator()
+            menu.addAction("Delete", self.delete_selected)
+        elif hit.lane == "track":
+            track = self.doc.track(hit.track_id)
+
+            def add_here():
+                span = self.doc.fit_new_region(hit.track_id, t, t + DEFAULT_REGION_SECONDS)
+                if span:
+                    self.doc.push(cmd.AddRegion(self.doc, hit.track_id, Region(start=span[0], end=span[1])))
+
+            menu.addAction("Add region here", add_here)
+            menu.addSeparator()
+            menu.addAction("Rename track…", lambda: self._rename_track(hit.track_id))
+            voices = menu.addMenu("Default voice")
+            for v in self.voices or [track.default_voice]:
+                a = QAction(v, voices, checkable=True, checked=(v == track.default_voice))
+                a.triggered.connect(lambda _=False, v=v: self.doc.push(
+                    cmd.SetTrackProperty(self.doc, hit.track_id, "default_voice", v)))
+                voices.addAction(a)
+            a = menu.addAction("Mute", lambda: self.doc.push(
+                cmd.SetTrackProperty(self.doc, hit.track_id, "mute", not track.mute)))
+            a.setCheckable(True)
+            a.setChecked(track.mute)
+            a = menu.addAction("Solo", lambda: self.doc.push(
+                cmd.SetTrackProperty(self.doc, hit.track_id, "solo", not track.solo)))
+            a.setCheckable(True)
+            a.setChecked(track.solo)
+            menu.addSeparator()
+            menu.addAction("Add dub track", self.add_track)
+            rm = menu.addAction("Remove track", lambda: self.doc.push(cmd.RemoveTrack(self.doc, hit.track_id)))
+            rm.setEnabled(len(self.doc.project.tracks) > 1)
+        elif hit.lane == "markers":
+            if hit.marker_id:
+                mid = hit.marker_id
+                menu.addAction("Rename marker…", lambda: self.rename_marker(mid))
+                menu.addAction("Delete marker", lambda: self.doc.push(cmd.DeleteMarker(self.doc, mid)))
+            else:
+                menu.addAction("Add marker here", lambda: self.add_marker(t))
+        else:
+            return
+        menu.exec(screen_pos if not isinstance(screen_pos, QPointF) else screen_pos.toPoint())
+
+    def _rename_track(self, track_id: str) -> None:
+        track = self.doc.track(track_id)
+        if track is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename track", "Name:", text=track.name)
+        if ok and name.strip() and name != track.name:
+            self.doc.push(cmd.SetTrackProperty(self.doc, track_id, "name", name.strip()))
+
+    def cursor_pos_in_view(self) -> QPointF:
+        return self.vb.mapFromScene(self.view.mapToScene(self.view.mapFromGlobal(QCursor.pos())))
+
+
+__all__ = ["TimelineWidget", "Hit", "SNAP_PIXELS"]

@@ -1,0 +1,123 @@
+"""Keyboard transport and the playback clock/mixer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from editor.playback import NO_DEVICE_MESSAGE, Mixer, Placement, Playback
+
+
+@pytest.fixture
+def win(window, make_project):
+    window.doc.replace(make_project(), None)
+    window.timeline.view.setFocus()
+    return window
+
+
+def key(qtbot, w, k, mods=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(w.timeline.view, k, mods)
+
+
+def test_arrow_keys_step_frames_and_seconds(qtbot, win):
+    fps = win.doc.project.fps
+    key(qtbot, win, Qt.Key.Key_Right)
+    assert win.playback.position == pytest.approx(1 / fps)
+    assert win.timeline.playhead == pytest.approx(1 / fps)
+    key(qtbot, win, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert win.playback.position == pytest.approx(1 + 1 / fps)
+    key(qtbot, win, Qt.Key.Key_Left)
+    assert win.playback.position == pytest.approx(1.0)
+    key(qtbot, win, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert win.playback.position == pytest.approx(0.0)
+    key(qtbot, win, Qt.Key.Key_End)
+    assert win.playback.position == pytest.approx(7.0)  # the last region's end
+    key(qtbot, win, Qt.Key.Key_Home)
+    assert win.playback.position == 0.0
+    assert win.time_label.text() == "00:00:00:00"
+
+
+def test_frame_step_lands_on_frame_starts_and_updates_the_preview(qtbot, win):
+    for _ in range(3):
+        key(qtbot, win, Qt.Key.Key_Right)
+    assert win.preview.wanted_frame == 3
+    assert win.time_label.text() == "00:00:00:03"
+
+
+def test_space_plays_and_pauses_with_the_silent_clock(qtbot, win):
+    key(qtbot, win, Qt.Key.Key_Space)
+    assert win.playback.is_playing()
+    qtbot.waitUntil(lambda: win.playback.position > 0.15, timeout=3000)
+    assert win.timeline.playhead == pytest.approx(win.playback.position, abs=0.05)
+    key(qtbot, win, Qt.Key.Key_Space)
+    assert not win.playback.is_playing()
+    stopped = win.playback.position
+    qtbot.wait(60)
+    assert win.playback.position == stopped
+
+
+def test_space_in_the_text_field_types_instead_of_playing(qtbot, win):
+    d = win.doc
+    d.select([d.project.tracks[0].regions[0].id])
+    win.inspector.text.setFocus()
+    qtbot.keyClick(win.inspector.text, Qt.Key.Key_Space)
+    assert not win.playback.is_playing()
+    assert win.inspector.text.toPlainText().endswith(" ") or win.inspector.text.toPlainText().startswith(" ")
+
+
+def test_jkl_shuttle(qtbot, win):
+    key(qtbot, win, Qt.Key.Key_L)
+    assert win.playback.is_playing() and win.playback.speed == 1.0
+    key(qtbot, win, Qt.Key.Key_L)
+    assert win.playback.speed == 2.0
+    key(qtbot, win, Qt.Key.Key_K)
+    assert not win.playback.is_playing()
+    win.playback.seek(3.0)
+    key(qtbot, win, Qt.Key.Key_J)
+    assert win.playback.speed == -1.0
+    qtbot.waitUntil(lambda: win.playback.position < 2.9, timeout=3000)
+    key(qtbot, win, Qt.Key.Key_K)
+
+
+def test_play_region_stops_at_its_end(qtbot, win):
+    rid = win.doc.project.tracks[0].regions[0].id
+    win.playback.mixer  # noqa: B018
+    win.play_region(rid)
+    assert win.playback.position == pytest.approx(1.0, abs=0.05)
+    qtbot.waitUntil(lambda: not win.playback.is_playing(), timeout=4000)
+    assert win.playback.position == pytest.approx(3.0)
+
+
+def test_no_audio_device_falls_back_to_a_silent_clock(qtbot):
+    from PySide6.QtMultimedia import QMediaDevices
+
+    pb = Playback(48000, use_audio=True)
+    messages = []
+    pb.message.connect(messages.append)
+    pb.set_end(10.0)
+    pb.play(0.0)
+    try:
+        if QMediaDevices.defaultAudioOutput().isNull():
+            assert pb.clock == "silent" and NO_DEVICE_MESSAGE in messages
+        qtbot.waitUntil(lambda: pb.position > 0.05, timeout=3000)
+    finally:
+        pb.pause()
+        pb.shutdown()
+
+
+def test_mixer_places_clips_and_ducks_the_source():
+    sr = 48000
+    m = Mixer(sr)
+    m.set_source(np.full(sr * 4, 0.5, np.float32), sr)
+    clip = np.full(24000, 0.25, np.float32)  # 1 s at 24 kHz
+    m.set_placements([Placement(1.0, clip, 24000, 2.0)])
+    m.set_levels(1.0, 0.5)
+    out = m.render(0, sr * 3)
+    assert out[int(0.5 * sr)] == pytest.approx(0.5)  # source alone
+    assert out[int(1.5 * sr)] == pytest.approx(0.5 * 0.5 + 2.0 * 0.25, abs=1e-4)  # ducked source + clip
+    assert out[int(2.5 * sr)] == pytest.approx(0.5)
+    fast = m.render_at(0.0, 1000, 2.0)
+    assert len(fast) == 1000 and np.allclose(fast, 0.5)
+    rev = m.render_at(float(int(1.5 * sr)), 100, -1.0)
+    assert rev[0] == pytest.approx(0.75, abs=1e-4)
