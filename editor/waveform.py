@@ -126,36 +126,23 @@ class WaveformPyramid:
         last = np.clip(np.maximum(last, first), 0, nb - 1)
         cols = np.flatnonzero(inside)
         f, la = first[cols], last[cols]
-        # reduceat over [f_c, f_{c+1}) for consecutive starts, then fold in the
-        # straddling block la_c when it lies beyond the next column's start.
-        starts = f
-        cmin = np.minimum.reduceat(lo, starts)
-        cmax = np.maximum.reduceat(hi, starts)
-        # reduceat's span for the last column runs to the end of the level: recompute it.
-        cmin[-1] = lo[f[-1]: la[-1] + 1].min()
+        # reduceat gives min over [f_c, f_(c+1)); the block that straddles the edge
+        # between columns c and c+1 belongs to both, so fold [f_(c+1), la_c] in
+        # afterwards (one block, as blocks are never wider than a column).
+        cmin = np.minimum.reduceat(lo, f)
+        cmax = np.maximum.reduceat(hi, f)
+        cmin[-1] = lo[f[-1]: la[-1] + 1].min()  # reduceat's last span runs to the end of the level
         cmax[-1] = hi[f[-1]: la[-1] + 1].max()
-        # Where f_{c+1} <= f_c (equal starts) reduceat gave lo[f_c] only; where the
-        # column extends past the next start it missed [f_{c+1}, la_c].  Both are
-        # handled by folding in the block range [next_start, la_c], which for the
-        # block sizes chosen (block <= column width) is at most one block.
         if len(cols) > 1:
-            nxt = np.append(f[1:], f[-1])
-            span_end = np.minimum(la, nb - 1)
-            extra = (span_end >= nxt) & (np.arange(len(cols)) < len(cols) - 1)
-            if extra.any():
-                idx = np.flatnonzero(extra)
-                a = np.maximum(nxt[idx], f[idx])
-                bnd = span_end[idx]
-                # at most a couple of blocks each: loop over the offset, vectorised over columns
-                width = int((bnd - a).max()) + 1
-                for k in range(width):
+            a = np.maximum(f[1:], f[:-1])
+            bnd = la[:-1]
+            idx = np.flatnonzero(bnd >= a)
+            if len(idx):
+                a, bnd = a[idx], bnd[idx]
+                for k in range(int((bnd - a).max()) + 1):
                     j = np.minimum(a + k, bnd)
                     cmin[idx] = np.minimum(cmin[idx], lo[j])
                     cmax[idx] = np.maximum(cmax[idx], hi[j])
-            same = np.flatnonzero(f[1:] <= f[:-1])
-            # equal consecutive starts: reduceat returned a single element; fold in its own span
-            for c in same[:0]:  # covered by the `extra` pass above
-                pass
         mins[cols] = cmin
         maxs[cols] = cmax
         return mins, maxs
