@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.error = p.error  # type: ignore[method-assign]
     d.add_argument("-o", "--output", default="out/demo", help="output folder (default out/demo)")
 
+    n = sub.add_parser("new", help="create a project from media and subtitles")
+    n.error = p.error  # type: ignore[method-assign]
+    n.add_argument("project", help="the .dubline file to create")
+    n.add_argument("--media", help="video or audio file to dub")
+    n.add_argument("--subtitles", help="SRT, ASS/SSA or WebVTT file: one region per line")
+    n.add_argument("--text", help="plain text file: one region per line, laid out one after another")
+    n.add_argument("--voice", default="jf_alpha", help="default voice of the dub track")
+    n.add_argument("--track-per-actor", action="store_true", help="one track per ASS actor/name")
+    n.add_argument("--force", action="store_true", help="overwrite an existing project file")
+
     r = sub.add_parser("render", help="render a project headlessly")
     r.error = p.error  # type: ignore[method-assign]
     r.add_argument("project", help="a .dubline project file")
@@ -155,6 +165,66 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_new(args) -> int:
+    from editor import project as pj
+    from editor.importers import SubtitleImportError, import_subtitles, plain_text_regions
+
+    path = Path(args.project)
+    if path.suffix != pj.SUFFIX:
+        path = path.with_name(path.name + pj.SUFFIX)
+    if path.exists() and not args.force:
+        raise UserError(f"{path} already exists (use --force to overwrite)")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise UserError(f"cannot create {path}: the folder {path.parent} does not exist")
+    from engine.api import get_engine
+
+    if args.voice not in get_engine().voices():
+        raise UserError(f"unknown voice {args.voice!r}; available: {', '.join(get_engine().voices())}")
+    proj = pj.Project()
+    proj.tracks[0].default_voice = args.voice
+    if args.media:
+        from editor.media import MediaError, probe
+
+        media = Path(args.media)
+        try:
+            info = probe(str(media))
+        except MediaError as e:
+            raise UserError(str(e)) from None
+        proj.media = pj.MediaRef(abs_path=str(media.resolve()), has_video=info.has_video,
+                                 duration=float(info.duration or 0.0))
+        if info.has_video and info.fps:
+            proj.fps = float(info.fps)
+        if info.is_vfr:
+            print("dubline: warning: variable frame rate video: frame numbers are approximate", file=sys.stderr)
+    if args.subtitles:
+        try:
+            report = import_subtitles(args.subtitles, proj, default_voice=args.voice,
+                                      track_per_actor=args.track_per_actor)
+        except SubtitleImportError as e:
+            raise UserError(str(e)) from None
+        proj.tracks = report.tracks
+        for t in proj.tracks:
+            t.default_voice = t.default_voice or args.voice
+        for note in report.notes:
+            print(f"dubline: {note}", file=sys.stderr)
+    if args.text:
+        try:
+            text = Path(args.text).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read {args.text}: {getattr(e, 'strerror', None) or e}") from None
+        start = max((r.end for _, r in proj.all_regions()), default=0.0)
+        regions = plain_text_regions(text, start + (0.5 if start else 0.0), args.voice, engine=get_engine(),
+                                     glossary=tuple(sorted(proj.glossary.items())))
+        proj.tracks[-1].regions.extend(regions)
+    try:
+        pj.save(proj, path, backup=False)
+    except pj.ProjectError as e:
+        raise UserError(str(e)) from None
+    n = sum(len(t.regions) for t in proj.tracks)
+    print(f"{path} ({n} regions on {len(proj.tracks)} track(s))")
+    return 0
+
+
 def cmd_render(args) -> int:
     from editor.headless import RenderFailed, render_project
     from editor.project import ProjectError
@@ -192,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import EngineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"say", "voices", "demo", "render", "edit", "-h", "--help"}
+    commands = {"say", "voices", "demo", "new", "render", "edit", "-h", "--help"}
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
@@ -200,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, or a usage error already printed as one line
         return int(e.code or 0)
-    handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "render": cmd_render, "edit": cmd_edit}
+    handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "new": cmd_new, "render": cmd_render,
+                "edit": cmd_edit}
     try:
         return handlers[args.command](args)
     except (UserError, EngineError) as e:
