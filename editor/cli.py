@@ -95,7 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render a project headlessly")
     r.error = p.error  # type: ignore[method-assign]
     r.add_argument("project", help="a .dubline project file")
-    r.add_argument("-o", "--output", required=True, help="output file (.wav or .flac)")
+    r.add_argument("-o", "--output", required=True,
+                   help="output file, or folder for stems/clips (format from --format or the file suffix)")
+    r.add_argument("--format", choices=("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"),
+                   help="wav/flac mix, mp4/mkv video with the dub muxed in, srt of the dub lines, "
+                        "otio timeline, stems (dub + per track), clips (one file per region)")
+    r.add_argument("--keep-original-audio", action="store_true", help="mp4/mkv: keep the source audio as track 2")
 
     ed = sub.add_parser("edit", help="open the editor")
     ed.error = p.error  # type: ignore[method-assign]
@@ -226,14 +231,27 @@ def cmd_new(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.headless import RenderFailed, render_project
+    from editor.export import ExportError, export_project
+    from editor.headless import RenderFailed
     from editor.project import ProjectError
 
+    out = Path(args.output)
+    fmt = args.format or out.suffix.lower().lstrip(".")
+    if fmt not in ("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"):
+        raise UserError(f"cannot tell the format of {out.name}: add --format wav|flac|mp4|mkv|srt|otio|stems|clips")
+    folder = out if fmt in ("stems", "clips") else out.parent
+    if fmt not in ("stems", "clips") and not (folder if str(folder) else Path(".")).is_dir():
+        raise UserError(f"cannot write {out}: the folder {folder} does not exist")
     try:
-        out = render_project(Path(args.project), Path(args.output), progress=lambda m: print(m, file=sys.stderr))
-    except (ProjectError, RenderFailed) as e:
+        result = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
+                                keep_original=args.keep_original_audio)
+    except (ProjectError, RenderFailed, ExportError) as e:
         raise UserError(str(e)) from None
-    print(out)
+    if isinstance(result, list):
+        for p in result:
+            print(p)
+    else:
+        print(result)
     return 0
 
 

@@ -1,0 +1,103 @@
+"""Exports reach every format headlessly and reopen with the expected content."""
+
+import av
+import numpy as np
+import opentimelineio as otio
+import pytest
+import soundfile as sf
+
+from editor import project as pj
+from editor.cli import main
+
+
+def _make_video(path, seconds=3.0, fps=25, with_audio=True):
+    c = av.open(str(path), "w")
+    v = c.add_stream("libx264", rate=fps)
+    v.width, v.height, v.pix_fmt = 160, 96, "yuv420p"
+    a = c.add_stream("aac", rate=48000) if with_audio else None
+    if a is not None:
+        a.layout = "mono"
+    n = int(seconds * fps)
+    for i in range(n):
+        img = np.full((96, 160, 3), (i * 9) % 255, np.uint8)
+        for pkt in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+            c.mux(pkt)
+    for pkt in v.encode():
+        c.mux(pkt)
+    if a is not None:
+        t = np.arange(int(seconds * 48000)) / 48000
+        tone = (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+        for k in range(0, len(tone), 1024):
+            fr = av.AudioFrame.from_ndarray(tone[None, k:k + 1024], format="flt", layout="mono")
+            fr.sample_rate = 48000
+            for pkt in a.encode(fr):
+                c.mux(pkt)
+        for pkt in a.encode():
+            c.mux(pkt)
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def episode(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ep")
+    _make_video(d / "clip.mp4")
+    p = pj.Project(media=pj.MediaRef(abs_path=str(d / "clip.mp4"), has_video=True, duration=3.0))
+    p.tracks = [pj.Track(name="Mika", regions=[pj.Region(start=0.2, end=1.4, text="你好！")]),
+                pj.Track(name="Ren", default_voice="jm_kumo",
+                         regions=[pj.Region(start=1.6, end=2.8, text="Hi there.")])]
+    p.markers = [pj.Marker(time=1.0, name="blink", kind="keyframe")]
+    pj.save(p, d / "ep.dubline")
+    return d
+
+
+def test_mp4_has_copied_video_and_new_audio(episode, engine):
+    out = episode / "dubbed.mp4"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--keep-original-audio"]) == 0
+    with av.open(str(out)) as c:
+        assert len(c.streams.video) == 1 and len(c.streams.audio) == 2
+        vs = c.streams.video[0]
+        assert vs.codec_context.name == "h264"
+        assert abs(float(vs.frames or 75) - 75) <= 1
+        dur = float(c.duration) / 1e6
+        assert 2.9 <= dur <= 3.3
+
+
+def test_otio_reloads_with_clip_positions(episode, engine):
+    out = episode / "ep.otio"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out)]) == 0
+    tl = otio.adapters.read_from_file(str(out))
+    tracks = {t.name: t for t in tl.tracks}
+    assert {"Video", "Source audio", "Mika", "Ren"} <= set(tracks)
+    ren = tracks["Ren"]
+    clip = list(ren.find_clips())[0]
+    rng = clip.range_in_parent()
+    assert rng.start_time.to_seconds() == pytest.approx(1.6, abs=0.02)
+    assert rng.duration.to_seconds() == pytest.approx(1.2, abs=0.02)
+    assert clip.media_reference.target_url.endswith(".wav")
+    assert [m.name for m in tl.tracks.markers] == ["blink"]
+
+
+def test_srt_stems_clips_and_wav(episode, engine):
+    proj = str(episode / "ep.dubline")
+    assert main(["render", proj, "-o", str(episode / "dub.srt")]) == 0
+    srt = (episode / "dub.srt").read_text(encoding="utf-8")
+    assert "你好！" in srt and "Hi there." in srt and srt.startswith("1\n00:00:00,")
+    assert main(["render", proj, "--format", "stems", "-o", str(episode / "stems")]) == 0
+    names = sorted(p.name for p in (episode / "stems").iterdir())
+    assert names == ["dub.wav", "track01_Mika.wav", "track02_Ren.wav"]
+    assert main(["render", proj, "--format", "clips", "-o", str(episode / "clips")]) == 0
+    clips = sorted(p.name for p in (episode / "clips").iterdir())
+    assert clips == ["001_00-00-00-05.wav", "002_00-00-01-15.wav"]
+    data, sr = sf.read(episode / "clips" / clips[0])
+    assert len(data) == round(1.2 * 24000)
+    assert main(["render", proj, "-o", str(episode / "mix.flac")]) == 0
+    mix, sr = sf.read(episode / "mix.flac")
+    assert sr == 48000 and len(mix) >= 3 * 48000
+
+
+def test_mp4_export_of_audio_only_project_is_refused(tmp_path, capsys, engine):
+    p = pj.Project()
+    p.tracks[0].regions = [pj.Region(start=0, end=1, text="你好")]
+    pj.save(p, tmp_path / "a.dubline")
+    assert main(["render", str(tmp_path / "a.dubline"), "-o", str(tmp_path / "a.mp4")]) == 2
+    assert "no video" in capsys.readouterr().err
