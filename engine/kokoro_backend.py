@@ -68,6 +68,9 @@ class KokoroBackend:
         self._lock = threading.Lock()
         providers = pick_onnx_providers(device)
         self.device = "cuda" if providers[0] == "CUDAExecutionProvider" else "cpu"
+        from engine.text.frontend import warm_up
+
+        warm_up(background=True)  # dictionaries load while the model does
         paths = stage_paths(progress)
         if progress:
             progress("loading the speech model")

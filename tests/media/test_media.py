@@ -358,7 +358,9 @@ def test_envelope_shape_and_brackets_the_signal(signal, span):
                 wide = signal[max(a - block, 0): min(b + block, len(signal))]
                 assert mins[c] >= wide.min() and maxs[c] <= wide.max()
             else:  # under a sample per column: the range of the interpolated line over the column
-                ends = np.interp(edges[c: c + 2], np.arange(len(signal)), signal)
+                lo_i = max(a - 1, 0)
+                local = signal[lo_i: min(b + 2, len(signal))]
+                ends = np.interp(edges[c: c + 2] - lo_i, np.arange(len(local)), local)
                 assert mins[c] <= ends.min() + 1e-6 and maxs[c] >= ends.max() - 1e-6
                 near = signal[max(a, 0): min(b + 1, len(signal))]  # the samples the line runs between
                 assert mins[c] >= near.min() - 1e-6 and maxs[c] <= near.max() + 1e-6
