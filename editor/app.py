@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
 from editor import project as pj
+from editor.document import protect_singleton_refcounts
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 BUNDLED_DEMO = RESOURCES / "demo" / "demo.dubline"
@@ -91,6 +92,7 @@ def choose_project(project_path: str | None, settings: QSettings) -> tuple[Path 
 
 
 def run_editor(project_path: str | None) -> int:
+    protect_singleton_refcounts()  # before any Qt call: see its docstring (PySide6 6.12.0 on Python 3.11)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Dubline")
     app.setApplicationName("Dubline")

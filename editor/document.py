@@ -29,38 +29,42 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from editor import project as pj
 from editor.project import Marker, MediaRef, Project, Region, Track
 
-def protect_bool_refcounts() -> bool:
+
+def protect_singleton_refcounts() -> bool:
     """Work around a PySide6 6.12.0 bug on CPython < 3.12; True when it was needed.
 
-    ``SignalInstance.emit()`` returns ``True`` (and ``disconnect()`` ``False``)
-    without taking a reference, so every call drops one reference to the
-    singleton; after a few thousand signals CPython aborts with "bool_dealloc:
-    deallocating True or False".  pyqtgraph emits signals on every zoom and
-    scroll, so a session would crash within minutes.  Python 3.12 made these
-    singletons immortal; here we do the same by giving them a huge reference
-    count, only when a probe shows the leak (so fixed versions are untouched).
-    The real fix is a PySide6 without the bug (6.11.3 is fine).
+    That build returns ``None``, ``True`` and ``False`` from many calls without
+    taking a reference (``SignalInstance.emit()``, ``QUndoStack.undo()``,
+    ``QLabel.setText()``, ``QAction.trigger()`` ...), so every call drops one
+    reference to the singleton, and after some thousands of calls CPython
+    aborts ("none_dealloc" / "bool_dealloc: deallocating ...").  pyqtgraph emits
+    signals on every zoom and scroll, so an editing session would crash within
+    minutes.  Python 3.12 made these singletons immortal; here we do the same by
+    giving them a huge reference count, only when a probe shows the leak, so a
+    fixed PySide6 is left alone.  The real fix is a PySide6 without the bug
+    (6.11.3 is fine): pin it in pyproject.toml.
     """
-    if sys.version_info >= (3, 12) or getattr(protect_bool_refcounts, "done", False):
+    if sys.version_info >= (3, 12) or getattr(protect_singleton_refcounts, "done", False):
         return False
 
     class _Probe(QObject):
         ping = Signal()
 
     probe = _Probe()
-    before = sys.getrefcount(True)
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
     probe.ping.emit()
-    leaked = sys.getrefcount(True) < before
+    probe.setObjectName("probe")
+    leaked = sys.getrefcount(True) < true_before or sys.getrefcount(None) < none_before
     if leaked:
         import ctypes
 
-        for singleton in (True, False):
+        for singleton in (None, True, False):
             ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 40
-    protect_bool_refcounts.done = True  # type: ignore[attr-defined]
+    protect_singleton_refcounts.done = True  # type: ignore[attr-defined]
     return leaked
 
 
-PYSIDE_BOOL_LEAK = protect_bool_refcounts()
+PYSIDE_REFCOUNT_LEAK = protect_singleton_refcounts()
 
 #: The shortest region a drag or a typed time may produce.
 MIN_REGION_SECONDS = 0.1

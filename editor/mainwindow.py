@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
                                      "Save the project under a new name")
         self.act_relink = self._act("&Relink Media…", self.relink_media, [], "Point the project at its media file")
         self.act_export = self._act("&Export…", None, [], "Export is coming: WAV/stems/SRT/MP4/OTIO")
+        self.act_export.setToolTip("Export…")  # "coming" is said in the status tip only
         self.act_export.setEnabled(False)
         self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit], "Quit Dubline")
 
@@ -455,7 +456,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ title / state
     def _update_title(self) -> None:
         name = self.doc.display_name()
-        if self.doc.is_demo:
+        if self.doc.is_demo and "demo" not in name.lower():
             name += " (demo)"
         self.setWindowTitle(f"{name}[*] — Dubline")
         self.setWindowModified(self.doc.is_modified())
@@ -634,7 +635,6 @@ class MainWindow(QMainWindow):
         self._media_gen = self.media_loader.load(str(found), p.sample_rate)
 
     def relink_media(self) -> None:
-        p = self.doc.project
         start = str(self.doc.path.parent) if self.doc.path else ""
         path, _ = QFileDialog.getOpenFileName(self, "Relink media", start, MEDIA_FILTER)
         if not path:
@@ -776,6 +776,7 @@ class MainWindow(QMainWindow):
             ev.ignore()
             return
         self._save_window()
+        self.hide()  # a render in progress finishes before the worker stops: don't show a frozen window
         self.shutdown()
         ev.accept()
 

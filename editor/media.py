@@ -252,40 +252,37 @@ class _FrameCache:
 
 
 # ---------------------------------------------------------------- decoders
+# AVColorSpace -> swscale colour matrix (BT.709, FCC, BT.601, SMPTE 240M, BT.2020)
+_SWS_COLORSPACE = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}
+
+
 class _PyAVDecoder:
     """Frame-exact random access with PyAV: seek to a keyframe, decode forward."""
 
     name = "pyav"
+    THREAD_TYPE = "AUTO"
     KEEP_BEHIND = 8  # frames decoded on the way to a target that stay cached (cheap backward steps)
 
     def __init__(self, path: Path, threads: int = 0):
+        self.path = path
+        self.threads = int(threads)
+        self.container = None
         try:
-            self.container = av.open(str(path), mode="r", metadata_errors="ignore")
-        except _av_errors():
-            raise _unreadable(path) from None
-        try:
-            self.stream = _video_stream(self.container)
-            if self.stream is None:
-                what = "audio only" if self.container.streams.audio else "no video stream"
-                raise MediaError(f"cannot open {_name(path)}: no video stream ({what})")
-            cc = self.stream.codec_context
-            # Frame + slice threads: decoding forward from a keyframe is throughput-bound.
-            cc.thread_type = "AUTO"
-            cc.thread_count = int(threads)
+            self._open()
+            self.is_vfr = _scan_vfr(self.container, self.stream)
             self.time_base = self.stream.time_base
             self.fps = _stream_fps(self.stream) or 25.0
-            self.width = int(cc.width)
-            self.height = int(cc.height)
+            self.width = int(self.stream.codec_context.width)
+            self.height = int(self.stream.codec_context.height)
             self.duration = _stream_duration(self.container, self.stream)
-            self.is_vfr = _scan_vfr(self.container, self.stream)
-            self._frames = None
             self._pending: deque = deque()
             self._current: tuple[object, float] | None = None  # last frame taken from the decoder, its index
             self.keyframes: set[int] = set()
             self.gop = max(2, int(round(2 * self.fps)))  # widest keyframe distance seen; a guess until then
+            self._skip_before = -(1 << 62)  # packets shown before this timestamp may skip non-reference frames
             self.seeks = 0  # statistics for benchmarks and tests
             self.decoded = 0
-            self._restart(self._start_seek_ts())
+            self._rewind()  # the scan above moved the read position
             first = self._next_frame()
             if first is None:
                 raise _unreadable(path)
@@ -295,17 +292,39 @@ class _PyAVDecoder:
             n = int(self.stream.frames or 0)
             self.frame_count = n if n > 0 and not self.is_vfr else max(1, int(round(self.duration * self.fps)))
         except MediaError:
-            self.container.close()
+            self.close()
             raise
         except _av_errors():
-            self.container.close()
+            self.close()
             raise _unreadable(path) from None
 
-    # -- low level
-    def _start_seek_ts(self) -> int:
-        st = self.stream.start_time
-        return int(st) if st is not None else 0
+    def _open(self) -> None:
+        if self.container is not None:
+            self.container.close()
+            self.container = None
+        try:
+            self.container = av.open(str(self.path), mode="r", metadata_errors="ignore")
+        except _av_errors():
+            raise _unreadable(self.path) from None
+        self.stream = _video_stream(self.container)
+        if self.stream is None:
+            what = "audio only" if self.container.streams.audio else "no video stream"
+            raise MediaError(f"cannot open {_name(self.path)}: no video stream ({what})")
+        cc = self.stream.codec_context
+        # Frame + slice threads: decoding forward from a keyframe is throughput-bound.
+        cc.thread_type = self.THREAD_TYPE
+        cc.thread_count = self.threads
 
+    def _rewind(self) -> None:
+        """Back to the very first packet.  Reopening is the one way that works in every
+        container: a timestamp seek to the start lands on the second keyframe in MPEG-TS."""
+        self._open()
+        self._frames = self._decode_loop()
+        self._pending.clear()
+        self._current = None
+        self._count = 0
+
+    # -- low level
     def _restart(self, ts: int) -> None:
         """Seek (keyframe at or before ``ts``) and start a fresh decode loop."""
         self.container.seek(int(ts), stream=self.stream, backward=True, any_frame=False)
@@ -316,7 +335,15 @@ class _PyAVDecoder:
         self._count = 0
 
     def _decode_loop(self):
+        cc = self.stream.codec_context
+        skipping = False
         for packet in self.container.demux(self.stream):
+            # Frames that no other frame refers to (most B-frames) and that are
+            # shown well before the target need not be decoded at all.
+            skip = packet.pts is not None and packet.pts < self._skip_before
+            if skip != skipping:
+                cc.skip_frame = "NONREF" if skip else "DEFAULT"
+                skipping = skip
             try:
                 frames = packet.decode()
             except av.InvalidDataError:
@@ -348,6 +375,8 @@ class _PyAVDecoder:
         """The decoded frame shown at ``index`` (a PyAV VideoFrame)."""
         if self.sequential:
             return self._read_sequential(index)
+        if not self.is_vfr:  # with VFR gaps, the frame on screen may be one of those shown earlier
+            self._skip_before = self._ts_of(index - self.KEEP_BEHIND - 0.5)
         if self._should_decode_forward(index):
             frame = self._decode_to(index, cache)
             if frame is not None:
@@ -375,12 +404,14 @@ class _PyAVDecoder:
         target = float(index)
         step = 8.0
         for _ in range(16):
-            self._restart(self._ts_of(target) if target > 0 else self._start_seek_ts())
+            if target <= 0:
+                break
+            self._restart(self._ts_of(target))
             first = self._next_frame()
             if first is None:
                 break
             fi = self.frame_index(first)
-            if fi < index + 0.5 or target <= 0:
+            if fi < index + 0.5:
                 self._pending.appendleft(first)
                 frame = self._decode_to(index, cache)
                 if frame is not None:
@@ -390,8 +421,8 @@ class _PyAVDecoder:
             # picked can be displayed after the target.  Aim before that keyframe.
             target = max(0.0, min(target, fi) - step)
             step *= 2
-        # Last resort: from the very beginning.
-        self._restart(self._start_seek_ts())
+        # From the very beginning (and the last resort).
+        self._rewind()
         frame = self._decode_to(index, cache)
         if frame is None:
             raise MediaError(f"frame {index} cannot be decoded")
@@ -432,9 +463,8 @@ class _PyAVDecoder:
             cache.put(i, cur[0], self.width * self.height * 3 // 2)
 
     def _read_sequential(self, index: int):  # pragma: no cover - streams without timestamps are rare
-        if self._current is None or index < self._current[1]:
-            self._restart(self._start_seek_ts())
-            self._count = 0
+        if self._current is not None and index < self._current[1]:
+            self._rewind()
         while self._current is None or self._current[1] < index:
             nxt = self._next_frame()
             if nxt is None:
@@ -445,15 +475,22 @@ class _PyAVDecoder:
             raise MediaError(f"frame {index} cannot be decoded")
         return self._current[0]
 
-    @staticmethod
-    def to_rgb(frame) -> np.ndarray:
-        return frame.to_ndarray(format="rgb24")
+    def to_rgb(self, frame) -> np.ndarray:
+        # The matrix the file declares; unmarked files get what players assume:
+        # BT.709 for HD, BT.601 below 720 lines.
+        cs = _SWS_COLORSPACE.get(int(getattr(frame, "colorspace", 2) or 2))
+        if cs is None:
+            cs = 1 if self.height >= 720 else 5
+        return frame.to_ndarray(format="rgb24", src_colorspace=cs)
 
     def close(self) -> None:
         self._frames = None
-        self._pending.clear()
         self._current = None
-        self.container.close()
+        if getattr(self, "_pending", None) is not None:
+            self._pending.clear()
+        if self.container is not None:
+            self.container.close()
+            self.container = None
 
 
 class _OpenCVDecoder:

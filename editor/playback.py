@@ -210,7 +210,8 @@ class _AudioOut:
         self.stop()
         as_float = self.format.sampleFormat() == self.format.SampleFormat.Float
         self.device = _MixDevice(self.mixer, start_seconds, speed, self.format.channelCount(), as_float)
-        self.device.open(QIODevice.OpenModeFlag.ReadOnly)
+        # unbuffered: QIODevice's own read-ahead would only add latency to what we serve
+        self.device.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
         self.sink.start(self.device)
         if self.sink.error() != QAudio.Error.NoError:
             err = self.sink.error()

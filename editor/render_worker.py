@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import traceback
 from collections import OrderedDict
@@ -50,6 +51,26 @@ def default_engine_factory(backend: str = "embedded") -> EngineFactory:
         return get_engine(backend, "auto", progress=progress)
 
     return make
+
+
+def lower_thread_priority() -> None:
+    """Make the calling thread (and the threads it starts) yield the CPU to the GUI.
+
+    Rendering saturates every core (onnxruntime's pool spins on each of them);
+    at normal priority the scheduler then lets the GUI thread wait 100 ms and
+    more.  On Linux the nice value is per thread and inherited by threads
+    created afterwards, so renicing the worker before the engine makes its
+    inference pool also nice: the GUI thread gets a core whenever it wants one
+    and rendering keeps all the rest.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        return
+    except (AttributeError, OSError):
+        pass
+    thread = QThread.currentThread()
+    if thread is not None:
+        thread.setPriority(QThread.Priority.LowPriority)
 
 
 @dataclass(frozen=True)
@@ -135,11 +156,14 @@ class RenderWorker(QObject):
     # ---- worker thread ----
     @Slot()
     def start(self) -> None:
+        lower_thread_priority()
         self.engineLoading.emit("loading engine…")
         try:
             self._engine = self._factory(lambda msg: self.engineLoading.emit(str(msg)))
             self._model_version = self._engine.model_version()
             voices = list(self._engine.voices())
+            self.engineLoading.emit("warming up the engine…")
+            self._warm_up(voices)
         except EngineError as e:
             self.engineFailed.emit(str(e))
             return
@@ -149,6 +173,23 @@ class RenderWorker(QObject):
             return
         self.engineReady.emit(self._model_version, voices)
         self._pump()
+
+    WARM_UP_LINES = ("你好，我们出发吧。", "Hello, are you ready?")
+
+    def _warm_up(self, voices: list[str]) -> None:
+        """Run the text front ends once while the window says "loading".
+
+        Their first use loads big dictionaries (jieba, the English lexicon)
+        inside single C calls that hold the GIL for 100-200 ms; done here, that
+        pause happens during loading instead of freezing the window in the
+        middle of someone's editing.
+        """
+        voice = voices[0] if voices else "jf_alpha"
+        for line in self.WARM_UP_LINES:
+            try:
+                self._engine.natural_seconds(line, voice)
+            except EngineError:
+                pass
 
     @Slot()
     def _pump(self) -> None:
@@ -474,7 +515,7 @@ class RenderController(QObject):
     def _on_regions_changed(self, track_id: str) -> None:
         track = self.doc.track(track_id)
         present = {r.id for r in track.regions} if track else set()
-        for rid, st in list(self._states.items()):
+        for rid in list(self._states):
             if rid not in present and self.doc.region(rid) is None:
                 self._forget(rid)
         for rid in present:

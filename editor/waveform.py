@@ -129,10 +129,10 @@ class WaveformPyramid:
         # reduceat gives min over [f_c, f_(c+1)); the block that straddles the edge
         # between columns c and c+1 belongs to both, so fold [f_(c+1), la_c] in
         # afterwards (one block, as blocks are never wider than a column).
-        cmin = np.minimum.reduceat(lo, f)
-        cmax = np.maximum.reduceat(hi, f)
-        cmin[-1] = lo[f[-1]: la[-1] + 1].min()  # reduceat's last span runs to the end of the level
-        cmax[-1] = hi[f[-1]: la[-1] + 1].max()
+        # Work on the visible slice only: reduceat's last span runs to the end of its input.
+        base, stop = int(f[0]), int(la.max()) + 1
+        cmin = np.minimum.reduceat(lo[base:stop], f - base)
+        cmax = np.maximum.reduceat(hi[base:stop], f - base)
         if len(cols) > 1:
             a = np.maximum(f[1:], f[:-1])
             bnd = la[:-1]
@@ -148,11 +148,14 @@ class WaveformPyramid:
         return mins, maxs
 
     def _interpolated(self, edges: np.ndarray, inside: np.ndarray, mins: np.ndarray, maxs: np.ndarray) -> None:
+        """Columns narrower than a sample: the range of the straight lines between samples."""
         x = self.audio
         total = len(x)
-        grid = np.arange(total, dtype=np.float64)
         e = np.clip(edges, 0.0, total - 1)
-        y = np.interp(e, grid, x).astype(np.float32)
+        k = np.minimum(np.floor(e).astype(np.int64), max(total - 2, 0))
+        frac = (e - k).astype(np.float32)
+        nxt = np.minimum(k + 1, total - 1)
+        y = x[k] * (1 - frac) + x[nxt] * frac  # only the samples next to the edges are read
         lo = np.minimum(y[:-1], y[1:])
         hi = np.maximum(y[:-1], y[1:])
         # a sample inside the column (between two edges) is an extreme too

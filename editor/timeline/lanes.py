@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
 from editor.timeline.timecode import format_short
@@ -61,6 +61,31 @@ TRACK_HEADER_H = 15.0  # the strip at the top of a dub lane with the track's nam
 NARROW_PX = 3.0  # regions narrower than this are drawn as merged pixel columns
 LABEL_PX = 28.0  # draw labels only in regions at least this wide
 WAVE_PX = 20.0  # draw the clip waveform only in regions at least this wide
+
+
+def premultiplied(c: QColor) -> int:
+    """A colour as a premultiplied ARGB32 pixel value."""
+    a = c.alpha()
+    return (a << 24) | ((c.red() * a // 255) << 16) | ((c.green() * a // 255) << 8) | (c.blue() * a // 255)
+
+
+def draw_envelope(p: QPainter, x0: float, y0: float, top: np.ndarray, bot: np.ndarray, height: float,
+                  pixel: int) -> None:
+    """Fill each pixel column between ``top`` and ``bot`` (rows relative to ``y0``).
+
+    Rasterising the columns in numpy and drawing one image is several times
+    faster than filling a polygon of thousands of vertices with QPainter.
+    """
+    w = len(top)
+    h = int(math.ceil(height))
+    if w == 0 or h <= 0:
+        return
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    mask = (rows >= np.floor(top).astype(np.float32)[None, :]) & (rows <= np.ceil(bot).astype(np.float32)[None, :])
+    buf = np.ascontiguousarray(np.where(mask, np.uint32(pixel), np.uint32(0)))
+    img = QImage(buf.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
+    p.drawImage(QPointF(x0, y0), img)
+    del buf
 
 
 def _font(size: float, bold: bool = False) -> QFont:
@@ -201,25 +226,15 @@ class WaveformLaneItem(LaneItem):
         if self.pyramid is not None and self.duration > 0:
             a, b = max(t0, 0.0), min(t1, self.duration)
             if b > a:
-                xa, xb = self.tl.t2x(a), self.tl.t2x(b)
-                ncol = max(1, int(math.ceil(xb - xa)))
-                mins, maxs = self.pyramid.envelope(a, b, ncol)
-                mins = np.clip(np.asarray(mins, np.float64), -1.0, 1.0)
-                maxs = np.clip(np.asarray(maxs, np.float64), -1.0, 1.0)
-                n = len(maxs)
-                if n:
-                    xs = xa + (np.arange(n) + 0.5) * ((xb - xa) / n)
-                    top = mid - maxs * half
-                    bot = mid - mins * half
-                    # at least one pixel tall so silence still reads as a line
-                    bot = np.maximum(bot, top + 1.0)
-                    xx = np.concatenate([xs, xs[::-1]])
-                    yy = np.concatenate([top, bot[::-1]])
-                    path = pg.arrayToQPath(xx, yy, connect="all")
-                    path.closeSubpath()
-                    p.setPen(Qt.PenStyle.NoPen)
-                    p.setBrush(QBrush(WAVE))
-                    p.drawPath(path)
+                ts, scale = self.tl.mapping()
+                xa = math.floor((a - ts) * scale)
+                xb = math.ceil((b - ts) * scale)
+                ncol = max(1, int(xb - xa))
+                # whole pixel columns, so the envelope never shimmers while scrolling
+                mins, maxs = self.pyramid.envelope(ts + xa / scale, ts + xb / scale, ncol)
+                top = (r.height() / 2) - np.clip(np.asarray(maxs, np.float32), -1.0, 1.0) * half
+                bot = (r.height() / 2) - np.clip(np.asarray(mins, np.float32), -1.0, 1.0) * half
+                draw_envelope(p, xa, r.top(), top, np.maximum(bot, top), r.height(), premultiplied(WAVE))
         p.setFont(_font(8.0))
         p.setPen(QPen(TEXT_DIM, 1))
         label = self.title or "Source audio"
@@ -259,6 +274,8 @@ class TrackLaneItem(LaneItem):
         self._starts = [r.start for r in regions]
         self._ends = [r.end for r in regions]
         self._ids = [r.id for r in regions]
+        self._np_starts = np.asarray(self._starts, np.float64)
+        self._np_ends = np.asarray(self._ends, np.float64)
         self.update()
 
     def region_at(self, t: float) -> int | None:
@@ -285,41 +302,44 @@ class TrackLaneItem(LaneItem):
         track = tl.doc.track(self.track_id)
         p.fillRect(r, BG if self.index % 2 == 0 else BG_ALT)
         t0, t1, x0, x1 = self.visible_times(option)
-        pps = tl.pixels_per_second()
+        ts, scale = tl.mapping()
         # frame grid when frames are far enough apart to be worth seeing
-        if pps / tl.fps >= 6:
+        if scale / tl.fps >= 6:
             f0, f1 = math.floor(t0 * tl.fps), math.ceil(t1 * tl.fps)
             if f1 - f0 < 3000:
                 p.setPen(QPen(GRID, 1))
-                p.drawLines([pt for f in range(f0, f1 + 1)
-                             for pt in (QPointF(tl.t2x(f / tl.fps), r.top()), QPointF(tl.t2x(f / tl.fps), r.bottom()))])
+                xs = [(f / tl.fps - ts) * scale for f in range(f0, f1 + 1)]
+                p.drawLines([pt for x in xs for pt in (QPointF(x, r.top()), QPointF(x, r.bottom()))])
         if track is None:
             return
         self._paint_header(p, track, r, x0, x1)
         regions = track.regions
         i0, i1 = self.visible_slice(t0, t1)
+        i1 = min(i1, len(regions))
         top, h = self.region_band()
         selected = set(tl.doc.selected_ids)
         status_of = tl.status_of
-        narrow: dict[str, set[int]] = {}
-        wide = []
-        for i in range(i0, min(i1, len(regions))):
-            reg = regions[i]
-            xa, xb = tl.t2x(reg.start), tl.t2x(reg.end)
-            if xb - xa < NARROW_PX:
-                narrow.setdefault(status_of(reg.id), set()).update(range(int(xa), int(xb) + 1))
-            else:
-                wide.append((reg, xa, xb))
+        xas = (self._np_starts[i0:i1] - ts) * scale
+        xbs = (self._np_ends[i0:i1] - ts) * scale
+        is_narrow = (xbs - xas) < NARROW_PX
         p.setPen(Qt.PenStyle.NoPen)
-        for status, cols in narrow.items():
-            p.setBrush(QBrush(STATUS_COLORS[status]))
-            p.drawRects([QRectF(c, top, 1.0, h) for c in sorted(cols)])
+        if is_narrow.any():
+            # narrow regions: one pixel column per status, however many regions share it
+            idx = np.flatnonzero(is_narrow)
+            cols = np.floor(xas[idx]).astype(np.int64)
+            by_status: dict[str, list[int]] = {}
+            for k, c in zip(idx.tolist(), cols.tolist(), strict=True):
+                by_status.setdefault(status_of(regions[i0 + k].id), []).append(c)
+            for status, cs in by_status.items():
+                p.setBrush(QBrush(STATUS_COLORS[status]))
+                p.drawRects([QRectF(c, top, 2.0, h) for c in sorted(set(cs))])
         label_font = _font(8.5)
         small_font = _font(7.5)
         fm = QFontMetrics(label_font)
-        for reg, xa, xb in wide:
-            self._paint_region(p, reg, xa, xb, top, h, reg.id in selected, status_of(reg.id), fm, label_font,
-                               small_font, x0, x1)
+        for k in np.flatnonzero(~is_narrow).tolist():
+            reg = regions[i0 + k]
+            self._paint_region(p, reg, float(xas[k]), float(xbs[k]), top, h, reg.id in selected, status_of(reg.id),
+                               fm, label_font, small_font, x0, x1)
         ghost = tl.ghost
         if ghost is not None and ghost[0] == self.track_id:
             xa, xb = tl.t2x(ghost[1]), tl.t2x(ghost[2])
@@ -391,22 +411,18 @@ class TrackLaneItem(LaneItem):
         cb = min(xb, tl.t2x(reg.start + clip_seconds), vx1)
         if cb - ca < 1:
             return
+        ca, cb = math.floor(ca), math.ceil(cb)
         ncol = int(cb - ca)
-        t_edges = tl.x2t(ca + np.arange(ncol + 1)) - reg.start
+        ts, scale = tl.mapping()
+        t_edges = ts + (ca + np.arange(ncol + 1)) / scale - reg.start
         edges = np.clip((t_edges / blk_s).astype(np.int64), 0, nblk - 1)
         cmax = np.maximum.reduceat(maxs, edges)[:ncol]
         cmin = np.minimum.reduceat(mins, edges)[:ncol]
-        mid = top + h / 2
         half = h * 0.48
-        xs = ca + np.arange(len(cmax)) + 0.5
-        yt = mid - np.clip(cmax, -1, 1) * half
-        yb = np.maximum(mid - np.clip(cmin, -1, 1) * half, yt + 1)
-        path = pg.arrayToQPath(np.concatenate([xs, xs[::-1]]), np.concatenate([yt, yb[::-1]]), connect="all")
-        path.closeSubpath()
+        yt = h / 2 - np.clip(cmax, -1, 1) * half
+        yb = np.maximum(h / 2 - np.clip(cmin, -1, 1) * half, yt)
         alpha = 200 if status == "ready" else 110
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QBrush(QColor(230, 240, 235, alpha)))
-        p.drawPath(path)
+        draw_envelope(p, ca, top, yt, yb, h, premultiplied(QColor(230, 240, 235, alpha)))
         # word / character boundaries from the engine's timings
         units = [u for u in clip.units if u.kind not in ("space", "pause")]
         if not units:
@@ -420,8 +436,9 @@ class TrackLaneItem(LaneItem):
         path_lines = QPainterPath()
         labels = []
         last_label_x = -1e9
+        ts, scale = tl.mapping()
         for u in units:
-            x = tl.t2x(reg.start + u.start_seconds)
+            x = (reg.start + u.start_seconds - ts) * scale
             if x < xa or x > xb or x < vx0 - 50 or x > vx1:
                 continue
             path_lines.moveTo(x, top)

@@ -214,13 +214,18 @@ class TimelineWidget(QWidget):
     def seconds_per_pixel(self) -> float:
         return 1.0 / self.pixels_per_second()
 
-    def t2x(self, t):
+    def mapping(self) -> tuple[float, float]:
+        """(t0, pixels per second): ``x = (t - t0) * scale``; take it once per paint."""
         t0, t1 = self.visible_range()
-        return (t - t0) * (self.width_px() / max(1e-9, t1 - t0))
+        return t0, self.width_px() / max(1e-9, t1 - t0)
+
+    def t2x(self, t):
+        t0, scale = self.mapping()
+        return (t - t0) * scale
 
     def x2t(self, x):
-        t0, t1 = self.visible_range()
-        return t0 + x * ((t1 - t0) / self.width_px())
+        t0, scale = self.mapping()
+        return t0 + x / scale
 
     def lane_top_of_tracks(self) -> float:
         return self.track_lanes[0].rect.top() if self.track_lanes else self.waveform.rect.bottom()

@@ -141,17 +141,83 @@ def timeline(qtbot):
 def window(qtbot, fake_factory, tmp_path):
     """A MainWindow with the fake engine and the silent clock."""
     from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
 
     from editor.mainwindow import MainWindow
 
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(engine_factory=fake_factory, use_audio=False, settings=settings)
+    # pytest-qt closes the widget before fixtures are finalised: never block on the unsaved-changes dialog
+    w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard
     qtbot.addWidget(w)
     w.resize(1280, 800)
     w.show()
     qtbot.waitExposed(w)
     yield w
-    from PySide6.QtWidgets import QMessageBox
-
-    w._ask_unsaved = lambda: QMessageBox.StandardButton.Discard  # never block teardown on a dialog
     w.shutdown()
+
+
+# ---------------------------------------------------------------- test media
+BITS = 8
+BLOCK_W, BLOCK_H = 20, 40
+
+
+def make_numbered_video(path, n_frames: int = 60, fps: int = 25, with_audio: bool = False):
+    """An H.264/MPEG-4 file whose frame n shows n as 8 black/white blocks (robust to compression)."""
+    import av
+
+    w, h = BITS * BLOCK_W, 96
+    with av.open(str(path), "w") as out:
+        try:
+            vs = out.add_stream("libx264", rate=fps)
+            vs.options = {"g": "12", "bf": "2", "preset": "ultrafast"}  # keyframes and B-frames: seeking is real
+        except Exception:
+            vs = out.add_stream("mpeg4", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
+        astream = out.add_stream("aac", rate=48000) if with_audio else None
+        for n in range(n_frames):
+            img = np.full((h, w, 3), 40, np.uint8)
+            for b in range(BITS):
+                if n >> b & 1:
+                    img[:BLOCK_H, b * BLOCK_W:(b + 1) * BLOCK_W] = 255
+                else:
+                    img[:BLOCK_H, b * BLOCK_W:(b + 1) * BLOCK_W] = 0
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            for pkt in vs.encode(frame):
+                out.mux(pkt)
+        for pkt in vs.encode():
+            out.mux(pkt)
+        if astream is not None:
+            t = np.arange(int(48000 * n_frames / fps)) / 48000
+            samples = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
+            af = av.AudioFrame.from_ndarray(samples, format="flt", layout="mono")
+            af.sample_rate = 48000
+            for pkt in astream.encode(af):
+                out.mux(pkt)
+            for pkt in astream.encode():
+                out.mux(pkt)
+    return path
+
+
+def read_frame_number(rgb) -> int:
+    """Decode the number drawn by make_numbered_video from an RGB frame (any scale)."""
+    h, w = rgb.shape[:2]
+    bw = w / BITS
+    y = int(h * (BLOCK_H / 2) / 96)
+    n = 0
+    for b in range(BITS):
+        x = int((b + 0.5) * bw)
+        if rgb[y, x].mean() > 128:
+            n |= 1 << b
+    return n
+
+
+@pytest.fixture(name="numbered_video")
+def _numbered_video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("media") / "numbered.mp4"
+    return make_numbered_video(path, with_audio=True)
+
+
+@pytest.fixture(name="read_frame_number")
+def _read_frame_number_fixture():
+    return read_frame_number

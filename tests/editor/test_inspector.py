@@ -21,12 +21,12 @@ def test_a_burst_of_typing_is_one_undo_step(qtbot, win):
     ins = win.inspector
     ins.text.setFocus()
     ins.text.moveCursor(ins.text.textCursor().MoveOperation.End)
-    qtbot.keyClicks(ins.text, "，朋友们")
+    qtbot.keyClicks(ins.text, " and friends")
     assert win.doc.undo_stack.count() == 0  # still typing
     qtbot.wait(TEXT_IDLE_MS + 150)
     assert win.doc.undo_stack.count() == 1
-    assert win.doc.current_region().text == "你好，朋友们"
-    assert win.act_undo.text().startswith("Undo Edit text")
+    assert win.doc.current_region().text == "你好 and friends"
+    assert win.act_undo.text().replace("&", "").startswith("Undo Edit text")
     win.act_undo.trigger()
     assert win.doc.current_region().text == "你好"
     assert ins.text.toPlainText() == "你好"

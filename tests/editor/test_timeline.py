@@ -203,3 +203,31 @@ def test_dragging_the_right_edge_sets_the_duration_and_queues_a_render(qtbot, ti
     finally:
         loaded.set()
         ctl.shutdown()
+
+
+def test_timecode_format_and_parse():
+    from editor.timeline.timecode import TimecodeError, format_tc, parse_tc
+
+    assert format_tc(0.0, 25) == "00:00:00:00"
+    assert format_tc(3661.52, 25) == "01:01:01:13"
+    assert format_tc(1.0 - 1e-9, 25) == "00:00:01:00"  # float noise does not drop a frame
+    assert parse_tc("00:00:02:12", 25) == pytest.approx(2.48)
+    assert parse_tc("1:02:03", 25) == pytest.approx(62.12)  # MM:SS:FF
+    assert parse_tc("01:02.5", 25) == pytest.approx(62.5)
+    assert parse_tc("12.25", 25) == 12.25
+    for bad in ("", "abc", "00:00:00:30", "-1"):
+        with pytest.raises(TimecodeError):
+            parse_tc(bad, 25)
+
+
+def test_snap_rules():
+    from editor.timeline.snapping import SnapTargets, snap_span, snap_time
+
+    targets = SnapTargets([(4.0, "marker"), (8.0, "playhead"), (3.0, "edge")])
+    spp = 0.01  # 100 px/s: 8 px = 0.08 s
+    assert snap_time(4.05, targets, spp, 25).target == 4.0
+    s = snap_time(4.51, targets, spp, 25)
+    assert s.target is None and s.time == pytest.approx(4.52)  # frame grid only
+    assert snap_time(4.05, targets, spp, 25, enabled=False).time == 4.05
+    start, snap = snap_span(5.97, 7.97, targets, spp, 25)  # the end edge is the one near the playhead
+    assert snap.target == 8.0 and start == pytest.approx(6.0)

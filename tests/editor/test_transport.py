@@ -121,3 +121,23 @@ def test_mixer_places_clips_and_ducks_the_source():
     assert len(fast) == 1000 and np.allclose(fast, 0.5)
     rev = m.render_at(float(int(1.5 * sr)), 100, -1.0)
     assert rev[0] == pytest.approx(0.75, abs=1e-4)
+
+
+def test_mix_device_serves_interleaved_float_frames():
+    """What QAudioSink pulls: stereo float32 frames of the mix, advancing the position."""
+    from PySide6.QtCore import QIODevice
+
+    from editor.playback import _MixDevice
+
+    m = Mixer(48000)
+    m.set_source(np.linspace(-0.5, 0.5, 48000).astype(np.float32), 48000)
+    dev = _MixDevice(m, 0.5, 1.0, channels=2, as_float=True)
+    assert dev.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
+    data = bytes(dev.read(800))
+    frames = np.frombuffer(data, np.float32).reshape(-1, 2)
+    assert frames.shape == (100, 2) and np.array_equal(frames[:, 0], frames[:, 1])
+    assert frames[0, 0] == pytest.approx(m.render(24000, 1)[0])
+    assert dev.pos == 24000 + 100
+    dev16 = _MixDevice(m, 0.0, 2.0, channels=1, as_float=False)
+    dev16.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
+    assert len(bytes(dev16.read(200))) == 200 and dev16.pos == 200.0

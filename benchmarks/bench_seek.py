@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Random-frame seeks in a 1080p H.264 file: latency and exactness, against OpenCV's own seek.
+
+Generates (in a temporary folder) a 1080p H.264 file whose frames carry their
+number as a 16-bit barcode of big black/white squares, on a moving textured
+background so the bitrate is realistic; GOP and B-frames are configurable.
+Then, for the same random set of distinct frames:
+
+* ``VideoReader`` (PyAV: keyframe seek + decode forward): latency per seek,
+  exactness (the barcode read back from the returned picture);
+* ``VideoReader(backend="opencv")``, the fallback;
+* baseline: ``cv2.VideoCapture`` with ``set(CAP_PROP_POS_FRAMES, i)`` + ``read()``;
+
+plus stepping forward (playback) and backward one frame at a time.  Prints a
+table of median / p95 latency and the share of exact frames.
+
+    python benchmarks/bench_seek.py [--seconds 60] [--gop 50] [--seeks 200] [--keep FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from editor.media import VideoReader  # noqa: E402
+
+W, H, FPS = 1920, 1080, 25
+CELL = 64  # barcode squares: 8 x 2 of them, 16 bits, top-left
+
+
+def draw(n: int, texture: np.ndarray, grain: list[np.ndarray]) -> np.ndarray:
+    img = np.roll(texture, shift=(n * 3) % W, axis=1)  # a panning background
+    img = cv2.add(img, grain[n % len(grain)])  # film grain, so the bitrate is that of real footage
+    y = 300 + int(200 * np.sin(n / 20))
+    x = (n * 11) % (W - 200)
+    img[y:y + 160, x:x + 160] = (230, 80, 40)  # a moving square
+    img[:2 * CELL + 32, :8 * CELL + 32] = 128
+    for b in range(16):
+        r, c = divmod(b, 8)
+        img[16 + r * CELL:16 + (r + 1) * CELL, 16 + c * CELL:16 + (c + 1) * CELL] = 255 if (n >> b) & 1 else 0
+    return img
+
+
+def read_number(img: np.ndarray) -> int:
+    n, q = 0, CELL // 4
+    for b in range(16):
+        r, c = divmod(b, 8)
+        y, x = 16 + r * CELL, 16 + c * CELL
+        if img[y + q:y + CELL - q, x + q:x + CELL - q].mean() > 128:
+            n |= 1 << b
+    return n
+
+
+def make_video(path: Path, seconds: float, gop: int, bframes: int, preset: str) -> int:
+    rng = np.random.default_rng(5)
+    small = rng.integers(0, 255, (H // 8, W // 8, 3), dtype=np.uint8)
+    texture = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
+    texture = cv2.GaussianBlur(texture, (0, 0), 2)
+    grain = [rng.integers(0, 12, (H, W, 3), dtype=np.uint8) for _ in range(7)]
+    n = int(seconds * FPS)
+    c = av.open(str(path), "w")
+    s = c.add_stream("libx264", rate=FPS)
+    s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+    s.codec_context.gop_size = gop
+    # Frame-threaded encoding: one slice per frame, like most camera and web files
+    # (PyAV's default slice threading would make x264 cut each frame into slices,
+    # which decoders can spread over cores and so flatters seek times).
+    s.codec_context.thread_type = "FRAME"
+    s.options = {"preset": preset, "crf": "23", "bf": str(bframes), "sc_threshold": "0"}
+    t = time.perf_counter()
+    for i in range(n):
+        f = av.VideoFrame.from_ndarray(draw(i, texture, grain), format="rgb24")
+        f.pts, f.time_base = i, Fraction(1, FPS)
+        for p in s.encode(f):
+            c.mux(p)
+        if i % 250 == 0:
+            print(f"\r  encoding {i}/{n} frames ({time.perf_counter() - t:.0f} s)", end="", flush=True)
+    for p in s.encode():
+        c.mux(p)
+    c.close()
+    print(f"\r  encoded {n} frames in {time.perf_counter() - t:.0f} s" + " " * 20)
+    return n
+
+
+def measure(read, frames: list[int]) -> tuple[list[float], int, dict[int, int]]:
+    """Latencies, number of exact frames, and {frames off: count} for the others."""
+    times, exact, off = [], 0, {}
+    for i in frames:
+        t = time.perf_counter()
+        img = read(i)
+        times.append(time.perf_counter() - t)
+        got = read_number(img) if img is not None else None
+        if got == i:
+            exact += 1
+        else:
+            d = 10**9 if got is None else got - i
+            off[d] = off.get(d, 0) + 1
+    return times, exact, off
+
+
+def opencv_baseline(path: Path):
+    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+
+    def read(i: int):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+        ok, bgr = cap.read()
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB) if ok else None
+
+    return read, cap.release
+
+
+def row(name: str, times: list[float], exact: int, base: float | None) -> str:
+    med = statistics.median(times) * 1000
+    p95 = float(np.percentile(times, 95)) * 1000
+    ratio = f"{med / base:.2f}x" if base else "-"
+    return f"{name:<44} {med:>9.1f} {p95:>9.1f} {100 * exact / len(times):>8.1f}% {ratio:>9}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--gop", type=int, default=50)
+    ap.add_argument("--bframes", type=int, default=3)
+    ap.add_argument("--preset", default="veryfast")
+    ap.add_argument("--seeks", type=int, default=200)
+    ap.add_argument("--steps", type=int, default=100, help="frames stepped forward / backward")
+    ap.add_argument("--video", type=Path, help="use this file (made by an earlier --keep) instead of encoding")
+    ap.add_argument("--keep", type=Path, help="also save the generated file here")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="dubline-bench-seek-") as tmp:
+        path = args.video
+        if path is None:
+            path = Path(tmp) / "seek_1080p.mp4"
+            print(f"generating {args.seconds:g} s of 1080p{FPS} H.264 (GOP {args.gop}, {args.bframes} B-frames, "
+                  f"{args.preset}) ...")
+            make_video(path, args.seconds, args.gop, args.bframes, args.preset)
+            if args.keep:
+                args.keep.write_bytes(path.read_bytes())
+        size = path.stat().st_size
+        reader = VideoReader(path)
+        n = reader.frame_count
+        print(f"file: {path.name}, {n} frames, {size / 2**20:.1f} MiB "
+              f"({size * 8 / (n / FPS) / 1e6:.1f} Mbit/s), CPU cores: {os.cpu_count()}")
+        rng = random.Random(2024)
+        frames = rng.sample(range(n), min(args.seeks, n))
+
+        results = []
+        results.append(("VideoReader (PyAV, keyframe seek + decode)", *measure(reader.read_frame, frames)))
+        start = rng.randrange(n - args.steps - 1)
+        fwd = list(range(start, start + args.steps))
+        reader.read_frame(start - 1 if start else 0)
+        results.append(("  step forward 1 frame (playback)", *measure(reader.read_frame, fwd)))
+        back_start = rng.randrange(args.steps + 1, n)
+        reader.read_frame(back_start)
+        back = list(range(back_start - 1, back_start - 1 - args.steps, -1))
+        results.append(("  step backward 1 frame", *measure(reader.read_frame, back)))
+        reader.close()
+
+        cvr = VideoReader(path, backend="opencv")
+        results.append(("VideoReader (OpenCV fallback, verified)", *measure(cvr.read_frame, frames)))
+        cvr.close()
+
+        read, release = opencv_baseline(path)
+        t_cv, ex_cv, off_cv = measure(read, frames)
+        release()
+        base = statistics.median(t_cv) * 1000
+        results.append(("baseline: OpenCV CAP_PROP_POS_FRAMES", t_cv, ex_cv, off_cv))
+
+        print(f"\n{len(frames)} random distinct frames; latency per read_frame() call, RGB array out\n")
+        print(f"{'method':<44} {'median ms':>9} {'p95 ms':>9} {'exact':>9} {'vs cv2':>9}")
+        for name, times, exact, _ in results:
+            print(row(name, times, exact, base))
+        for name, _, _, off in results:
+            if off:
+                shown = ", ".join(f"{k:+d}: {v}" if k != 10**9 else f"unreadable: {v}" for k, v in sorted(off.items()))
+                print(f"  {name.strip()}: frames off by (got - wanted) {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
