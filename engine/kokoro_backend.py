@@ -19,8 +19,8 @@ import numpy as np
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
 from engine.errors import DurationError, ModelError, RequestError
-from engine.kokoro_graph import GRAPH_VERSION, stage_paths
-from engine.model_store import expected_sha256, load_vocab, stock_voices_path
+from engine.kokoro_graph import stage_paths
+from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
 from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
 
@@ -92,7 +92,8 @@ class KokoroBackend:
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
-        self._version = f"kokoro-{expected_sha256()[:12]}-g{GRAPH_VERSION}-e{ENGINE_VERSION}"
+        # The graph folder names the model hash, the cut and the CPU transform.
+        self._version = f"{paths.predictor.parent.name}-e{ENGINE_VERSION}"
 
     # ------------------------------------------------------------------ info
     def voices(self) -> list[str]:

@@ -123,8 +123,15 @@ def _speed_transform():
         from engine import onnx_speed
     except ImportError:
         return None, 0
+    import hashlib
+
     fn = getattr(onnx_speed, "dequantize_for_cpu", None)
-    return fn, int(getattr(onnx_speed, "TRANSFORM_VERSION", 1))
+    # Key the cache on the transform's source, so any change to it rebuilds the graphs.
+    try:
+        tag = hashlib.sha256(Path(onnx_speed.__file__).read_bytes()).hexdigest()[:10]
+    except OSError:
+        tag = "1"
+    return fn, tag
 
 
 def stage_paths(progress=None) -> StagePaths:
@@ -133,7 +140,7 @@ def stage_paths(progress=None) -> StagePaths:
 
     sha = expected_sha256()
     transform, tver = _speed_transform()
-    key = f"kokoro-{sha[:16]}-g{GRAPH_VERSION}-t{tver if transform else 0}"
+    key = f"kokoro-{sha[:16]}-g{GRAPH_VERSION}-t{tver if transform else 'none'}"
     folder = cache_root() / "graphs" / key
     paths = StagePaths(*(folder / f"{s}.onnx" for s in STAGES))
     manifest = folder / "manifest.json"
