@@ -106,6 +106,9 @@ def run_editor(project_path: str | None) -> int:
     path, is_demo = choose_project(project_path, settings)
 
     def open_first() -> None:
+        # a crashed untitled project is offered first; a project's own recovery is offered when it opens
+        if project_path is None and win.offer_untitled_recovery():
+            return
         if path is None:
             return
         if not win.open_project(path, ask=False, demo=is_demo) and project_path is None and not is_demo:

@@ -207,6 +207,32 @@ class ImportRegions(QUndoCommand):
             step.undo()
 
 
+class ImportTracks(QUndoCommand):
+    """Several new tracks with their regions as one undo step (a subtitle import).
+
+    Each track is an :class:`ImportRegions` with ``new_track`` (plain Python
+    sub-steps, for the reason given there).
+    """
+
+    def __init__(self, doc: Document, tracks: list[Track], text: str | None = None):
+        n = sum(len(t.regions) for t in tracks)
+        super().__init__(text or f"Import {n} region{'s' if n != 1 else ''}")
+        self.doc = doc
+        self._steps: list[QUndoCommand] = []
+        for t in tracks:
+            empty = copy.deepcopy(t)
+            empty.regions = []
+            self._steps.append(ImportRegions(doc, None, t.regions, new_track=empty))
+
+    def redo(self) -> None:
+        for step in self._steps:
+            step.redo()
+
+    def undo(self) -> None:
+        for step in reversed(self._steps):
+            step.undo()
+
+
 # ------------------------------------------------------------------ markers
 class AddMarker(QUndoCommand):
     def __init__(self, doc: Document, marker: Marker, index: int | None = None):

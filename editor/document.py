@@ -141,6 +141,7 @@ class Document(QObject):
     pathChanged = Signal()
     modifiedChanged = Signal(bool)
     aboutToSave = Signal()  # views write their view state into project.view
+    saved = Signal(str)  # the path just saved (autosave drops its recovery file)
 
     def __init__(self, project: Project | None = None, path: str | Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -192,7 +193,12 @@ class Document(QObject):
         self.undo_stack.setClean()
         if moved:
             self.pathChanged.emit()
+        self.saved.emit(str(target))
         return target
+
+    def mark_modified(self) -> None:
+        """Unsaved without an undo step (a recovered state differs from the file on disk)."""
+        self.undo_stack.resetClean()
 
     def cache_dir(self) -> Path | None:
         return pj.cache_dir_for(self.path) if self.path else None

@@ -14,10 +14,11 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QSlider,
     QSplitter,
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor import autosave as asv
 from editor import commands as cmd
 from editor import project as pj
 from editor.document import Document
@@ -140,6 +143,11 @@ class MainWindow(QMainWindow):
         self._media_gen = 0
         self._monitor_level = float(self.settings.value("playback/sourceLevel", 1.0))
         self._closing_done = False
+        self.autosave = asv.Autosaver(self.doc, parent=self)
+        self.autosave.failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        self._export_thread: QThread | None = None
+        self._export_worker = None
+        self._export_progress: QProgressDialog | None = None
 
         self.preview = PreviewWidget()
         self.timeline = TimelineWidget(self.doc)
@@ -226,9 +234,12 @@ class MainWindow(QMainWindow):
         self.act_save_as = self._act("Save &As…", self.save_as, [QKeySequence.StandardKey.SaveAs],
                                      "Save the project under a new name")
         self.act_relink = self._act("&Relink Media…", self.relink_media, [], "Point the project at its media file")
-        self.act_export = self._act("&Export…", None, [], "Export is coming: WAV/stems/SRT/MP4/OTIO")
-        self.act_export.setToolTip("Export…")  # "coming" is said in the status tip only
-        self.act_export.setEnabled(False)
+        self.act_import_subs = self._act("&Subtitles…", self.import_subtitles_dialog, ["Ctrl+I"],
+                                         "Import SRT/ASS/SSA/VTT subtitles as regions on new tracks")
+        self.act_import_text = self._act("&Plain Text…", self.import_text_dialog, [],
+                                         "Import a text file: one region per line after the playhead")
+        self.act_export = self._act("&Export…", self.export_dialog, ["Ctrl+E"],
+                                    "Export WAV/FLAC, MP4/MKV, SRT, OTIO, stems or clips")
         self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit], "Quit Dubline")
 
         stack = self.doc.undo_stack
@@ -307,6 +318,8 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_save, self.act_save_as])
         m.addSeparator()
         m.addAction(self.act_relink)
+        self.import_menu = m.addMenu("&Import")
+        self.import_menu.addActions([self.act_import_subs, self.act_import_text])
         m.addAction(self.act_export)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -547,21 +560,81 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
-        try:
-            project = pj.load(path)
-        except pj.ProjectError as e:
-            self._error("Cannot open project", f"{e}\n\nThe file was not changed.")
-            if str(path.resolve()) in self.recent_files() and not path.exists():
-                self.settings.setValue("recentFiles", [f for f in self.recent_files() if f != str(path.resolve())])
-            return False
+        recovered, declined = self._offer_recovery(path)
+        project = recovered
+        if project is None:
+            try:
+                project = pj.load(path)
+            except pj.ProjectError as e:
+                self._error("Cannot open project", f"{e}\n\nThe file was not changed.")
+                if str(path.resolve()) in self.recent_files() and not path.exists():
+                    self.settings.setValue("recentFiles",
+                                           [f for f in self.recent_files() if f != str(path.resolve())])
+                return False
         self.inspector.commit_text()
         self.playback.pause()
         self.doc.is_demo = demo
         self.doc.replace(project, path)
+        if recovered is not None:
+            self.doc.mark_modified()
+            self.statusBar().showMessage(f"Recovered unsaved changes of {path.name}: save to keep them", 10000)
+        elif declined is not None:
+            self.autosave.keep_declined(declined)
         self._add_recent(path)
         if project.view.selected_region and self.doc.region(project.view.selected_region):
             self.doc.select([project.view.selected_region])
-        self.statusBar().showMessage(f"Opened {path.name}", 4000)
+        if recovered is None:
+            self.statusBar().showMessage(f"Opened {path.name}", 4000)
+        return True
+
+    # ------------------------------------------------------------ recovery
+    def _ask_recover(self, when: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved changes",
+                          f"Recover unsaved changes from {when}?", QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("Dubline kept a recovery copy of changes that were never saved "
+                               "(the editor may have crashed).")
+        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Open Saved Version", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(recover)
+        box.exec()
+        return box.clickedButton() is recover
+
+    def _load_recovery(self, rec: Path) -> pj.Project | None:
+        """The recovered project, or None after saying the recovery file is damaged (it is kept)."""
+        try:
+            return pj.load(rec)
+        except pj.ProjectError as e:
+            self._error("Cannot recover", f"The recovery file is damaged and was ignored:\n{e}\n\n"
+                        f"It was kept at {rec}.")
+            return None
+
+    def _offer_recovery(self, path: Path) -> tuple[pj.Project | None, Path | None]:
+        """(recovered project, None) or (None, declined recovery file) or (None, None)."""
+        rec = asv.pending_recovery(path, self.autosave.folder)
+        if rec is None:
+            return None, None
+        when = QDateTime.fromSecsSinceEpoch(int(rec.stat().st_mtime)).toString("yyyy-MM-dd HH:mm")
+        if not self._ask_recover(when):
+            return None, rec
+        return self._load_recovery(rec), None
+
+    def offer_untitled_recovery(self) -> bool:
+        """At start: offer the newest recovery of an untitled project; True when it was restored."""
+        found = asv.untitled_recoveries(self.autosave.folder)
+        if not found:
+            return False
+        rec = found[0]
+        when = QDateTime.fromSecsSinceEpoch(int(rec.stat().st_mtime)).toString("yyyy-MM-dd HH:mm")
+        if not self._ask_recover(when):
+            return False
+        project = self._load_recovery(rec)
+        if project is None:
+            return False
+        self.doc.is_demo = False
+        self.doc.replace(project, None)
+        self.autosave.adopt(rec)
+        self.doc.mark_modified()
+        self.statusBar().showMessage("Recovered an unsaved project: save it to keep it", 10000)
         return True
 
     def save(self) -> bool:
@@ -641,6 +714,152 @@ class MainWindow(QMainWindow):
             return
         self.relink_to(path)
 
+    # ------------------------------------------------------------ import
+    def import_subtitles_dialog(self) -> None:
+        from editor.import_dialog import SUBTITLE_FILTER, ImportSubtitlesDialog
+
+        start = str(self.doc.path.parent) if self.doc.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Import subtitles", start, SUBTITLE_FILTER)
+        if not path:
+            return
+        track = self.doc.active_track()
+        default = track.default_voice if track else (self.renderer.voices[0] if self.renderer.voices else "jf_alpha")
+        dlg = ImportSubtitlesDialog(path, list(self.renderer.voices), default, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        voice, per_actor = dlg.values()
+        self.import_subtitles(path, voice or default, per_actor)
+
+    def import_subtitles(self, path: str | Path, voice: str | None = None, per_actor: bool = False) -> bool:
+        from editor.importers import SubtitleImportError, import_subtitles
+
+        self.inspector.commit_text()
+        self.autosave.write_now("before import")
+        try:
+            report = import_subtitles(path, self.doc.project, voice, per_actor)
+        except SubtitleImportError as e:
+            self._error("Cannot import subtitles", str(e))
+            return False
+        if not report.tracks:
+            self._error("Cannot import subtitles", f"{Path(path).name}: nothing to import")
+            return False
+        self.doc.push(cmd.ImportTracks(self.doc, report.tracks,
+                                       f"Import {report.region_count} line(s) from {Path(path).name}"))
+        self.statusBar().showMessage("Imported: " + "; ".join(report.notes), 15000)
+        return True
+
+    def import_text_dialog(self) -> None:
+        from editor.import_dialog import TEXT_FILTER
+
+        start = str(self.doc.path.parent) if self.doc.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Import plain text", start, TEXT_FILTER)
+        if not path:
+            return
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            self._error("Cannot import text", f"{Path(path).name}: {e}")
+            return
+        self.import_plain_text(text, Path(path).name)
+
+    def import_plain_text(self, text: str, source: str = "text") -> bool:
+        from editor.importers import plain_text_regions
+
+        self.inspector.commit_text()
+        self.autosave.write_now("before import")
+        track = self.doc.active_track()
+        voice = track.default_voice if track else "jf_alpha"
+        # No engine call on the GUI thread: lengths are estimated from the text;
+        # the user fits them (or switches the regions to "free") afterwards.
+        regions = plain_text_regions(text, self.timeline.playhead, voice, None)
+        if not regions:
+            self.statusBar().showMessage(f"{source}: no lines to import", 5000)
+            return False
+        lo, hi = regions[0].start, regions[-1].end
+        label = f"Import {len(regions)} line(s) from {source}"
+        note = ""
+        if track is None or any(r.start < hi and r.end > lo for r in track.regions):
+            new = pj.Track(name=f"{Path(source).stem or 'Text'}", default_voice=voice)
+            self.doc.push(cmd.ImportRegions(self.doc, None, regions, label, new_track=new))
+            note = " on a new track (the active track has regions there)"
+        else:
+            self.doc.push(cmd.ImportRegions(self.doc, track.id, regions, label))
+        self.statusBar().showMessage(f"Imported {len(regions)} line(s){note}, lengths estimated from the text", 10000)
+        return True
+
+    # ------------------------------------------------------------ export
+    def _ensure_saved_for_export(self) -> bool:
+        if self.doc.path is not None and not self.doc.is_modified():
+            return True
+        box = QMessageBox(QMessageBox.Icon.Information, "Save before exporting",
+                          "Export works from the saved project file. Save the project first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel, self)
+        if self.doc.path is None:
+            box.button(QMessageBox.StandardButton.Save).setText("Save As…")
+        if box.exec() != QMessageBox.StandardButton.Save:
+            return False
+        return self.save()
+
+    def export_dialog(self) -> None:
+        from editor.export_dialog import ExportDialog
+
+        self.inspector.commit_text()
+        self.autosave.write_now("before export")
+        if self._export_thread is not None:
+            self.statusBar().showMessage("An export is already running", 5000)
+            return
+        if not self._ensure_saved_for_export():
+            return
+        media = self.doc.project.media
+        dlg = ExportDialog(self.doc.path, bool(media and media.has_video), self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        fmt, out, keep = dlg.values()
+        self.start_export(fmt, out, keep)
+
+    def start_export(self, fmt: str, out: Path, keep_original: bool = False) -> None:
+        """Export the saved project in a worker thread, with a progress dialog and Cancel."""
+        from editor.export_dialog import ExportWorker
+
+        assert self.doc.path is not None
+        worker = ExportWorker(self.doc.path, fmt, out, keep_original)
+        thread = QThread(self)
+        thread.setObjectName("dubline-export")
+        worker.moveToThread(thread)
+        dlg = QProgressDialog(f"Exporting {fmt.upper()}…", "Cancel", 0, 0, self)
+        dlg.setWindowTitle("Export")
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(300)
+        dlg.setAutoClose(False)
+        dlg.setAutoReset(False)
+        dlg.canceled.connect(worker.cancel)
+        dlg.canceled.connect(lambda: dlg.setLabelText("Cancelling…"))
+        worker.progress.connect(dlg.setLabelText)
+        # a bound slot of this window, not a lambda: PySide would run a lambda in the worker's thread
+        worker.finished.connect(self._export_done)
+        thread.started.connect(worker.run)
+        self._export_thread, self._export_worker, self._export_progress = thread, worker, dlg
+        thread.start()
+        dlg.show()
+
+    @Slot(str, str)
+    def _export_done(self, status: str, text: str) -> None:
+        thread, dlg = self._export_thread, self._export_progress
+        if thread is not None:
+            thread.quit()
+            thread.wait(10000)
+        if dlg is not None:
+            dlg.close()
+            dlg.deleteLater()
+        # the worker's thread has finished: dropping the worker here is safe
+        self._export_thread = self._export_worker = self._export_progress = None
+        if status == "ok":
+            self.statusBar().showMessage(f"Exported to {text}", 0)
+        elif status == "cancelled":
+            self.statusBar().showMessage("Export cancelled: nothing was written", 8000)
+        else:
+            self._error("Export failed", text)
+
     def relink_to(self, path: str) -> bool:
         p = self.doc.project
         has_video, duration = (p.media.has_video, p.media.duration) if p.media else (True, 0.0)
@@ -655,6 +874,7 @@ class MainWindow(QMainWindow):
             self._error("Cannot use this media", f"{Path(path).name}: {e}")
             return False
         absolute = str(Path(path).resolve())
+        self.autosave.write_now("before relink")
         self.doc.push(cmd.RelinkMedia(self.doc, pj.MediaRef(path=absolute, abs_path=absolute, has_video=has_video,
                                                              duration=duration)))
         self.banner.hide()
@@ -775,6 +995,7 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             ev.ignore()
             return
+        self.autosave.discard_written()  # saved, or the user chose to discard
         self._save_window()
         self.hide()  # a render in progress finishes before the worker stops: don't show a frozen window
         self.shutdown()
@@ -785,6 +1006,12 @@ class MainWindow(QMainWindow):
         if self._closing_done:
             return
         self._closing_done = True
+        self.autosave.timer.stop()
+        if self._export_worker is not None:
+            self._export_worker.cancel()
+        if self._export_thread is not None:
+            self._export_thread.quit()
+            self._export_thread.wait(10000)
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()

@@ -280,6 +280,7 @@ class _PyAVDecoder:
             self.keyframes: set[int] = set()
             self.gop = max(2, int(round(2 * self.fps)))  # widest keyframe distance seen; a guess until then
             self._skip_before = -(1 << 62)  # packets shown before this timestamp may skip non-reference frames
+            self.seek_bias = 0.0  # frames to aim before a target, learnt from seeks that land after it
             self.seeks = 0  # statistics for benchmarks and tests
             self.decoded = 0
             self._rewind()  # the scan above moved the read position
@@ -361,7 +362,10 @@ class _PyAVDecoder:
         return frame
 
     def frame_index(self, frame) -> float:
-        return float((frame.pts - self.start_pts) * self.time_base) * self.fps
+        pts = frame.pts if frame.pts is not None else getattr(frame, "dts", None)
+        if pts is None:  # a frame without timestamps in a stream that has them: the next slot
+            return self._current[1] + 1.0 if self._current is not None else 0.0
+        return float((pts - self.start_pts) * self.time_base) * self.fps
 
     def _ts_of(self, index: float) -> int:
         return self.start_pts + int(round(index / self.fps / self.time_base))
@@ -401,25 +405,33 @@ class _PyAVDecoder:
         return gap <= self.gop
 
     def _seek_to(self, index: int, cache: _FrameCache):
-        target = float(index)
+        target = index - self.seek_bias
         step = 8.0
         for _ in range(16):
             if target <= 0:
                 break
-            self._restart(self._ts_of(target))
-            first = self._next_frame()
-            if first is None:
+            try:
+                self._restart(self._ts_of(target))
+            except av.FFmpegError:  # not seekable: decode from the start
                 break
+            first = self._next_frame()
+            if first is None:  # past the last keyframe (a demuxer that seeks forward): aim earlier
+                target -= max(step, self.seek_bias)
+                step *= 2
+                continue
             fi = self.frame_index(first)
+            if fi > target + 0.5:
+                # The demuxer went forward to the next keyframe (MPEG-TS has no index;
+                # MP4's index is by decode time, which B-frames shift): aim that much
+                # earlier from now on.
+                self.seek_bias = max(self.seek_bias, fi - target + 1.0)
             if fi < index + 0.5:
                 self._pending.appendleft(first)
                 frame = self._decode_to(index, cache)
                 if frame is not None:
                     return frame
                 break
-            # The demuxer's index is by decode time; with B-frames the keyframe it
-            # picked can be displayed after the target.  Aim before that keyframe.
-            target = max(0.0, min(target, fi) - step)
+            target = min(index - self.seek_bias, target - step)
             step *= 2
         # From the very beginning (and the last resort).
         self._rewind()
@@ -505,6 +517,9 @@ class _OpenCVDecoder:
     MARGIN = 3
 
     def __init__(self, path: Path):
+        # OpenCV's ffmpeg prints decoder chatter to stderr after every seek; the
+        # setting is read when the first capture opens.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         import cv2
 
         self.cv2 = cv2
@@ -610,9 +625,9 @@ class VideoReader:
             except MediaError as e:
                 if backend == "pyav" or "no video stream" in str(e) or "no such file" in str(e):
                     raise
-                try:  # the same ffmpeg underneath, but a different demux path: worth one try
+                try:  # a different ffmpeg build and demux path: worth one try
                     self._dec = _OpenCVDecoder(p)
-                except (MediaError, Exception):
+                except Exception:
                     raise e from None
         self.backend = self._dec.name
 
