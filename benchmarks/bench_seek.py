@@ -12,7 +12,9 @@ Then, for the same random set of distinct frames:
 * baseline: ``cv2.VideoCapture`` with ``set(CAP_PROP_POS_FRAMES, i)`` + ``read()``;
 
 plus stepping forward (playback) and backward one frame at a time.  Prints a
-table of median / p95 latency and the share of exact frames.
+table of median / p95 latency and the share of exact frames, for the MP4 and
+for the same stream copied into MPEG-TS (no index, non-zero start time: where
+OpenCV's frame seek goes wrong).
 
     python benchmarks/bench_seek.py [--seconds 60] [--gop 50] [--seeks 200] [--keep FILE]
 """
@@ -23,27 +25,33 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
 
-import av
-import cv2
-import numpy as np
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # no decoder chatter from OpenCV's ffmpeg
+
+import av  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from editor.media import VideoReader  # noqa: E402
+from editor.media import VideoReader, ffmpeg_exe  # noqa: E402
 
 W, H, FPS = 1920, 1080, 25
 CELL = 64  # barcode squares: 8 x 2 of them, 16 bits, top-left
+GRAIN = 8  # grain amplitude: with CRF 20 about 5-8 Mbit/s, like web or camera 1080p
 
 
-def draw(n: int, texture: np.ndarray, grain: list[np.ndarray]) -> np.ndarray:
+def draw(n: int, texture: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     img = np.roll(texture, shift=(n * 3) % W, axis=1)  # a panning background
-    img = cv2.add(img, grain[n % len(grain)])  # film grain, so the bitrate is that of real footage
+    # fresh film grain every frame, so the bitrate (and decoding work) is that of real footage
+    g = cv2.resize(rng.integers(0, GRAIN, (H // 2, W // 2), dtype=np.uint8), (W, H), interpolation=cv2.INTER_NEAREST)
+    img = cv2.add(img, cv2.merge([g, g, g]))
     y = 300 + int(200 * np.sin(n / 20))
     x = (n * 11) % (W - 200)
     img[y:y + 160, x:x + 160] = (230, 80, 40)  # a moving square
@@ -64,12 +72,11 @@ def read_number(img: np.ndarray) -> int:
     return n
 
 
-def make_video(path: Path, seconds: float, gop: int, bframes: int, preset: str) -> int:
+def make_video(path: Path, seconds: float, gop: int, bframes: int, preset: str, crf: int) -> int:
     rng = np.random.default_rng(5)
     small = rng.integers(0, 255, (H // 8, W // 8, 3), dtype=np.uint8)
     texture = cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
     texture = cv2.GaussianBlur(texture, (0, 0), 2)
-    grain = [rng.integers(0, 12, (H, W, 3), dtype=np.uint8) for _ in range(7)]
     n = int(seconds * FPS)
     c = av.open(str(path), "w")
     s = c.add_stream("libx264", rate=FPS)
@@ -79,10 +86,10 @@ def make_video(path: Path, seconds: float, gop: int, bframes: int, preset: str) 
     # (PyAV's default slice threading would make x264 cut each frame into slices,
     # which decoders can spread over cores and so flatters seek times).
     s.codec_context.thread_type = "FRAME"
-    s.options = {"preset": preset, "crf": "23", "bf": str(bframes), "sc_threshold": "0"}
+    s.options = {"preset": preset, "crf": str(crf), "bf": str(bframes), "sc_threshold": "0"}
     t = time.perf_counter()
     for i in range(n):
-        f = av.VideoFrame.from_ndarray(draw(i, texture, grain), format="rgb24")
+        f = av.VideoFrame.from_ndarray(draw(i, texture, rng), format="rgb24")
         f.pts, f.time_base = i, Fraction(1, FPS)
         for p in s.encode(f):
             c.mux(p)
@@ -129,14 +136,58 @@ def row(name: str, times: list[float], exact: int, base: float | None) -> str:
     return f"{name:<44} {med:>9.1f} {p95:>9.1f} {100 * exact / len(times):>8.1f}% {ratio:>9}"
 
 
+def bench_file(path: Path, args, rng_seed: int = 2024) -> None:
+    size = path.stat().st_size
+    t = time.perf_counter()
+    reader = VideoReader(path)
+    opened = time.perf_counter() - t
+    n = reader.frame_count
+    print(f"\n== {path.suffix[1:].upper()}: {n} frames, {size / 2**20:.1f} MiB "
+          f"({size * 8 / (n / FPS) / 1e6:.1f} Mbit/s); VideoReader opens in {opened * 1000:.0f} ms")
+    rng = random.Random(rng_seed)
+    frames = rng.sample(range(n), min(args.seeks, n))
+
+    results = [("VideoReader (PyAV, keyframe seek + decode)", *measure(reader.read_frame, frames))]
+    start = rng.randrange(1, n - args.steps - 1)
+    reader.read_frame(start - 1)
+    results.append(("  step forward 1 frame (playback)",
+                    *measure(reader.read_frame, list(range(start, start + args.steps)))))
+    back_start = rng.randrange(args.steps + 1, n)
+    reader.read_frame(back_start)
+    results.append(("  step backward 1 frame",
+                    *measure(reader.read_frame, list(range(back_start - 1, back_start - 1 - args.steps, -1)))))
+    reader.close()
+
+    cvr = VideoReader(path, backend="opencv")
+    results.append(("VideoReader (OpenCV fallback, verified)", *measure(cvr.read_frame, frames)))
+    cvr.close()
+
+    read, release = opencv_baseline(path)
+    t_cv, ex_cv, off_cv = measure(read, frames)
+    release()
+    base = statistics.median(t_cv) * 1000
+    results.append(("baseline: OpenCV CAP_PROP_POS_FRAMES", t_cv, ex_cv, off_cv))
+
+    print(f"{len(frames)} random distinct frames (steps: {args.steps} frames); latency per call, RGB array out")
+    print(f"{'method':<44} {'median ms':>9} {'p95 ms':>9} {'exact':>9} {'vs cv2':>9}")
+    for name, times, exact, _ in results:
+        print(row(name, times, exact, base))
+    for name, _, _, off in results:
+        if off:
+            shown = ", ".join(f"{k:+d}: {v}" if k != 10**9 else f"unreadable: {v}" for k, v in sorted(off.items()))
+            print(f"  {name.strip()}: frames off by (got - wanted) {shown}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--gop", type=int, default=50)
     ap.add_argument("--bframes", type=int, default=3)
     ap.add_argument("--preset", default="veryfast")
+    ap.add_argument("--crf", type=int, default=20)
     ap.add_argument("--seeks", type=int, default=200)
     ap.add_argument("--steps", type=int, default=100, help="frames stepped forward / backward")
+    ap.add_argument("--containers", default="mp4,ts", help="the same stream remuxed (copied) into these")
     ap.add_argument("--video", type=Path, help="use this file (made by an earlier --keep) instead of encoding")
     ap.add_argument("--keep", type=Path, help="also save the generated file here")
     args = ap.parse_args(argv)
@@ -146,48 +197,17 @@ def main(argv: list[str] | None = None) -> int:
         if path is None:
             path = Path(tmp) / "seek_1080p.mp4"
             print(f"generating {args.seconds:g} s of 1080p{FPS} H.264 (GOP {args.gop}, {args.bframes} B-frames, "
-                  f"{args.preset}) ...")
-            make_video(path, args.seconds, args.gop, args.bframes, args.preset)
+                  f"{args.preset}, CRF {args.crf}) ...")
+            make_video(path, args.seconds, args.gop, args.bframes, args.preset, args.crf)
             if args.keep:
                 args.keep.write_bytes(path.read_bytes())
-        size = path.stat().st_size
-        reader = VideoReader(path)
-        n = reader.frame_count
-        print(f"file: {path.name}, {n} frames, {size / 2**20:.1f} MiB "
-              f"({size * 8 / (n / FPS) / 1e6:.1f} Mbit/s), CPU cores: {os.cpu_count()}")
-        rng = random.Random(2024)
-        frames = rng.sample(range(n), min(args.seeks, n))
-
-        results = []
-        results.append(("VideoReader (PyAV, keyframe seek + decode)", *measure(reader.read_frame, frames)))
-        start = rng.randrange(n - args.steps - 1)
-        fwd = list(range(start, start + args.steps))
-        reader.read_frame(start - 1 if start else 0)
-        results.append(("  step forward 1 frame (playback)", *measure(reader.read_frame, fwd)))
-        back_start = rng.randrange(args.steps + 1, n)
-        reader.read_frame(back_start)
-        back = list(range(back_start - 1, back_start - 1 - args.steps, -1))
-        results.append(("  step backward 1 frame", *measure(reader.read_frame, back)))
-        reader.close()
-
-        cvr = VideoReader(path, backend="opencv")
-        results.append(("VideoReader (OpenCV fallback, verified)", *measure(cvr.read_frame, frames)))
-        cvr.close()
-
-        read, release = opencv_baseline(path)
-        t_cv, ex_cv, off_cv = measure(read, frames)
-        release()
-        base = statistics.median(t_cv) * 1000
-        results.append(("baseline: OpenCV CAP_PROP_POS_FRAMES", t_cv, ex_cv, off_cv))
-
-        print(f"\n{len(frames)} random distinct frames; latency per read_frame() call, RGB array out\n")
-        print(f"{'method':<44} {'median ms':>9} {'p95 ms':>9} {'exact':>9} {'vs cv2':>9}")
-        for name, times, exact, _ in results:
-            print(row(name, times, exact, base))
-        for name, _, _, off in results:
-            if off:
-                shown = ", ".join(f"{k:+d}: {v}" if k != 10**9 else f"unreadable: {v}" for k, v in sorted(off.items()))
-                print(f"  {name.strip()}: frames off by (got - wanted) {shown}")
+        print(f"CPU cores: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (timings scale with free cores)")
+        for ext in [e.strip().lstrip(".") for e in args.containers.split(",") if e.strip()]:
+            target = path if path.suffix == f".{ext}" else Path(tmp) / f"seek_1080p.{ext}"
+            if target != path:
+                subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(path), "-map", "0:v", "-c", "copy",
+                                str(target)], check=True)
+            bench_file(target, args)
     return 0
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,17 +138,25 @@ def _pts_are_variable(pts: list[int], time_base) -> bool:
     return bool(np.any(np.abs(deltas - median) > tolerance))
 
 
+REORDER_MARGIN = 32  # packets come in decode order: B-frames arrive after later-shown frames
+
+
 def _scan_vfr(container, stream, limit: int = VFR_SCAN_PACKETS) -> bool:
-    """Look at the timestamps of the first ``limit`` packets (demux only, no decoding)."""
+    """Look at the timestamps of the first ``limit`` frames (demux only, no decoding)."""
     pts = []
     try:
         for packet in container.demux(stream):
             if packet.pts is not None:
                 pts.append(packet.pts)
-            if len(pts) >= limit:
+            if len(pts) >= limit + REORDER_MARGIN:
                 break
     except _av_errors():
         pass
+    pts.sort()
+    if len(pts) >= limit + REORDER_MARGIN:
+        # The highest timestamps may still miss frames shown between them that
+        # come later in decode order; a gap there is not a variable frame rate.
+        pts = pts[:limit]
     return _pts_are_variable(pts, stream.time_base)
 
 
@@ -262,6 +271,7 @@ class _PyAVDecoder:
     name = "pyav"
     THREAD_TYPE = "AUTO"
     KEEP_BEHIND = 8  # frames decoded on the way to a target that stay cached (cheap backward steps)
+    KEEP_BEHIND_STEPPING = 48  # as many while the user steps backwards frame by frame
 
     def __init__(self, path: Path, threads: int = 0):
         self.path = path
@@ -280,6 +290,8 @@ class _PyAVDecoder:
             self.keyframes: set[int] = set()
             self.gop = max(2, int(round(2 * self.fps)))  # widest keyframe distance seen; a guess until then
             self._skip_before = -(1 << 62)  # packets shown before this timestamp may skip non-reference frames
+            self._last_request: int | None = None
+            self._keep = self.KEEP_BEHIND
             self.seek_bias = 0.0  # frames to aim before a target, learnt from seeks that land after it
             self.seeks = 0  # statistics for benchmarks and tests
             self.decoded = 0
@@ -380,12 +392,20 @@ class _PyAVDecoder:
         if self.sequential:
             return self._read_sequential(index)
         if not self.is_vfr:  # with VFR gaps, the frame on screen may be one of those shown earlier
-            self._skip_before = self._ts_of(index - self.KEEP_BEHIND - 0.5)
+            self._skip_before = self._ts_of(index - self._keep - 0.5)
         if self._should_decode_forward(index):
             frame = self._decode_to(index, cache)
             if frame is not None:
                 return frame
         return self._seek_to(index, cache)
+
+    def note_request(self, index: int) -> None:
+        """Every request, cache hits included: stepping backwards frame by frame would
+        otherwise decode again from the keyframe at each step, so keep more of the
+        frames decoded on the way."""
+        stepping_back = self._last_request is not None and 0 < self._last_request - index <= 2
+        self._last_request = index
+        self._keep = self.KEEP_BEHIND_STEPPING if stepping_back else self.KEEP_BEHIND
 
     def _should_decode_forward(self, index: int) -> bool:
         if self._frames is None:
@@ -471,7 +491,7 @@ class _PyAVDecoder:
 
     def _keep_behind(self, cur: tuple[object, float], index: int, cache: _FrameCache) -> None:
         i = int(round(cur[1]))
-        if index - self.KEEP_BEHIND <= i < index and i not in cache:
+        if index - self._keep <= i < index and i not in cache:
             cache.put(i, cur[0], self.width * self.height * 3 // 2)
 
     def _read_sequential(self, index: int):  # pragma: no cover - streams without timestamps are rare
@@ -670,6 +690,8 @@ class VideoReader:
             if self._dec is None:
                 raise MediaError("the video is closed")
             i = min(max(int(index), 0), self.frame_count - 1)
+            if hasattr(self._dec, "note_request"):
+                self._dec.note_request(i)
             hit = self._cache.get(i)
             if hit is not None:
                 if isinstance(hit, np.ndarray):
@@ -802,16 +824,41 @@ def ffmpeg_exe() -> str:
         raise MediaError("no ffmpeg available (install imageio-ffmpeg)") from None
 
 
+_LAYOUT_CHANNELS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6,
+                    "6.0": 6, "6.1": 7, "7.0": 7, "7.1": 8}
+
+
+def _ffmpeg_audio_channels(exe: str, p: Path) -> int | None:
+    """Channels of the first audio stream, from ffmpeg's own description of the input."""
+    proc = subprocess.run([exe, "-hide_banner", "-nostdin", "-i", str(p)], capture_output=True)
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        m = re.search(r"Stream #\S+.*?: Audio: [^,]+, \d+ Hz, ([^,]+),", line)
+        if m:
+            desc = m.group(1).strip()
+            n = re.match(r"(\d+) channels", desc)
+            return int(n.group(1)) if n else _LAYOUT_CHANNELS.get(desc.split("(")[0])
+    return None
+
+
 def _load_audio_ffmpeg(p: Path, sample_rate: int) -> np.ndarray | None:
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(p), "-map", "0:a:0", "-vn",
-           "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "pipe:1"]
+    """The same decoding with the ffmpeg binary, for files PyAV cannot read."""
+    exe = ffmpeg_exe()
+    channels = _ffmpeg_audio_channels(exe, p)
+    # Average the channels like the PyAV path; ffmpeg's own downmix (-ac 1) is
+    # louder for stereo (each channel at -3 dB, summed), so ask for it only when
+    # the channel count is unknown.
+    cmd = [exe, "-hide_banner", "-nostdin", "-v", "error", "-i", str(p), "-map", "0:a:0", "-vn",
+           "-ar", str(sample_rate), "-ac", str(channels or 1), "-f", "f32le", "pipe:1"]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace")
         if "matches no streams" in err:
             return None
         raise _unreadable(p)
-    return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+    x = np.frombuffer(proc.stdout, dtype="<f4")
+    if channels and channels > 1:
+        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
+    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 # ---------------------------------------------------------------- muxing
@@ -875,6 +922,7 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
             raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, _new_file_mode(out))  # mkstemp makes 0600; an export is an ordinary file
         os.replace(tmp, out)
     except OSError as e:
         raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
@@ -885,6 +933,23 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
             except OSError:
                 pass
     return out
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions a new file would get here (or the replaced file's own)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        pass
+    mask = 0o022
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    mask = int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o666 & ~mask
 
 
 def _video_start_offset(src: Path) -> float:

@@ -584,14 +584,16 @@ def _pass_pow2(w: _Work) -> None:
     w.index()
 
 
-def _pass_conv2d(w: _Work) -> None:
+def _pass_conv2d(w: _Work, min_kernel: int) -> None:
     axes = None
-    for k, n in enumerate(list(w.nodes)):
+    for _k, n in enumerate(list(w.nodes)):
         if n.op_type != "Conv" or n.domain not in ("", "ai.onnx"):
             continue
         wt = w.array(n.input[1])
         at = _attrs(n)
         if wt is None or wt.ndim != 3 or at.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            continue
+        if wt.shape[2] < min_kernel:  # 1x1 / 3-tap convs: the NCHWc reorders eat the gain
             continue
         if axes is None:
             axes = w.add_init(np.array([2], np.int64), "onnx_speed_axis2")
@@ -626,6 +628,7 @@ def dequantize_for_cpu(
     adain: bool = True,
     snake: bool = True,
     conv2d: bool = True,
+    conv2d_min_kernel: int = 5,
 ) -> onnx.ModelProto:
     """Return a copy of ``model`` rewritten for fast float32 execution on ORT's CPU provider.
 
@@ -638,8 +641,8 @@ def dequantize_for_cpu(
     adain:   the decomposed instance norm ``(x - mean) / sqrt(var + eps) * g + b`` becomes one
              ``InstanceNormalization`` with the (dynamic) style ``g``/``b`` and the Snake ``a``
              folded into its scale/bias.
-    conv2d:  1-D float Convs run as ``Unsqueeze -> Conv 1xK -> Squeeze`` so ORT's NCHWc
-             (blocked AVX-512) convolution kernels handle them.
+    conv2d:  1-D float Convs with >= ``conv2d_min_kernel`` taps run as ``Unsqueeze -> Conv 1xK
+             -> Squeeze`` so ORT's NCHWc (blocked AVX/AVX-512) convolution kernels handle them.
 
     Pure function: ``model`` is not modified.  The output tensor of every rewritten pattern
     keeps its name, and :data:`PRESERVED_TENSORS` are never renamed or removed.
@@ -658,7 +661,7 @@ def dequantize_for_cpu(
         _pass_adain(w, helpers)
     _pass_pow2(w)
     if conv2d:
-        _pass_conv2d(w)
+        _pass_conv2d(w, conv2d_min_kernel)
     w.finish(helpers)
     if not any(o.domain == "" for o in out.opset_import):
         out.opset_import.append(helper.make_opsetid("", 17))

@@ -185,6 +185,7 @@ def write_video(path: Path, lines: list[dict]) -> None:
         for p in a.encode():
             c.mux(p)
         c.close()
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; this is a shipped resource
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -233,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     # absolute media path, which would put this machine's folders in a committed file.
     out = args.out_dir / "demo.dubline"
     pj.atomic_write_text(out, pj.dumps(project), backup=False)
+    os.chmod(out, 0o644)
     pj.loads(out.read_text(encoding="utf-8"))  # it must reopen
     print(f"{video} ({video.stat().st_size / 1024:.0f} KiB, {info.duration:.2f} s, "
           f"{info.width}x{info.height} @ {info.fps:g} fps)")

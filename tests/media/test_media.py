@@ -142,6 +142,26 @@ def test_seeked_frames_are_pixel_identical_to_sequential_decoding(video):
             np.testing.assert_array_equal(r.read_frame(i), sequential[i], err_msg=f"frame {i}")
 
 
+def test_reader_can_be_shared_between_threads(video):
+    import threading
+
+    errors = []
+    with VideoReader(video, cache_frames=3) as r:
+        def worker(seed):
+            rng = random.Random(seed)
+            for _ in range(40):
+                i = rng.randrange(100)
+                if read_number(r.read_frame(i)) != i:
+                    errors.append(i)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+
+
 def test_frame_is_rgb_uint8(video):
     with VideoReader(video) as r:
         f = r.read_frame(3)
@@ -220,8 +240,20 @@ def test_vfr_file_is_detected_and_frames_follow_time(tmp_path):
             assert got in (expected, expected - 1), (idx, got, expected)
 
 
-def test_cfr_file_is_not_vfr(video):
+def test_cfr_file_is_not_vfr(video, tmp_path):
     assert probe(video).is_vfr is False
+    # Scans that end inside a B-frame group (decode order is not display order) must
+    # not mistake the frames still to come for a gap.
+    from editor.media import _scan_vfr
+
+    long = make_video(tmp_path / "long.mp4", n_frames=200, gop=50)
+    flagged = []
+    for limit in range(20, 60):
+        with av.open(str(long)) as c:
+            if _scan_vfr(c, c.streams.video[0], limit):
+                flagged.append(limit)
+    assert flagged == []
+    assert probe(long).is_vfr is False
 
 
 def test_not_a_video_gives_a_one_line_media_error(tmp_path):
@@ -301,6 +333,17 @@ def test_video_without_audio_returns_none(silent_video):
     assert load_audio(silent_video) is None
 
 
+def test_ffmpeg_binary_fallback_decodes_the_same_audio(video, silent_video):
+    from editor.media import _load_audio_ffmpeg
+
+    a = load_audio(video, sample_rate=16000)
+    b = _load_audio_ffmpeg(video, 16000)
+    assert b.dtype == np.float32 and abs(len(a) - len(b)) <= 1024
+    n = min(len(a), len(b))
+    assert np.sqrt(np.mean((a[:n] - b[:n]) ** 2)) < 0.02  # same signal; resamplers differ slightly
+    assert _load_audio_ffmpeg(silent_video, 16000) is None
+
+
 def test_load_audio_of_a_wav(tmp_path):
     import soundfile as sf
 
@@ -330,6 +373,18 @@ def test_mux_copies_video_and_adds_audio(video, tmp_path):
     spectrum = np.abs(np.fft.rfft(mid))
     assert np.fft.rfftfreq(len(mid), 1 / SR)[np.argmax(spectrum)] == pytest.approx(220, abs=2)
     assert not list(tmp_path.glob(".dubbed*"))  # no temp file left behind
+    assert out.stat().st_mode & 0o044  # an ordinary file, not mkstemp's 0600
+
+
+def test_mux_stereo_dub_without_original(video, tmp_path):
+    out = tmp_path / "stereo.mp4"
+    dub = np.zeros((2 * SR, 2), np.float32)
+    dub[:, 0] = 0.2
+    mux_audio_into_video(video, dub, SR, out)
+    info = probe(out)
+    assert info.has_video and info.has_audio and info.channels == 2
+    with av.open(str(out)) as c:
+        assert len(c.streams.audio) == 1
 
 
 def test_mux_failure_keeps_the_old_file(tmp_path, silent_video):
