@@ -12,8 +12,9 @@ from onnx import helper, numpy_helper
 
 __all__ = ["PRESERVED_TENSORS", "cpu_session_options", "dequantize_for_cpu"]
 
-#: Tensors the engine replaces by graph inputs; the transform never renames or removes them.
+#: Tensors the engine cuts the graph at (engine/kokoro_graph.py); never renamed or removed.
 PRESERVED_TENSORS = (
+    "/encoder/Div_output_0",
     "/encoder/Cast_output_0",
     "/encoder/Squeeze_output_0",
     "/encoder/Squeeze_1_output_0",
@@ -516,6 +517,8 @@ def _pass_adain(w: _Work, helpers: list) -> None:
             continue
         x, eps, chain = m
         n_out = div.output[0]
+        if n_out in PRESERVED_TENSORS:
+            continue
         affines = []
         for mul in w.cons(n_out):
             if mul.op_type != "Mul" or n_out in w.outputs:
