@@ -8,8 +8,6 @@ them in a worker and the CLI runs them directly.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,20 +32,7 @@ def _check(cancelled: Callable[[], bool] | None) -> None:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(folder))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    pj.atomic_write_text(path, text, backup=False)
 
 
 def srt_timestamp(seconds: float) -> str:
