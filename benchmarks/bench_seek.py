@@ -102,20 +102,31 @@ def make_video(path: Path, seconds: float, gop: int, bframes: int, preset: str, 
     return n
 
 
-def measure(read, frames: list[int]) -> tuple[list[float], int, dict[int, int]]:
-    """Latencies, number of exact frames, and {frames off: count} for the others."""
-    times, exact, off = [], 0, {}
-    for i in frames:
-        t = time.perf_counter()
+class Tally:
+    """Wall and CPU latencies of one method, and how many frames were exact."""
+
+    def __init__(self, name: str):
+        self.name, self.wall, self.cpu, self.exact, self.off = name, [], [], 0, {}
+
+    def run(self, read, i: int) -> None:
+        c, t = time.process_time(), time.perf_counter()
         img = read(i)
-        times.append(time.perf_counter() - t)
+        self.wall.append(time.perf_counter() - t)
+        self.cpu.append(time.process_time() - c)  # all threads of this process
         got = read_number(img) if img is not None else None
         if got == i:
-            exact += 1
+            self.exact += 1
         else:
             d = 10**9 if got is None else got - i
-            off[d] = off.get(d, 0) + 1
-    return times, exact, off
+            self.off[d] = self.off.get(d, 0) + 1
+
+    def row(self, base: float | None) -> str:
+        med = statistics.median(self.wall) * 1000
+        p95 = float(np.percentile(self.wall, 95)) * 1000
+        cpu = statistics.median(self.cpu) * 1000
+        ratio = f"{med / base:.2f}x" if base else "-"
+        return (f"{self.name:<42} {med:>9.1f} {p95:>8.1f} {cpu:>8.1f} "
+                f"{100 * self.exact / len(self.wall):>7.1f}% {ratio:>7}")
 
 
 def opencv_baseline(path: Path):
@@ -129,13 +140,6 @@ def opencv_baseline(path: Path):
     return read, cap.release
 
 
-def row(name: str, times: list[float], exact: int, base: float | None) -> str:
-    med = statistics.median(times) * 1000
-    p95 = float(np.percentile(times, 95)) * 1000
-    ratio = f"{med / base:.2f}x" if base else "-"
-    return f"{name:<44} {med:>9.1f} {p95:>9.1f} {100 * exact / len(times):>8.1f}% {ratio:>9}"
-
-
 def bench_file(path: Path, args, rng_seed: int = 2024) -> None:
     size = path.stat().st_size
     t = time.perf_counter()
@@ -147,35 +151,41 @@ def bench_file(path: Path, args, rng_seed: int = 2024) -> None:
     rng = random.Random(rng_seed)
     frames = rng.sample(range(n), min(args.seeks, n))
 
-    results = [("VideoReader (PyAV, keyframe seek + decode)", *measure(reader.read_frame, frames))]
+    # The three methods take turns on each frame, so a machine whose load changes
+    # during the run slows them alike and the ratios stay fair.
+    cvr = VideoReader(path, backend="opencv")
+    cv_read, cv_release = opencv_baseline(path)
+    ours, fallback, base = (Tally("VideoReader (PyAV, keyframe seek + decode)"),
+                            Tally("VideoReader (OpenCV fallback, verified)"),
+                            Tally("baseline: OpenCV CAP_PROP_POS_FRAMES"))
+    for i in frames:
+        ours.run(reader.read_frame, i)
+        fallback.run(cvr.read_frame, i)
+        base.run(cv_read, i)
+    cvr.close()
+    cv_release()
+
+    fwd, back = Tally("  step forward 1 frame (playback)"), Tally("  step backward 1 frame")
     start = rng.randrange(1, n - args.steps - 1)
     reader.read_frame(start - 1)
-    results.append(("  step forward 1 frame (playback)",
-                    *measure(reader.read_frame, list(range(start, start + args.steps)))))
+    for i in range(start, start + args.steps):
+        fwd.run(reader.read_frame, i)
     back_start = rng.randrange(args.steps + 1, n)
     reader.read_frame(back_start)
-    results.append(("  step backward 1 frame",
-                    *measure(reader.read_frame, list(range(back_start - 1, back_start - 1 - args.steps, -1)))))
+    for i in range(back_start - 1, back_start - 1 - args.steps, -1):
+        back.run(reader.read_frame, i)
     reader.close()
 
-    cvr = VideoReader(path, backend="opencv")
-    results.append(("VideoReader (OpenCV fallback, verified)", *measure(cvr.read_frame, frames)))
-    cvr.close()
-
-    read, release = opencv_baseline(path)
-    t_cv, ex_cv, off_cv = measure(read, frames)
-    release()
-    base = statistics.median(t_cv) * 1000
-    results.append(("baseline: OpenCV CAP_PROP_POS_FRAMES", t_cv, ex_cv, off_cv))
-
-    print(f"{len(frames)} random distinct frames (steps: {args.steps} frames); latency per call, RGB array out")
-    print(f"{'method':<44} {'median ms':>9} {'p95 ms':>9} {'exact':>9} {'vs cv2':>9}")
-    for name, times, exact, _ in results:
-        print(row(name, times, exact, base))
-    for name, _, _, off in results:
-        if off:
-            shown = ", ".join(f"{k:+d}: {v}" if k != 10**9 else f"unreadable: {v}" for k, v in sorted(off.items()))
-            print(f"  {name.strip()}: frames off by (got - wanted) {shown}")
+    b = statistics.median(base.wall) * 1000
+    print(f"{len(frames)} random distinct frames, methods interleaved; steps: {args.steps} frames; RGB array out")
+    print(f"{'method':<42} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>8} {'exact':>8} {'vs cv2':>7}")
+    for tally in (ours, fwd, back, fallback, base):
+        print(tally.row(b))
+    for tally in (ours, fallback, base):
+        if tally.off:
+            shown = ", ".join(f"{k:+d}: {v}" if k != 10**9 else f"unreadable: {v}" for k, v in sorted(tally.off.items()))
+            print(f"  {tally.name}: frames off by (got - wanted) {shown}")
+    print("  (CPU ms: median CPU time of the process, all decoder threads, per call)")
 
 
 def main(argv: list[str] | None = None) -> int:

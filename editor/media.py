@@ -3,10 +3,12 @@
 No Qt here: the preview worker, the timeline and the headless renderer all use it.
 
 * :class:`VideoReader` returns RGB frames by index, exactly: it seeks to the
-  keyframe at or before the frame's timestamp and decodes forward (OpenCV's
-  ``CAP_PROP_POS_FRAMES`` lands a frame or more off on files with B-frames or
-  edit lists).  Reading the next frame continues decoding instead of seeking,
-  and a small LRU cache holds recent frames.
+  keyframe at or before the frame's timestamp and decodes forward, checking
+  every decoded frame's timestamp (OpenCV's ``CAP_PROP_POS_FRAMES`` trusts
+  the demuxer and lands up to a GOP off in MPEG-TS, where a seek goes to the
+  next keyframe, not the previous one).  Reading the next frame continues
+  decoding instead of seeking, frames decoded on the way to a target are kept
+  for stepping backwards, and a small LRU cache holds recent frames.
 * :func:`probe` describes a file (streams, rate, size, duration, VFR).
 * :func:`load_audio` decodes a file's first audio track to float32 mono.
 * :func:`mux_audio_into_video` writes a copy of a video with new audio

@@ -473,6 +473,7 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
     except OSError as e:
         raise ProjectError(f"cannot save {path}: {e.strerror}") from None
     try:
+        _chmod_like_umask(fd)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
@@ -500,9 +501,20 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
         raise
 
 
+def _chmod_like_umask(fd: int) -> None:
+    """mkstemp makes 0600 files; a project should get the user's usual permissions."""
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        os.fchmod(fd, 0o666 & ~mask)
+    except (OSError, AttributeError):  # no fchmod on Windows
+        pass
+
+
 def _copy_file(src: Path, dst: Path) -> None:
     data = src.read_bytes()
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=str(dst.parent))
+    _chmod_like_umask(fd)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
