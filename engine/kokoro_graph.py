@@ -169,4 +169,18 @@ def stage_paths(progress=None) -> StagePaths:
         atomic_write_bytes(folder / f"{name}.onnx", data)
         sizes[name] = len(data)
     atomic_write_bytes(manifest, json.dumps({"sizes": sizes, "source_sha256": sha}).encode())
+    _prune_stale_builds(folder)
     return paths
+
+
+def _prune_stale_builds(keep: Path) -> None:
+    """Delete graph folders left by older engine versions (about 370 MB each).
+
+    Sessions read their graph into memory when they are created, so a process
+    still running an older version is not disturbed.
+    """
+    import shutil
+
+    for other in keep.parent.glob("kokoro-*"):
+        if other != keep and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)

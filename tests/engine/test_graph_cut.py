@@ -30,3 +30,17 @@ def test_cut_stages_reproduce_stock_audio_bit_exactly():
     ref = stock.run(None, {"tokens": tokens, "style": style, "speed": speed})[0]
     assert audio.shape == ref.shape == (int(durations.sum()) * 600,)
     assert np.array_equal(audio, ref)
+
+
+def test_stale_graph_builds_are_pruned(tmp_path):
+    from engine.kokoro_graph import _prune_stale_builds
+
+    graphs = tmp_path / "graphs"
+    keep = graphs / "kokoro-abc-g1-tnew"
+    old = graphs / "kokoro-abc-g1-told"
+    other = graphs / "not-ours"
+    for d in (keep, old, other):
+        d.mkdir(parents=True)
+        (d / "decoder.onnx").write_bytes(b"x")
+    _prune_stale_builds(keep)
+    assert keep.is_dir() and other.is_dir() and not old.exists()
