@@ -44,6 +44,7 @@ from editor.document import Document
 from editor.inspector import InspectorWidget
 from editor.playback import Placement, Playback
 from editor.preview import PreviewWidget
+from editor.proxy_job import ProxyJob
 from editor.render_core import audible_tracks, db_to_gain
 from editor.render_worker import EngineFactory, RenderController
 from editor.timeline import TimelineWidget
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorWidget(self.doc, self.renderer)
         self.banner = Banner()
         self.media_loader = MediaLoader()
+        self.proxy_job = ProxyJob(self)
 
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -201,7 +203,9 @@ class MainWindow(QMainWindow):
         self.clock_label = QLabel("")
         self.time_label = QLabel("00:00:00:00")
         self.time_label.setStyleSheet("font-family: monospace;")
-        for w in (self.clock_label, self.queue_label, self.engine_label, self.time_label):
+        self.proxy_label = QLabel("")
+        self.proxy_label.setToolTip("A small copy of the video that makes scrubbing instant (View > Preview Proxies)")
+        for w in (self.proxy_label, self.clock_label, self.queue_label, self.engine_label, self.time_label):
             w.setContentsMargins(6, 0, 6, 0)
             sb.addPermanentWidget(w)
 
@@ -333,6 +337,12 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
         m.addSeparator()
         m.addActions([self.act_inspector, self.act_history])
+        m.addSeparator()
+        self.act_proxies = self._act("Preview &Proxies", self._toggle_proxies, checkable=True,
+                                     tip="Build a small copy of HD videos in the background so seeking is instant")
+        self.act_proxies.setChecked(self.settings.value("preview/proxies", True, type=bool))
+        self.preview.server.use_proxies = self.act_proxies.isChecked()
+        m.addAction(self.act_proxies)
         m = mb.addMenu("&Playback")
         m.addActions([self.act_play, self.act_play_region])
         m.addSeparator()
@@ -419,6 +429,11 @@ class MainWindow(QMainWindow):
         self.preview.server.opened.connect(self._on_video_opened)
         self.preview.server.failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
         self.media_loader.loaded.connect(self._on_audio_loaded)
+        self.proxy_job.progress.connect(lambda f: self.proxy_label.setText(f"Building proxy {100 * f:.0f}%"))
+        self.proxy_job.finished.connect(self._on_proxy_built)
+        self.proxy_job.failed.connect(self._on_proxy_failed)
+        self.preview.server.proxyChanged.connect(
+            lambda on: self.proxy_label.setText("Proxy" if on else ""))
         self.media_loader.failed.connect(self._on_audio_failed)
 
     # ------------------------------------------------------------ settings
@@ -680,6 +695,8 @@ class MainWindow(QMainWindow):
         p = self.doc.project
         self.media_path = None
         self.playback.mixer.set_source(None)
+        self.proxy_job.cancel()
+        self.proxy_label.setText("")
         if p.media is None:
             self.preview.set_media(None, False, p.fps, "No media: File > New Project from Media… to dub a video")
             self.timeline.set_source(None, 0.0, "Source audio", "no media")
@@ -902,7 +919,48 @@ class MainWindow(QMainWindow):
         self.timeline.set_source(None, p.media.duration if p.media else 0.0, name, "audio unreadable")
         self.statusBar().showMessage(f"Cannot read the audio of {name}: {message}", 10000)
 
+    # ------------------------------------------------------------ proxies
+    def _maybe_build_proxy(self, height: int) -> None:
+        from editor.proxy import find_proxy, wants_proxy
+
+        src = self.media_path
+        if src is None or not self.act_proxies.isChecked() or not wants_proxy(height):
+            return
+        if self.proxy_job.running and self.proxy_job.source == str(src):
+            return
+        if find_proxy(src) is None:
+            self.proxy_label.setText("Building proxy…")
+            self.proxy_job.start(str(src))
+
+    def _toggle_proxies(self, on: bool) -> None:
+        self.settings.setValue("preview/proxies", bool(on))
+        self.preview.server.use_proxies = bool(on)
+        if on:
+            from editor.proxy import find_proxy
+
+            found = find_proxy(self.media_path) if self.media_path is not None else None
+            if found is not None:
+                self.preview.server.attach_proxy(str(self.media_path), str(found))
+            else:
+                self._maybe_build_proxy(self.preview.video_size.height())
+        else:
+            self.proxy_job.cancel()
+            self.preview.server.detach_proxy()
+            self.proxy_label.setText("")
+
+    def _on_proxy_built(self, source: str, proxy: str) -> None:
+        self.proxy_label.setText("")
+        if self.media_path is not None and str(self.media_path) == source:
+            self.preview.server.attach_proxy(source, proxy)
+            self.statusBar().showMessage("Preview proxy ready: seeking is now instant", 5000)
+
+    def _on_proxy_failed(self, source: str, message: str) -> None:
+        self.proxy_label.setText("")
+        if self.media_path is not None and str(self.media_path) == source:
+            self.statusBar().showMessage(f"No preview proxy: {message}", 10000)
+
     def _on_video_opened(self, fps: float, count: int, w: int, h: int, vfr: bool) -> None:
+        self._maybe_build_proxy(h)
         if vfr:
             self.banner.show_message("This video has a variable frame rate: frame positions are approximate. "
                                      "Converting it to a constant frame rate gives exact frames.")
@@ -1012,6 +1070,7 @@ class MainWindow(QMainWindow):
         if self._export_thread is not None:
             self._export_thread.quit()
             self._export_thread.wait(10000)
+        self.proxy_job.cancel()
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()

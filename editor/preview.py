@@ -6,6 +6,11 @@ decodes whatever is latest when it gets to it, so a fast scrub never builds a
 backlog (stale requests are dropped, as in OpenShot's preview thread).
 Frames cross threads as QImages (implicitly shared, safe once built).
 
+When the source has a proxy (see ``editor/proxy.py``) frames come from it: a
+random seek costs a few milliseconds instead of a long-GOP decode.  Once the
+playhead rests (``REFINE_MS``) and the panel is larger than the proxy, the
+same frame is decoded from the source and replaces the proxy picture.
+
 Audio-only projects and projects without media show a placeholder; a video
 that cannot be read shows the reason instead of a frame.
 """
@@ -16,7 +21,7 @@ import logging
 import threading
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QMetaObject, QObject, QRectF, QSize, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -25,22 +30,34 @@ from editor.timeline.timecode import format_frames, frame_at
 log = logging.getLogger(__name__)
 
 
+REFINE_MS = 150
+
+
 class FrameServer(QObject):
     opened = Signal(float, int, int, int, bool)  # fps, frame count, width, height, variable frame rate
     failed = Signal(str)
     frameReady = Signal(int, QImage)
+    proxyChanged = Signal(bool)  # frames now come from a proxy (True) or from the source (False)
     _wake = Signal()
     _open = Signal(str)
+    _attach = Signal(str, str)
 
     def __init__(self):
         super().__init__()
         self._reader = None
+        self._proxy = None
+        self._path = ""
         self._lock = threading.Lock()
         self._latest: int | None = None
         self._served: int | None = None
+        self._served_full: int | None = None
         self._generation = 0
+        self.display_height = 0  # set by the widget: pixels the picture is shown at
+        self.use_proxies = True
+        self._refine_timer: QTimer | None = None
         self._wake.connect(self._serve)
         self._open.connect(self._do_open)
+        self._attach.connect(self._do_attach)
 
     # ---- any thread ----
     def open(self, path: str) -> None:
@@ -54,6 +71,14 @@ class FrameServer(QObject):
         with self._lock:
             self._latest = int(index)
         self._wake.emit()
+
+    def attach_proxy(self, source: str, proxy: str) -> None:
+        """Serve frames of ``source`` from ``proxy`` from now on (ignored if another file is open)."""
+        self._attach.emit(source, proxy)
+
+    @property
+    def using_proxy(self) -> bool:
+        return self._proxy is not None
 
     # ---- worker thread ----
     @Slot(str)
@@ -76,9 +101,59 @@ class FrameServer(QObject):
             self.failed.emit(f"cannot read the video ({type(e).__name__}: {e})")
             return
         self._reader = reader
+        self._path = path
         self.opened.emit(float(reader.fps), int(reader.frame_count), int(reader.width), int(reader.height),
                          bool(getattr(reader, "is_vfr", False)))
+        try:
+            from editor.proxy import find_proxy
+
+            proxy = find_proxy(path)
+        except Exception:  # no proxy support: the source serves
+            proxy = None
+        if proxy is not None and self.use_proxies:
+            self._do_attach(path, str(proxy))
         self._serve()
+
+    def detach_proxy(self) -> None:
+        """Serve frames from the source again."""
+        self._attach.emit(self._path, "")
+
+    @Slot(str, str)
+    def _do_attach(self, source: str, proxy: str) -> None:
+        if source != self._path or self._reader is None:
+            return
+        if not proxy:
+            if self._proxy is not None:
+                self._proxy.close()
+                self._proxy = None
+                self.proxyChanged.emit(False)
+                self._reserve()
+            return
+        from editor.media import VideoReader
+
+        try:
+            reader = VideoReader(proxy)
+        except Exception as e:  # a damaged proxy: the source still works
+            log.warning("proxy %s cannot be used: %s", proxy, e)
+            return
+        if abs(reader.fps - self._reader.fps) > 1e-3 or abs(reader.frame_count - self._reader.frame_count) > 1:
+            log.warning("proxy %s does not match its source; ignored", proxy)
+            reader.close()
+            return
+        if self._proxy is not None:
+            self._proxy.close()
+        self._proxy = reader
+        self.proxyChanged.emit(True)
+        self._reserve()
+
+    def _reserve(self) -> None:
+        """Serve the frame on screen again, through the current path."""
+        if self._served is not None:
+            with self._lock:
+                if self._latest is None:
+                    self._latest = self._served
+            self._served = None
+            self._serve()
 
     @Slot()
     def _serve(self) -> None:
@@ -90,24 +165,68 @@ class FrameServer(QObject):
                 return
             if index == self._served:
                 continue
+            reader = self._proxy or self._reader
             try:
-                rgb = self._reader.read_frame(index)
+                rgb = reader.read_frame(min(index, reader.frame_count - 1))
             except Exception as e:
+                if reader is self._proxy:  # fall back to the source for good
+                    log.warning("proxy frame %s: %s; using the source", index, e)
+                    self._proxy.close()
+                    self._proxy = None
+                    self.proxyChanged.emit(False)
+                    with self._lock:
+                        if self._latest is None:
+                            self._latest = index
+                    continue
                 log.warning("frame %s: %s", index, e)
                 self.failed.emit(f"frame {index} cannot be decoded ({e})")
                 continue
             img = _to_qimage(rgb)
             self._served = index
+            self._served_full = index if reader is self._reader else None
             self.frameReady.emit(index, img)
+            if reader is self._proxy and self.display_height > reader.height * 1.1:
+                self._schedule_refine()
+
+    def _schedule_refine(self) -> None:
+        if self._refine_timer is None:
+            self._refine_timer = QTimer(self)
+            self._refine_timer.setSingleShot(True)
+            self._refine_timer.timeout.connect(self._refine)
+        self._refine_timer.start(REFINE_MS)
+
+    @Slot()
+    def _refine(self) -> None:
+        """The playhead rests: replace the proxy picture by the full-resolution frame."""
+        index = self._served
+        with self._lock:
+            busy = self._latest is not None
+        if busy or index is None or index == self._served_full or self._reader is None:
+            return
+        try:
+            rgb = self._reader.read_frame(index)
+        except Exception as e:
+            log.warning("frame %s: %s", index, e)
+            return
+        with self._lock:
+            if self._latest is not None and self._latest != index:
+                return  # the user moved on meanwhile: the proxy path serves next
+        self._served_full = index
+        self.frameReady.emit(index, _to_qimage(rgb))
 
     @Slot()
     def close(self) -> None:
-        if self._reader is not None:
-            try:
-                self._reader.close()
-            except Exception:
-                pass
-            self._reader = None
+        if self._refine_timer is not None:
+            self._refine_timer.stop()
+        for r in (self._reader, self._proxy):
+            if r is not None:
+                try:
+                    r.close()
+                except Exception:
+                    pass
+        self._reader = self._proxy = None
+        self._path = ""
+        self._served = self._served_full = None
 
 
 def _to_qimage(rgb: np.ndarray) -> QImage:
@@ -176,6 +295,8 @@ class PreviewWidget(QWidget):
 
     def shutdown(self) -> None:
         self.server.open("")
+        if self._thread.isRunning():  # close readers and timers in their own thread, then stop it
+            QMetaObject.invokeMethod(self.server, "close", Qt.ConnectionType.BlockingQueuedConnection)
         self._thread.quit()
         self._thread.wait()
 
@@ -185,6 +306,7 @@ class PreviewWidget(QWidget):
             self.fps = fps
         self.frame_count = count
         self.video_size = QSize(w, h)
+        self._tell_display_height()
         self.is_vfr = vfr
         self.placeholder = ""
         self.show_time(self.seconds)
@@ -201,6 +323,17 @@ class PreviewWidget(QWidget):
         self.error = ""
         self.update()
         self.frameShown.emit(index)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self._tell_display_height()
+
+    def _tell_display_height(self) -> None:
+        vw, vh = self.video_size.width(), self.video_size.height()
+        if vw <= 0 or vh <= 0:
+            return
+        shown = min(self.height(), self.width() * vh / vw) * self.devicePixelRatioF()
+        self.server.display_height = int(shown)
 
     # ---- painting ----
     def image_rect(self) -> QRectF:

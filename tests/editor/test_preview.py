@@ -65,3 +65,25 @@ def test_audio_only_shows_a_placeholder(preview):
     assert "Audio only" in preview.placeholder
     preview.show_time(1.0)
     assert preview.wanted_frame == 25
+
+
+def test_frames_come_from_the_proxy_and_sharpen_when_the_playhead_rests(qtbot, preview, numbered_video,
+                                                                        read_frame_number, tmp_path, monkeypatch):
+    from editor.proxy import build_proxy
+
+    monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path / "cache"))
+    build_proxy(numbered_video, height=48)  # smaller than the panel: the rested frame is refined
+    with qtbot.waitSignal(preview.server.proxyChanged, timeout=10000):
+        preview.set_media(str(numbered_video), True, 25.0)
+    assert preview.server.using_proxy
+    sizes = []
+    preview.frameShown.connect(lambda i: sizes.append((i, preview.image.height())))
+    for frame in (41, 7, 58):
+        sizes.clear()
+        preview.show_time(frame / 25.0 + 0.001)
+        qtbot.waitUntil(lambda f=frame: (f, 96) in sizes, timeout=5000)
+        mine = [s for s in sizes if s[0] == frame]
+        assert mine[0] == (frame, 48)  # the proxy answers first, the source sharpens it
+        assert image_number(preview.image, read_frame_number) == frame
+    preview.server.detach_proxy()
+    qtbot.waitUntil(lambda: not preview.server.using_proxy, timeout=5000)
