@@ -510,6 +510,14 @@ class InspectorWidget(QWidget):
 
     # ------------------------------------------------------------ pinyin
     def _refresh_pinyin(self) -> None:
+        from engine.text.frontend import is_warm, warm_up
+
+        if not is_warm():
+            # Importing the pinyin dictionaries takes seconds: never in the GUI thread.
+            warm_up(background=True)
+            self.pinyin_hint.setText("Loading the pinyin dictionaries…")
+            self._pinyin_timer.start(300)
+            return
         self.pinyin_tree.clear()
         text = self.text.toPlainText()
         try:

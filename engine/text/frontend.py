@@ -362,17 +362,40 @@ def units_to_phonemes(units: Sequence[Unit]) -> str:
     return "".join(u.phonemes for u in units)
 
 
+_warm = {"started": False}
+
+
 def warm_up(background: bool = False) -> None:
     """Load jieba and the pinyin dictionaries now instead of on the first line.
 
     Takes about 1.5-3 s.  ``background=True`` does it in a daemon thread (e.g. while
     the acoustic model loads); a line converted meanwhile simply waits for it.
+    Calling it again while it runs, or after, costs nothing.
     """
+    import threading
+
     from engine.text.zh import warm_up as _zh_warm_up
 
-    if background:
-        import threading
+    done = _warm.setdefault("done", threading.Event())
 
-        threading.Thread(target=_zh_warm_up, name="zh-frontend-warm-up", daemon=True).start()
+    def run() -> None:
+        try:
+            _zh_warm_up()
+        finally:
+            done.set()
+
+    if _warm["started"]:
+        if not background:
+            done.wait()
+        return
+    _warm["started"] = True
+    if background:
+        threading.Thread(target=run, name="zh-frontend-warm-up", daemon=True).start()
     else:
-        _zh_warm_up()
+        run()
+
+
+def is_warm() -> bool:
+    """True once the dictionaries are loaded (a GUI thread may then use them without a freeze)."""
+    ev = _warm.get("done")
+    return ev is not None and ev.is_set()

@@ -54,7 +54,8 @@ def test_pinyin_helper_lists_readings_and_inserts_an_override(qtbot, win):
     ins = win.inspector
     ins.text.setPlainText("银行行长")
     ins.commit_text()
-    ins._refresh_pinyin()
+    ins._refresh_pinyin()  # the dictionaries load off the GUI thread; the helper fills in when they are ready
+    qtbot.waitUntil(lambda: ins.pinyin_tree.topLevelItemCount() > 0, timeout=30000)
     tree = ins.pinyin_tree
     labels = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
     assert any(lbl.startswith("行") for lbl in labels)
