@@ -85,7 +85,7 @@ def _scan(text: str) -> tuple[list[tuple[int, str]], dict[int, tuple[int, int, i
 
 def polyphones(text: str) -> list[Polyphone]:
     """The polyphonic Han characters of a line, with readings and any override."""
-    from pypinyin import Style, pinyin
+    from engine.text.zh import char_readings, dictionary_readings
 
     chars, overrides = _scan(text)
     out: list[Polyphone] = []
@@ -97,16 +97,20 @@ def polyphones(text: str) -> list[Polyphone]:
                 runs[-1].append((k, c))
             else:
                 runs.append([(k, c)])
+    # What the engine itself will read (same front end, same phrase context), so the
+    # helper never promises one reading while the line is spoken with another.
     predicted: dict[int, str] = {}
     for run in runs:
-        readings = pinyin("".join(c for _, c in run), style=Style.TONE)
-        for (k, _), r in zip(run, readings, strict=False):
-            predicted[k] = r[0]
+        got = dictionary_readings("".join(c for _, c in run))
+        for n, (k, _) in enumerate(run):
+            if n in got:
+                predicted[k] = got[n]
     for k, c in chars:
         if not is_han(c):
             continue
-        readings = pinyin(c, style=Style.TONE, heteronym=True)[0]
-        readings = list(dict.fromkeys(readings))
+        readings = char_readings(c)
+        if predicted.get(k) and predicted[k] not in readings:
+            readings.insert(0, predicted[k])
         if len(readings) < 2:
             continue
         ov = None

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from engine.text.dict_cache import load_dict, package_version
 from engine.text.pinyin import ParsedPinyin, parse_syllable, split_syllables, to_tone_marks
 from engine.text.units import TextError
 
@@ -41,7 +42,9 @@ __all__ = [
     "ZhItem",
     "ZhSyllable",
     "compile_glossary",
+    "char_readings",
     "convert",
+    "dictionary_readings",
     "is_cjk",
     "parse_overrides",
     "pinyin_of",
@@ -108,7 +111,9 @@ def _jieba():
     """The jieba tokenizer, initialised once (quietly).
 
     Words come from ``jieba.lcut`` (as in misaki, so spaces fall where Kokoro saw
-    them in training); part-of-speech tags from jieba's dictionary.
+    them in training); part-of-speech tags from jieba's dictionary.  The
+    frequency table comes from our chunked cache (engine/text/dict_cache.py), so
+    loading it does not freeze the editor's GUI thread.
     """
     tok = _state.get("jieba")
     if tok is None:
@@ -118,12 +123,33 @@ def _jieba():
                 import jieba
 
                 jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                import jieba.posseg
+                dt = jieba.dt
+                if not dt.initialized:
 
-                _state["jieba_tags"] = jieba.posseg.dt.word_tag_tab
-                _state["jieba_freq"] = jieba.dt.FREQ
-                tok = jieba.dt
+                    def build():
+                        dt.initialize()
+                        return dt.FREQ
+
+                    freq = load_dict("jieba-freq", f"jieba {package_version('jieba')} {dt.dictionary}", build)
+                    with dt.lock:
+                        if not dt.initialized:
+                            dt.FREQ, dt.total = freq, sum(freq.values())
+                            dt.initialized = True
+
+                def tags():  # word -> part of speech, from the dictionary jieba.posseg reads
+                    out = {}
+                    with dt.get_dict_file() as f:
+                        for raw in f:
+                            parts = raw.strip().decode("utf-8").split(" ")
+                            if len(parts) == 3:
+                                out[parts[0]] = parts[2]
+                    return out
+
+                # (importing jieba.posseg would also unmarshal its HMM tables, which we do not use)
+                _state["jieba_tags"] = load_dict("jieba-tags", f"jieba {package_version('jieba')} {dt.dictionary}",
+                                                 tags)
+                _state["jieba_freq"] = dt.FREQ
+                tok = dt
                 _state["jieba"] = tok
     return tok
 
@@ -134,14 +160,24 @@ def _phrase_dicts() -> tuple[Mapping[str, list], Mapping[str, list]]:
         with _lock:
             d = _state.get("phrases")
             if d is None:
-                from pypinyin.phrases_dict import phrases_dict as base
 
+                def pypinyin_phrases():
+                    from pypinyin.phrases_dict import phrases_dict
+
+                    return phrases_dict
+
+                base = load_dict("pypinyin-phrases", f"pypinyin {package_version('pypinyin')}", pypinyin_phrases)
                 extra: Mapping[str, list] = {}
                 if USE_CEDICT:
-                    try:
+
+                    def cedict():
                         from pypinyin_dict.phrase_pinyin_data import cc_cedict
 
-                        extra = cc_cedict.phrases_dict
+                        return cc_cedict.phrases_dict
+
+                    try:
+                        extra = load_dict("cc-cedict-phrases", f"pypinyin-dict {package_version('pypinyin-dict')}",
+                                          cedict)
                     except ImportError:  # optional
                         log.info("pypinyin-dict not installed; using pypinyin phrases only")
                 d = (base, extra)
@@ -149,11 +185,41 @@ def _phrase_dicts() -> tuple[Mapping[str, list], Mapping[str, list]]:
     return d  # type: ignore[return-value]
 
 
+def _char_dict() -> Mapping[int, str]:
+    """pypinyin's readings per character (code point -> "háng,xíng,..."), from our chunked cache."""
+    d = _state.get("chars")
+    if d is None:
+        with _lock:
+            d = _state.get("chars")
+            if d is None:
+
+                def pypinyin_chars():
+                    from pypinyin.pinyin_dict import pinyin_dict
+
+                    return pinyin_dict
+
+                d = load_dict("pypinyin-chars", f"pypinyin {package_version('pypinyin')}", pypinyin_chars)
+                _state["chars"] = d
+    return d
+
+
+def char_readings(ch: str) -> list[str]:
+    """Dictionary readings of one character in tone marks, most common first ([] if unknown)."""
+    readings = _char_dict().get(ord(ch)) if len(ch) == 1 else None
+    return list(dict.fromkeys(readings.split(","))) if readings else []
+
+
 def warm_up() -> None:
     """Load jieba and the dictionaries now instead of on the first line."""
     _jieba()
     _phrase_dicts()
+    _char_dict()
     convert([ZhItem("你", 0, 1), ZhItem("好", 1, 2)])
+    # The tables are alive for good: keep the collector from walking them again and
+    # again (each full collection would hold the GIL for tens of milliseconds).
+    import gc
+
+    gc.freeze()
 
 
 @lru_cache(maxsize=65536)
@@ -166,9 +232,7 @@ def _p(s: str) -> ParsedPinyin | None:
 
 @lru_cache(maxsize=65536)
 def _char_reading(ch: str) -> ParsedPinyin | None:
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    readings = pinyin_dict.get(ord(ch))
+    readings = _char_dict().get(ord(ch))
     if not readings:
         return None
     for r in readings.split(","):
@@ -958,6 +1022,17 @@ def items_from_text(text: str, offset: int = 0) -> list[ZhItem]:
         else:
             brk = True
     return items
+
+
+def dictionary_readings(text: str) -> dict[int, str]:
+    """The reading the engine picks for each Chinese character of ``text`` (index -> tone marks),
+    before tone sandhi: the form an override like ``行[háng]`` names."""
+    out: dict[int, str] = {}
+    for word in convert(items_from_text(text)):
+        for s in word:
+            if s.src_end - s.src_start == 1:
+                out[s.src_start] = to_tone_marks(s.spoken.with_tone(s.lexical_tone))
+    return out
 
 
 def pinyin_of(text: str, glossary: Mapping[str, str] | None = None, marks: bool = False) -> list[str]:
