@@ -233,11 +233,21 @@ class _Lexicon:
     """misaki's US gold and silver lexicons, loaded once."""
 
     def __init__(self) -> None:
+        from engine.text.dict_cache import load_dict, package_version
+
         base = importlib.resources.files("misaki.data")
-        with (base / "us_gold.json").open("r", encoding="utf-8") as f:
-            self.gold: dict = json.load(f)
-        with (base / "us_silver.json").open("r", encoding="utf-8") as f:
-            self.silver: dict = json.load(f)
+
+        def reader(name: str):
+            def read() -> dict:
+                with (base / name).open("r", encoding="utf-8") as f:
+                    return json.load(f)
+
+            return read
+
+        # Chunked cache: one json.load would hold the GIL ~100 ms (a GUI stall).
+        key = f"misaki {package_version('misaki')}"
+        self.gold: dict = load_dict("misaki-us-gold", key, reader("us_gold.json"))
+        self.silver: dict = load_dict("misaki-us-silver", key, reader("us_silver.json"))
 
     def get(self, word: str):
         """Entry for the exact spelling: gold first, then silver; ``None`` if absent."""

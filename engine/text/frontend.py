@@ -381,6 +381,12 @@ def warm_up(background: bool = False) -> None:
     def run() -> None:
         try:
             _zh_warm_up()
+            from engine.text.en import warm_up as _en_warm_up
+
+            _en_warm_up()
+            import gc
+
+            gc.freeze()  # the tables live for good: no full collection needs to walk them again
         finally:
             done.set()
 
