@@ -19,7 +19,7 @@ import numpy as np
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
 from engine.errors import DurationError, ModelError, RequestError
-from engine.kokoro_graph import stage_paths
+from engine.kokoro_graph import open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
 from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
@@ -62,8 +62,6 @@ class KokoroBackend:
     name = "embedded"
 
     def __init__(self, device: str = "auto", threads: int | None = None, progress: ProgressFn | None = None):
-        import onnxruntime as ort
-
         self.sample_rate = SAMPLE_RATE
         self._lock = threading.Lock()
         providers = pick_onnx_providers(device)
@@ -76,9 +74,9 @@ class KokoroBackend:
             progress("loading the speech model")
         opts = _session_options(threads)
         try:
-            self._pred = ort.InferenceSession(str(paths.predictor), opts, providers=providers)
-            self._pros = ort.InferenceSession(str(paths.prosody), opts, providers=providers)
-            self._dec = ort.InferenceSession(str(paths.decoder), opts, providers=providers)
+            self._pred = open_session(paths.predictor, opts, providers)
+            self._pros = open_session(paths.prosody, opts, providers)
+            self._dec = open_session(paths.decoder, opts, providers)
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
         self._vocab = load_vocab()

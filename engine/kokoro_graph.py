@@ -184,3 +184,63 @@ def _prune_stale_builds(keep: Path) -> None:
     for other in keep.parent.glob("kokoro-*"):
         if other != keep and other.is_dir():
             shutil.rmtree(other, ignore_errors=True)
+
+
+def _machine_key() -> str:
+    """What an onnxruntime-optimised graph depends on: its version and this CPU's features."""
+    import hashlib
+    import platform
+
+    import onnxruntime as ort
+
+    flags = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    flags = line
+                    break
+    except OSError:
+        flags = platform.processor()
+    raw = f"{ort.__version__}|{platform.machine()}|{flags}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def open_session(path: Path, options, providers: list[str]):
+    """An onnxruntime session for a stage graph, CPU sessions from a cached optimised copy.
+
+    Optimising the float decoder (NCHWc layouts, fusions) takes most of the
+    engine's load time; the optimised graph is saved beside the stage once
+    (it is specific to this CPU and onnxruntime version, hence the key in its
+    name) and later loads skip the work: 1.2 s -> 0.55 s for the three stages.
+    """
+    import os
+
+    import onnxruntime as ort
+
+    if providers != ["CPUExecutionProvider"]:
+        return ort.InferenceSession(str(path), options, providers=providers)
+    opt = path.with_name(f"{path.stem}.{_machine_key()}.opt.onnx")
+    if opt.is_file():
+        level = options.graph_optimization_level
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        try:
+            return ort.InferenceSession(str(opt), options, providers=providers)
+        except Exception:  # damaged or foreign: rebuild it below
+            opt.unlink(missing_ok=True)
+        finally:
+            options.graph_optimization_level = level
+    tmp = opt.with_name(f".{opt.name}.{os.getpid()}.tmp")
+    options.optimized_model_filepath = str(tmp)
+    severity = options.log_severity_level
+    options.log_severity_level = 3  # not the "hardware specific" notice: we key the file by hardware
+    try:
+        sess = ort.InferenceSession(str(path), options, providers=providers)
+    finally:
+        options.optimized_model_filepath = ""
+        options.log_severity_level = severity
+    try:
+        os.replace(tmp, opt)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return sess

@@ -44,3 +44,29 @@ def test_stale_graph_builds_are_pruned(tmp_path):
         (d / "decoder.onnx").write_bytes(b"x")
     _prune_stale_builds(keep)
     assert keep.is_dir() and other.is_dir() and not old.exists()
+
+
+def test_cpu_sessions_reuse_a_cached_optimised_graph(tmp_path):
+    from onnx import TensorProto, helper
+
+    from engine.kokoro_graph import open_session
+    from engine.onnx_speed import cpu_session_options
+
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    path = tmp_path / "stage.onnx"
+    path.write_bytes(m.SerializeToString())
+    x = np.array([[-1, 2, -3, 4]], np.float32)
+    cpu = ["CPUExecutionProvider"]
+    s1 = open_session(path, cpu_session_options(1), cpu)
+    opt = [p for p in tmp_path.iterdir() if p.name.endswith(".opt.onnx")]
+    assert len(opt) == 1 and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    s2 = open_session(path, cpu_session_options(1), cpu)
+    opt[0].write_bytes(b"damaged")
+    s3 = open_session(path, cpu_session_options(1), cpu)  # rebuilt, not an error
+    for s in (s1, s2, s3):
+        assert s.run(None, {"x": x})[0].tolist() == [[0, 2, 0, 4]]
+    assert opt[0].stat().st_size > 10
