@@ -90,7 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--text", help="plain text file: one region per line, laid out one after another")
     n.add_argument("--voice", default="jf_alpha", help="default voice of the dub track")
     n.add_argument("--track-per-actor", action="store_true", help="one track per ASS actor/name")
+    n.add_argument("--keyframes", help="CSV or JSON list of keyframes (frame numbers or timecodes) to add as markers")
     n.add_argument("--force", action="store_true", help="overwrite an existing project file")
+
+    k = sub.add_parser("keyframes", help="detect shot cuts and strong visual changes in a video")
+    k.error = p.error  # type: ignore[method-assign]
+    k.add_argument("video", help="the video file")
+    k.add_argument("--json", action="store_true", help="print the candidates as JSON")
+    k.add_argument("-o", "--output", help="write them as a keyframe CSV (frame,name) for `dubline new --keyframes`")
 
     r = sub.add_parser("render", help="render a project headlessly")
     r.error = p.error  # type: ignore[method-assign]
@@ -221,12 +228,47 @@ def cmd_new(args) -> int:
         regions = plain_text_regions(text, start + (0.5 if start else 0.0), args.voice, engine=get_engine(),
                                      glossary=tuple(sorted(proj.glossary.items())))
         proj.tracks[-1].regions.extend(regions)
+    if args.keyframes:
+        from editor.keyframes import KeyframeError, load_keyframes
+
+        try:
+            kfs = load_keyframes(args.keyframes, proj.fps)
+        except KeyframeError as e:
+            raise UserError(str(e)) from None
+        proj.markers.extend(pj.Marker(time=k.seconds, name=k.name or f"K{i + 1}", kind="keyframe", color="#3498db")
+                            for i, k in enumerate(kfs))
     try:
         pj.save(proj, path, backup=False)
     except pj.ProjectError as e:
         raise UserError(str(e)) from None
     n = sum(len(t.regions) for t in proj.tracks)
     print(f"{path} ({n} regions on {len(proj.tracks)} track(s))")
+    return 0
+
+
+def cmd_keyframes(args) -> int:
+    import json
+
+    from editor.keyframes import KeyframeError, detect_keyframes
+    from editor.media import MediaError
+    from editor.project import atomic_write_text
+
+    try:
+        found = detect_keyframes(args.video)
+    except (KeyframeError, MediaError) as e:
+        raise UserError(str(e)) from None
+    if args.output:
+        lines = ["frame,name"] + [f"{c.frame},{c.kind}" for c in found]
+        try:
+            atomic_write_text(Path(args.output), "\n".join(lines) + "\n", backup=False)
+        except OSError as e:
+            raise UserError(f"cannot write {args.output}: {e.strerror or e}") from None
+    if args.json:
+        print(json.dumps([{"frame": c.frame, "seconds": round(c.seconds, 6), "kind": c.kind,
+                           "strength": round(c.score, 2)} for c in found], indent=2))
+    elif not args.output:
+        for c in found:
+            print(f"{c.frame}\t{c.seconds:.3f}\t{c.kind}\t{c.score:.1f}")
     return 0
 
 
@@ -280,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import EngineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"say", "voices", "demo", "new", "render", "edit", "-h", "--help"}
+    commands = {"say", "voices", "demo", "new", "render", "keyframes", "edit", "-h", "--help"}
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
@@ -289,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a usage error already printed as one line
         return int(e.code or 0)
     handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "new": cmd_new, "render": cmd_render,
+                "keyframes": cmd_keyframes,
                 "edit": cmd_edit}
     try:
         return handlers[args.command](args)

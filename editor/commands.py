@@ -258,13 +258,19 @@ class DeleteMarker(QUndoCommand):
         self.doc = doc
         self.marker_id = marker_id
         self._removed: tuple[int, Marker] | None = None
+        # regions bound to it keep their place but are no longer bound
+        self._bound = {r.id: list(r.bound_markers) for r in bound_regions(doc, marker_id)}
 
     def redo(self) -> None:
         self._removed = self.doc.remove_marker(self.marker_id)
+        for rid in self._bound:
+            self.doc.set_region_fields(rid, bound_markers=None)
 
     def undo(self) -> None:
         assert self._removed is not None
         self.doc.insert_marker(*self._removed)
+        for rid, pair in self._bound.items():
+            self.doc.set_region_fields(rid, bound_markers=pair)
 
 
 class MoveMarker(QUndoCommand):
@@ -279,15 +285,40 @@ class MoveMarker(QUndoCommand):
         self.drag_id = drag_id
         self.before = m.time
         self.after = max(0.0, float(time))
+        # Regions bound to this keyframe follow it (moved or stretched; they go stale).
+        self.regions_before = {r.id: (r.start, r.end) for r in bound_regions(doc, marker_id)}
+        self.regions_after = self._follow(self.after)
+
+    def _follow(self, t: float) -> dict[str, tuple[float, float]]:
+        out = {}
+        for rid, (s0, e0) in self.regions_before.items():
+            r = self.doc.region(rid)
+            a, b = r.bound_markers
+            start = t if a == self.marker_id else s0
+            end = t if b == self.marker_id else e0
+            if a == self.marker_id and b == self.marker_id:
+                continue
+            if end - start < MIN_BOUND_SECONDS:  # the keyframes crossed: keep a playable region
+                if a == self.marker_id:
+                    start = end - MIN_BOUND_SECONDS
+                else:
+                    end = start + MIN_BOUND_SECONDS
+            start, end, _ = self.doc.place_region(rid, max(0.0, start), end, "span")
+            out[rid] = (start, end)
+        return out
 
     def id(self) -> int:
         return ID_MOVE_MARKER
 
     def redo(self) -> None:
         self.doc.set_marker_fields(self.marker_id, time=self.after)
+        for rid, (s, e) in self.regions_after.items():
+            self.doc.set_region_fields(rid, start=s, end=e)
 
     def undo(self) -> None:
         self.doc.set_marker_fields(self.marker_id, time=self.before)
+        for rid, (s, e) in self.regions_before.items():
+            self.doc.set_region_fields(rid, start=s, end=e)
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, MoveMarker) or other.marker_id != self.marker_id:
@@ -295,9 +326,76 @@ class MoveMarker(QUndoCommand):
         if self.drag_id is None or other.drag_id != self.drag_id:
             return False
         self.after = other.after
+        self.regions_after = other.regions_after
         if self.after == self.before:
             self.setObsolete(True)
         return True
+
+
+MIN_BOUND_SECONDS = 0.1
+
+
+def bound_regions(doc: Document, marker_id: str) -> list[Region]:
+    return [r for t in doc.project.tracks for r in t.regions if r.bound_markers and marker_id in r.bound_markers]
+
+
+class AddMarkers(QUndoCommand):
+    """Several markers in one step (an imported keyframe list, accepted detections)."""
+
+    def __init__(self, doc: Document, markers: list[Marker], label: str):
+        super().__init__(label)
+        self.doc = doc
+        self.markers = [copy.deepcopy(m) for m in markers]
+
+    def redo(self) -> None:
+        for m in self.markers:
+            self.doc.insert_marker(len(self.doc.project.markers), m)
+
+    def undo(self) -> None:
+        for m in reversed(self.markers):
+            self.doc.remove_marker(m.id)
+
+
+class SetMarkerColor(QUndoCommand):
+    def __init__(self, doc: Document, marker_id: str, color: str):
+        super().__init__("Set marker colour")
+        m = doc.project.marker(marker_id)
+        if m is None:
+            raise KeyError(marker_id)
+        self.doc, self.marker_id, self.before, self.after = doc, marker_id, m.color, color
+
+    def redo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, color=self.after)
+
+    def undo(self) -> None:
+        self.doc.set_marker_fields(self.marker_id, color=self.before)
+
+
+class BindRegion(_SetRegionFields):
+    """Bind a region to a pair of keyframes (its span becomes theirs) or unbind it (``pair=None``)."""
+
+    def __init__(self, doc: Document, region_id: str, pair: tuple[str, str] | None):
+        if pair is None:
+            super().__init__(doc, region_id, "Unbind region from keyframes", bound_markers=None)
+            return
+        a, b = (doc.project.marker(pair[0]), doc.project.marker(pair[1]))
+        if a is None or b is None:
+            raise KeyError(pair)
+        if a.time > b.time:
+            a, b = b, a
+        if b.time - a.time < MIN_BOUND_SECONDS:
+            raise ValueError("the two keyframes are too close to hold a line")
+        start, end, _ = doc.place_region(region_id, a.time, b.time, "span")
+        super().__init__(doc, region_id, f"Bind region to {a.name or 'keyframe'}–{b.name or 'keyframe'}",
+                         bound_markers=[a.id, b.id], start=start, end=end)
+
+
+class SetRegionAnchors(_SetRegionFields):
+    """Pin characters of the line to times (seconds from the region's start)."""
+
+    def __init__(self, doc: Document, region_id: str, anchors: list[list[float]], label: str = "Pin word"):
+        clean = sorted([[int(a[0]), float(a[1])] for a in anchors], key=lambda a: a[0])
+        super().__init__(doc, region_id, label, anchors=clean)
 
 
 class RenameMarker(QUndoCommand):

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.media_loader = MediaLoader()
         self.proxy_job = ProxyJob(self)
+        self._detect_job = None  # (thread, worker) while keyframe detection runs
 
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -304,6 +305,14 @@ class MainWindow(QMainWindow):
         self.act_fwd_second = self._act("Forward One Second", lambda: self.playback.step_seconds(1.0),
                                         ["Shift+Right"], "One second forward")
         self.act_home = self._act("Go to Start", self.go_start, ["Home"], "Go to the start", SP.SP_MediaSkipBackward)
+        self.act_next_marker = self._act("&Next Marker", lambda: self.jump_marker(+1), ["Shift+M", "Alt+Right"],
+                                         "Move the playhead to the next marker or keyframe")
+        self.act_prev_marker = self._act("&Previous Marker", lambda: self.jump_marker(-1),
+                                         ["Ctrl+Shift+M", "Alt+Left"], "Move the playhead to the previous marker")
+        self.act_import_keyframes = self._act("&Keyframes (CSV/JSON)…", self.import_keyframes_dialog, [],
+                                              "Import a list of keyframes as markers")
+        self.act_detect_keyframes = self._act("&Detect Keyframes in Video…", self.detect_keyframes, [],
+                                              "Find shot cuts and strong visual changes to use as keyframes")
         self.act_end = self._act("Go to End", self.go_end, ["End"], "Go to the end", SP.SP_MediaSkipForward)
 
         self.act_render_sel = self._act("Render &Selected", self.render_selected, ["Ctrl+R"],
@@ -323,7 +332,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_relink)
         self.import_menu = m.addMenu("&Import")
-        self.import_menu.addActions([self.act_import_subs, self.act_import_text])
+        self.import_menu.addActions([self.act_import_subs, self.act_import_text, self.act_import_keyframes])
         m.addAction(self.act_export)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -333,6 +342,10 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_add_region, self.act_add_marker, self.act_delete, self.act_select_all])
         m.addSeparator()
         m.addAction(self.act_add_track)
+        m = mb.addMenu("&Markers")
+        m.addActions([self.act_add_marker, self.act_next_marker, self.act_prev_marker])
+        m.addSeparator()
+        m.addActions([self.act_import_keyframes, self.act_detect_keyframes])
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
         m.addSeparator()
@@ -1022,6 +1035,70 @@ class MainWindow(QMainWindow):
         if self.doc.current_region_id:
             self.play_region(self.doc.current_region_id)
 
+    # ------------------------------------------------------------ markers and keyframes
+    def jump_marker(self, direction: int) -> None:
+        now = self.playback.position
+        times = sorted(m.time for m in self.doc.project.markers)
+        eps = 0.5 / max(1.0, self.doc.project.fps)
+        target = (next((t for t in times if t > now + eps), None) if direction > 0
+                  else next((t for t in reversed(times) if t < now - eps), None))
+        if target is None:
+            self.statusBar().showMessage("No marker " + ("after" if direction > 0 else "before") + " the playhead", 3000)
+            return
+        self.playback.pause()
+        self.playback.seek(target)
+
+    def import_keyframes_dialog(self) -> None:
+        start = str(self.doc.path.parent) if self.doc.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Import keyframes", start,
+                                              "Keyframe lists (*.csv *.json *.txt);;All files (*)")
+        if path:
+            self.import_keyframes(path)
+
+    def import_keyframes(self, path: str | Path) -> bool:
+        from editor.keyframes import KeyframeError, load_keyframes
+
+        try:
+            kfs = load_keyframes(path, self.doc.project.fps)
+        except KeyframeError as e:
+            self._error("Cannot import keyframes", str(e))
+            return False
+        self.add_keyframes([(k.seconds, k.name) for k in kfs], f"Import {len(kfs)} keyframe(s) from {Path(path).name}")
+        return True
+
+    def add_keyframes(self, items: list[tuple[float, str]], label: str) -> None:
+        n0 = len(self.doc.project.markers)
+        markers = [pj.Marker(time=t, name=name or f"K{n0 + i + 1}", kind="keyframe", color="#3498db")
+                   for i, (t, name) in enumerate(items)]
+        self.doc.push(cmd.AddMarkers(self.doc, markers, label))
+        self.statusBar().showMessage(f"{len(markers)} keyframe(s) added", 5000)
+
+    def detect_keyframes(self) -> None:
+        from editor.keyframe_dialogs import SuggestionsDialog, run_detection
+
+        if self.media_path is None or not (self.doc.project.media and self.doc.project.media.has_video):
+            self._error("Detect keyframes", "The project has no video to look at.")
+            return
+        fps = self.doc.project.fps
+
+        def done(found) -> None:
+            self._detect_job = None
+            if not found:
+                self.statusBar().showMessage("No shot cuts or strong changes found", 8000)
+                return
+            dlg = SuggestionsDialog(found, fps, self)
+            if dlg.exec() == QDialog.DialogCode.Accepted and dlg.chosen():
+                chosen = dlg.chosen()
+                self.add_keyframes([(c.frame / fps, "cut" if c.kind == "cut" else "change") for c in chosen],
+                                   f"Add {len(chosen)} detected keyframe(s)")
+
+        def failed(msg: str) -> None:
+            self._detect_job = None
+            if msg:
+                self._error("Detect keyframes", msg)
+
+        self._detect_job = run_detection(self, str(self.media_path), done, failed)
+
     def go_start(self) -> None:
         self.playback.pause()
         self.playback.seek(0.0)
@@ -1071,6 +1148,11 @@ class MainWindow(QMainWindow):
             self._export_thread.quit()
             self._export_thread.wait(10000)
         self.proxy_job.cancel()
+        if self._detect_job is not None:
+            thread, worker = self._detect_job
+            worker.cancel()
+            thread.quit()
+            thread.wait(5000)
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()

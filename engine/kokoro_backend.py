@@ -12,7 +12,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from engine.kokoro_graph import open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
 from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
+from engine.warp import map_samples, warp_to_boundaries
 
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
@@ -288,17 +289,38 @@ class KokoroBackend:
                 audio = np.pad(audio, (0, max(0, expect - len(audio))))[:expect]
             audio = audio[lead_extra * FRAME : expect - tail_extra * FRAME]
             audio_parts.append(audio)
-        if pad_samples:
-            audio_parts.append(np.zeros(pad_samples, dtype=np.float32))
-        audio = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
-        np.clip(audio, -1.0, 1.0, out=audio)
-
+        speech = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
         timings = self._timings(passes, units, frames)
         achieved = []
         if spec.anchors:
+            # The plan puts each anchored start on the nearest 25 ms frame; a gentle
+            # piecewise re-timing moves it onto its exact sample (engine/warp.py).
             starts = _token_starts(frames)
-            for (ci, _sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0]), strict=False):
-                achieved.append((int(ci), float(starts[tok] * FRAME / SAMPLE_RATE)))
+            length = len(speech)
+            src, dst = [0], [0]
+            for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0]),
+                                                     strict=False):
+                s_at = int(starts[tok]) * FRAME
+                t_at = min(int(round(float(sec) * SAMPLE_RATE)), length - 1)
+                if 0 < s_at < length and s_at > src[-1] and t_at > dst[-1]:
+                    src.append(s_at)
+                    dst.append(t_at)
+                    achieved.append((int(ci), t_at / SAMPLE_RATE))
+                else:
+                    achieved.append((int(ci), s_at / SAMPLE_RATE))
+            src.append(length)
+            dst.append(length)
+            if src != dst:
+                speech = warp_to_boundaries(speech, src, dst)
+                timings = [
+                    replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
+                            end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
+                    for u in timings
+                ]
+        if pad_samples:
+            speech = np.concatenate([speech, np.zeros(pad_samples, dtype=np.float32)])
+        audio = speech
+        np.clip(audio, -1.0, 1.0, out=audio)
         out_frames = int(frames.sum())
         return SynthesisResult(
             audio=audio,

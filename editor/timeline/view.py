@@ -805,6 +805,8 @@ class TimelineWidget(QWidget):
             menu.addAction("Render", lambda: self.renderRequested.emit([rid]))
             menu.addAction("Play region", lambda: self.playRegionRequested.emit(rid))
             menu.addSeparator()
+            self._keyframe_menu(menu, rid, t)
+            menu.addSeparator()
             menu.addAction("Delete", self.delete_selected)
         elif hit.lane == "track":
             track = self.doc.track(hit.track_id)
@@ -839,12 +841,66 @@ class TimelineWidget(QWidget):
             if hit.marker_id:
                 mid = hit.marker_id
                 menu.addAction("Rename marker…", lambda: self.rename_marker(mid))
+                colours = menu.addMenu("Colour")
+                for name, hexa in MARKER_COLOURS:
+                    colours.addAction(name, lambda h=hexa: self.doc.push(cmd.SetMarkerColor(self.doc, mid, h)))
                 menu.addAction("Delete marker", lambda: self.doc.push(cmd.DeleteMarker(self.doc, mid)))
             else:
                 menu.addAction("Add marker here", lambda: self.add_marker(t))
         else:
             return
         menu.exec(screen_pos if not isinstance(screen_pos, QPointF) else screen_pos.toPoint())
+
+    # ------------------------------------------------------------ keyframes and word pins
+    def _keyframe_menu(self, menu: QMenu, rid: str, t: float) -> None:
+        """Binding to a keyframe pair, and pinning the word under the cursor to a keyframe."""
+        region = self.doc.region(rid)
+        markers = sorted(self.doc.project.markers, key=lambda m: m.time)
+        if region is None:
+            return
+        if region.bound_markers:
+            menu.addAction("Unbind from keyframes", lambda: self.doc.push(cmd.BindRegion(self.doc, rid, None)))
+        else:
+            before = [m for m in markers if m.time <= region.start + 0.5 * (region.end - region.start)]
+            after = [m for m in markers if m.time > region.start + 0.5 * (region.end - region.start)]
+            act = menu.addAction("Bind to nearest keyframes", lambda: self._bind(rid, before[-1].id, after[0].id))
+            act.setEnabled(bool(before and after))
+            if before and after:
+                act.setToolTip(f"{before[-1].name} – {after[0].name}: moving either keyframe moves this edge")
+        clip = self.clip_of(rid)
+        units = [u for u in (clip.units if clip is not None else []) if u.kind not in ("space", "pause")]
+        if units:
+            # the unit whose start is nearest the click
+            rel = t - region.start
+            u = min(units, key=lambda u: abs(u.start_seconds - rel))
+            pin = menu.addMenu(f"Pin “{u.text}” to")
+            inside = [m for m in markers if region.start < m.time < region.end]
+            for m in inside:
+                pin.addAction(f"{m.name or 'marker'}  ({m.time - region.start:.2f} s)",
+                              lambda m=m, u=u: self.pin_unit(rid, u.src_start, m.time - region.start, u.text))
+            if region.start < self.playhead < region.end:
+                pin.addAction(f"Playhead  ({self.playhead - region.start:.2f} s)",
+                              lambda u=u: self.pin_unit(rid, u.src_start, self.playhead - region.start, u.text))
+            if pin.isEmpty():
+                pin.addAction("(put a marker or the playhead inside the region)").setEnabled(False)
+        if region.anchors:
+            menu.addAction(f"Clear {len(region.anchors)} word pin{'s' if len(region.anchors) > 1 else ''}",
+                           lambda: self.doc.push(cmd.SetRegionAnchors(self.doc, rid, [], "Clear word pins")))
+
+    def _bind(self, rid: str, a: str, b: str) -> None:
+        try:
+            self.doc.push(cmd.BindRegion(self.doc, rid, (a, b)))
+        except ValueError as e:
+            self.message.emit(str(e))
+
+    def pin_unit(self, rid: str, char_index: int, seconds: float, label: str = "") -> None:
+        """Pin the line's character ``char_index`` to ``seconds`` from the region start (re-renders)."""
+        region = self.doc.region(rid)
+        if region is None:
+            return
+        anchors = [a for a in region.anchors if int(a[0]) != int(char_index)]
+        anchors.append([int(char_index), round(float(seconds), 4)])
+        self.doc.push(cmd.SetRegionAnchors(self.doc, rid, anchors, f"Pin “{label}” at {seconds:.2f} s"))
 
     def _rename_track(self, track_id: str) -> None:
         track = self.doc.track(track_id)
@@ -858,4 +914,7 @@ class TimelineWidget(QWidget):
         return self.vb.mapFromScene(self.view.mapToScene(self.view.mapFromGlobal(QCursor.pos())))
 
 
-__all__ = ["TimelineWidget", "Hit", "SNAP_PIXELS"]
+MARKER_COLOURS = (("Orange", "#f5a623"), ("Red", "#e74c3c"), ("Green", "#2ecc71"), ("Blue", "#3498db"),
+                  ("Purple", "#9b59b6"), ("Grey", "#95a5a6"))
+
+__all__ = ["TimelineWidget", "Hit", "SNAP_PIXELS", "MARKER_COLOURS"]

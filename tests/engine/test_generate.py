@@ -76,6 +76,35 @@ def test_anchors_pin_characters(engine):
     assert res.num_samples == round(3.2 * SR)
 
 
+def test_anchors_off_the_frame_grid_land_on_their_exact_sample(engine):
+    """Keyframes at 25 fps sit on a 40 ms grid, the model's frames on 25 ms: the warp closes the gap."""
+    text = "今天我们去公园散步吧"
+    spec = DurationSpec.exact(3.2, anchors=((4, 1.44), (7, 2.28)))
+    res = engine.generate(SynthesisRequest(text, duration=spec))
+    got = dict(res.anchors_achieved)
+    assert round(got[4] * SR) == round(1.44 * SR) and round(got[7] * SR) == round(2.28 * SR)
+    assert res.num_samples == round(3.2 * SR)
+    starts = {u.src_start: u.start_seconds for u in res.units}
+    assert starts[4] == pytest.approx(1.44, abs=1 / SR) and starts[7] == pytest.approx(2.28, abs=1 / SR)
+    # the anchored syllable really starts there: more energy after the pin than in the 10 ms before it
+    a = res.audio
+    assert np.sqrt(np.mean(a[round(1.44 * SR): round(1.44 * SR) + 2400] ** 2)) > 0.01
+
+
+def test_warp_is_exact_where_nothing_moves_and_continuous_where_it_does():
+    from engine.warp import map_samples, warp_to_boundaries
+
+    t = np.arange(24000) / SR
+    x = np.sin(2 * np.pi * 200 * t).astype(np.float32)
+    same = warp_to_boundaries(x, [0, 12000, 24000], [0, 12000, 24000])
+    assert np.array_equal(same, x)
+    moved = warp_to_boundaries(x, [0, 12000, 24000], [0, 12250, 24000])
+    assert len(moved) == len(x) and np.max(np.abs(np.diff(moved))) < 0.06  # no click at the joins
+    assert map_samples(12000, [0, 12000, 24000], [0, 12250, 24000]) == 12250
+    with pytest.raises(ValueError):
+        warp_to_boundaries(x, [0, 100, 24000], [0, 100, 23000])
+
+
 @pytest.mark.parametrize(
     "req, err",
     [
