@@ -392,10 +392,26 @@ class TrackLaneItem(LaneItem):
             if avail > 10:
                 p.drawText(QPointF(lx, top + fm.ascent() + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight,
                                                                              int(avail)))
+        self._paint_pins(p, reg, top, h, xa, xb)
         if selected:
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QPen(SELECT, 2))
             p.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 3, 3)
+
+    def _paint_pins(self, p: QPainter, reg, top: float, h: float, xa: float, xb: float) -> None:
+        """Word pins (anchors) as small downward triangles; a chain mark when bound to keyframes."""
+        tl = self.tl
+        if reg.anchors:
+            p.setPen(QPen(QColor(20, 20, 20, 200), 1))
+            p.setBrush(QBrush(QColor(255, 214, 64)))
+            for _ci, sec in reg.anchors:
+                x = tl.t2x(reg.start + float(sec))
+                if xa <= x <= xb:
+                    p.drawPolygon(QPolygonF([QPointF(x - 4, top), QPointF(x + 4, top), QPointF(x, top + 7)]))
+                    p.drawLine(QPointF(x, top + 7), QPointF(x, top + h))
+        if reg.bound_markers and xb - xa > 16:
+            p.setPen(QPen(QColor(52, 152, 219), 2))
+            p.drawLine(QPointF(xa + 2, top + h - 2), QPointF(xb - 2, top + h - 2))
 
     def _paint_clip(self, p: QPainter, clip, reg, xa: float, xb: float, top: float, h: float, vx0: float,
                     vx1: float, small_font: QFont, status: str) -> None:

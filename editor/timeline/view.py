@@ -533,8 +533,14 @@ class TimelineWidget(QWidget):
             if hit.region_id:
                 region = self.doc.region(hit.region_id)
                 self._select_on_press(hit.region_id, mods)
+                word = None if hit.edge else self.word_boundary_at(hit.region_id, pos)
                 if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
                     d.kind = "none"
+                elif word is not None:
+                    # dragging a word boundary pins that word where it is dropped
+                    d.kind, d.region_id, d.extra["unit"] = "word", hit.region_id, word
+                    d.extra["t"] = region.start + word.start_seconds
+                    self.vb.setCursor(Qt.CursorShape.SplitHCursor)
                 else:
                     d.kind = hit.edge or "move"
                     d.region_id = hit.region_id
@@ -595,7 +601,7 @@ class TimelineWidget(QWidget):
                 d.targets = self._targets(exclude_region=d.region_id)
             elif d.kind == "marker":
                 d.targets = self._targets(exclude_marker=d.marker_id)
-            elif d.kind == "create":
+            elif d.kind in ("create", "word"):
                 d.targets = self._targets()
         t = self.x2t(pos.x())
         spp = self.seconds_per_pixel()
@@ -650,6 +656,16 @@ class TimelineWidget(QWidget):
             else:
                 self.blocked = None
             self.guides.update()
+        elif d.kind == "word":
+            region = self.doc.region(d.region_id)
+            if region is None:
+                self._drag = None
+                return
+            snap = snap_time(t, d.targets, spp, self.fps, snapping)
+            lo, hi = region.start + 0.05, region.end - 0.05
+            d.extra["t"] = min(max(snap.time, lo), hi)
+            self.snap_line = d.extra["t"]
+            self.guides.update()
         elif d.kind == "marker":
             snap = snap_time(t - d.offset, d.targets, spp, self.fps, snapping)
             m = self.doc.project.marker(d.marker_id)
@@ -683,6 +699,11 @@ class TimelineWidget(QWidget):
                 if self.doc.current_marker_id:
                     self.doc.current_marker_id = None
                     self.markers.update()
+        elif d.kind == "word" and d.started:
+            region = self.doc.region(d.region_id)
+            if region is not None:
+                u = d.extra["unit"]
+                self.pin_unit(d.region_id, u.src_start, d.extra["t"] - region.start, u.text)
         elif d.kind in ("move", "start", "end") and d.started and was_blocked:
             self.message.emit("Regions on a track cannot overlap: stopped at the neighbour")
         self._hover(pos, mods)
@@ -706,6 +727,8 @@ class TimelineWidget(QWidget):
         if hit.lane == "track" and hit.region_id:
             if hit.edge:
                 self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
+            elif self.word_boundary_at(hit.region_id, pos) is not None:
+                self.vb.setCursor(Qt.CursorShape.SplitHCursor)
             else:
                 self.vb.setCursor(Qt.CursorShape.OpenHandCursor)
             tip = self.region_tooltip(hit.region_id)
@@ -886,6 +909,26 @@ class TimelineWidget(QWidget):
         if region.anchors:
             menu.addAction(f"Clear {len(region.anchors)} word pin{'s' if len(region.anchors) > 1 else ''}",
                            lambda: self.doc.push(cmd.SetRegionAnchors(self.doc, rid, [], "Clear word pins")))
+
+    def word_boundary_at(self, rid: str, pos: QPointF, tol_px: float = 4.0):
+        """The rendered word whose start line is under ``pos`` (lower half of the region), or None."""
+        region = self.doc.region(rid)
+        clip = self.clip_of(rid)
+        if region is None or clip is None:
+            return None
+        rect = self.region_rect(rid)
+        if rect.isEmpty() or pos.y() < rect.center().y():
+            return None
+        best, best_d = None, tol_px
+        for u in clip.units:
+            if u.kind in ("space", "pause"):
+                continue
+            x = self.t2x(region.start + u.start_seconds)
+            if x - rect.left() < 6 or rect.right() - x < 6:  # the region's own edges win there
+                continue
+            if abs(x - pos.x()) <= best_d:
+                best, best_d = u, abs(x - pos.x())
+        return best
 
     def _bind(self, rid: str, a: str, b: str) -> None:
         try:

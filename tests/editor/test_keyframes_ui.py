@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from editor import commands as cmd
-from editor.project import Marker, Region
+from editor.project import Marker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,3 +126,25 @@ def test_suggestions_dialog_lists_and_checks(qtbot):
     assert [c.frame for c in dlg.chosen()] == [25]  # cuts pre-checked, changes not
     dlg._check_all(True)
     assert len(dlg.chosen()) == 2
+
+
+def test_dragging_a_word_boundary_pins_the_word(qtbot, win):
+    from PySide6.QtCore import QPointF
+
+    doc, tl = win.doc, win.timeline
+    tl.vb.setXRange(0.0, 10.0, padding=0)
+    rid = doc.project.tracks[0].regions[0].id  # "你好", 1.0 - 3.0; the fake engine puts 好 at +1.0 s
+    qtbot.waitUntil(lambda: win.renderer.status(rid) == "ready", timeout=10000)
+    rect = tl.region_rect(rid)
+    y = rect.bottom() - 3
+    x = tl.t2x(2.0)
+    word = tl.word_boundary_at(rid, QPointF(x, y))
+    assert word is not None and word.text == "好"
+    assert tl.word_boundary_at(rid, QPointF(x, rect.top() + 2)) is None  # upper half: moving the region
+    assert tl._press(QPointF(x, y), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tl._move(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)  # Alt: no snapping
+    tl._release(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)
+    [[ci, sec]] = doc.region(rid).anchors
+    assert ci == 1 and sec == pytest.approx(1.5, abs=0.02)
+    assert (doc.region(rid).start, doc.region(rid).end) == (1.0, 3.0)  # the region did not move
+    tl.grab()  # pins paint
