@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pin the start of character CHAR (index in the text) to SECONDS from the line start")
     s.add_argument("--glossary", action="append", default=[], metavar="TERM=READING",
                    help="read TERM as READING (pinyin), e.g. 重庆=chóng qìng")
+    s.add_argument("--emotion-vector", metavar="NAME=W,...",
+                   help="emotion weights, e.g. happy=0.8,surprised=0.2 (happy angry sad afraid disgusted "
+                        "melancholic surprised calm)")
+    s.add_argument("--emotion-text", metavar="TEXT", help="describe the emotion, e.g. 焦急地催促 or 'whispering nervously'")
+    s.add_argument("--emotion-audio", metavar="CLIP", help="take the emotion (prosody, not the voice) from this clip")
+    s.add_argument("--emotion-from-line", action="store_true", help="read the emotion from the line's own text")
+    s.add_argument("--emotion-intensity", type=float, default=0.8, metavar="A",
+                   help="0 (neutral) to 1 (full emotion); 0.6-0.8 sounds natural (default 0.8)")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     s.add_argument("--json", action="store_true", help="print the result's metadata as JSON")
     s.add_argument("--phonemes", action="store_true", help="print the phoneme string (no audio unless -o)")
@@ -140,7 +148,8 @@ def cmd_say(args) -> int:
         raise UserError("--anchor needs --duration (anchors pin words inside an exact-length line)")
     if args.duration is not None and args.max_tokens is not None:
         spec = DurationSpec("exact", seconds=args.duration, max_tokens=args.max_tokens, anchors=tuple(args.anchor))
-    req = SynthesisRequest(text=args.text, voice=args.voice, duration=spec, glossary=_parse_glossary(args.glossary))
+    req = SynthesisRequest(text=args.text, voice=args.voice, duration=spec, glossary=_parse_glossary(args.glossary),
+                           emotion=_emotion_spec(args))
     req.validate()
     eng = get_engine("embedded", args.device)
     if args.phonemes and not args.output and not args.json:
@@ -159,6 +168,18 @@ def cmd_say(args) -> int:
     for w in res.warnings:
         print(f"dubline: warning: {w}", file=sys.stderr)
     return 0
+
+
+def _emotion_spec(args):
+    from engine import EmotionSpec
+    from engine.emotion import parse_vector
+
+    vector = parse_vector(args.emotion_vector) if args.emotion_vector else None
+    if args.emotion_audio and not Path(args.emotion_audio).is_file():
+        raise UserError(f"emotion clip not found: {args.emotion_audio}")
+    return EmotionSpec(vector=vector, text=args.emotion_text or None,
+                       audio=str(Path(args.emotion_audio).resolve()) if args.emotion_audio else None,
+                       from_line=bool(args.emotion_from_line), intensity=float(args.emotion_intensity))
 
 
 def cmd_voices(args) -> int:

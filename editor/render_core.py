@@ -49,6 +49,14 @@ def region_request(project: Project, track: Track, region: Region) -> SynthesisR
     )
 
 
+def _file_digest(path: str) -> str:
+    """An emotion clip is keyed by its content: re-recording it re-renders the lines that use it."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
 def request_key(request: SynthesisRequest, model_version: str) -> str:
     """Content hash of everything that determines the audio."""
     d = request.duration
@@ -64,6 +72,7 @@ def request_key(request: SynthesisRequest, model_version: str) -> str:
             "anchors": [[int(i), int(round(s * ENGINE_SR))] for i, s in d.anchors],
         },
         "emotion": request.emotion.to_dict(),
+        "emotion_clip": _file_digest(request.emotion.audio) if request.emotion.audio else None,
         "glossary": [list(x) for x in request.glossary],
         "seed": request.seed,
         "model": model_version,

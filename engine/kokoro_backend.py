@@ -18,6 +18,8 @@ import numpy as np
 
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
+from engine.emotion import resolve as resolve_emotion
+from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
 from engine.kokoro_graph import open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
@@ -234,8 +236,12 @@ class KokoroBackend:
         preds = [self._predict(p, table, request.voice) for p in passes]
         pred = np.concatenate(preds)
         classes = self._classes(passes, units)
+        # Emotion reshapes prosody only: rate and pauses here (before planning, so
+        # any exact target still holds), F0 and loudness below.
+        emo = resolve_emotion(request.emotion, request.text)
+        pred = scale_durations(pred, classes, emo.prosody)
         natural = int(dur.natural_frames(pred, classes).sum())
-        warnings: list[str] = []
+        warnings: list[str] = list(emo.warnings)
 
         pad_samples = 0
         if spec.mode == "exact":
@@ -281,6 +287,7 @@ class KokoroBackend:
             feed = {"tokens": p.tokens[None, :], "style": style, "durations": dm[None, :].astype(np.int64)}
             f0, energy = self._pros.run(None, feed)
             f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
+            f0 = shape_f0(f0, emo.prosody)
             feed["f0"] = f0.reshape(1, -1).astype(np.float32)
             feed["energy"] = energy.reshape(1, -1).astype(np.float32)
             audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
@@ -317,6 +324,7 @@ class KokoroBackend:
                             end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
                     for u in timings
                 ]
+        speech = apply_gain(speech, emo.prosody)
         if pad_samples:
             speech = np.concatenate([speech, np.zeros(pad_samples, dtype=np.float32)])
         audio = speech
@@ -333,7 +341,7 @@ class KokoroBackend:
             warnings=warnings,
             backend=self.name,
             voice=request.voice,
-            emotion_vector=None,
+            emotion_vector=emo.vector,
             anchors_achieved=achieved,
         )
 
