@@ -77,7 +77,7 @@ PROFILES: dict[str, Prosody] = {
     "angry": Prosody(rate=1.12, pause=0.80, f0_shift=2.5, f0_range=1.30, final=-2.5, gain_db=4.0),
     "sad": Prosody(rate=0.82, pause=1.45, f0_shift=-2.0, f0_range=0.65, final=-1.5, gain_db=-3.0),
     "afraid": Prosody(rate=1.18, pause=0.80, f0_shift=3.5, f0_range=1.15, final=1.0, gain_db=1.0),
-    "disgusted": Prosody(rate=0.90, pause=1.25, f0_shift=-1.5, f0_range=0.90, final=-2.0, gain_db=0.5),
+    "disgusted": Prosody(rate=0.90, pause=1.25, f0_shift=-1.5, f0_range=0.90, final=-2.0, gain_db=-1.0),
     "melancholic": Prosody(rate=0.80, pause=1.55, f0_shift=-2.5, f0_range=0.60, final=-1.0, gain_db=-4.0),
     "surprised": Prosody(rate=1.05, pause=1.00, f0_shift=3.0, f0_range=1.60, final=4.0, gain_db=2.0),
     "calm": Prosody(rate=0.92, pause=1.20, f0_shift=-1.0, f0_range=0.75, final=-0.5, gain_db=-2.0),
@@ -117,12 +117,12 @@ def dominant(vector) -> str | None:
 
 
 def nearest_vector(p: Prosody) -> tuple[float, ...]:
-    """The one-hot category whose profile is nearest to ``p`` (for showing what audio resolved to)."""
+    """The one-hot category whose profile is nearest to ``p`` (shows what a clip resolved to)."""
     def dist(q: Prosody) -> float:
         return ((math.log(p.rate) - math.log(q.rate)) * 8) ** 2 + ((math.log(p.pause) - math.log(q.pause)) * 3) ** 2 \
             + ((p.f0_shift - q.f0_shift) / 1.5) ** 2 + ((math.log(p.f0_range) - math.log(q.f0_range)) * 4) ** 2 \
             + ((p.gain_db - q.gain_db) / 2.0) ** 2
-    cands = [(dist(Prosody()), None)] + [(dist(q), name) for name, q in PROFILES.items()]
+    cands = [(dist(q), name) for name, q in PROFILES.items()]
     _, name = min(cands, key=lambda c: c[0])
     return tuple(1.0 if n == name else 0.0 for n in EMOTIONS)
 
