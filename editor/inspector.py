@@ -260,10 +260,9 @@ class InspectorWidget(QWidget):
         form.addRow("Length", self.dur_edit)
         lay.addLayout(form)
 
-        self.emotion_box = QGroupBox("Emotion")
-        el = QVBoxLayout(self.emotion_box)
-        el.addWidget(QLabel("Emotion controls arrive with the emotion feature."))
-        self.emotion_box.setEnabled(False)
+        from editor.emotion_widget import EmotionBox
+
+        self.emotion_box = EmotionBox(self.doc)
         lay.addWidget(self.emotion_box)
 
         buttons = QHBoxLayout()
@@ -355,6 +354,7 @@ class InspectorWidget(QWidget):
             self.start_edit.setText(format_tc(region.start, fps))
             self.end_edit.setText(format_tc(region.end, fps))
             self.dur_edit.setText(format_frames(round(region.duration * fps), fps))
+            self.emotion_box.load(self.region_id)
         finally:
             self._loading = False
         self._on_status(self.region_id)

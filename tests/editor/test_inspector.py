@@ -130,5 +130,22 @@ def test_voice_combo_sets_the_region_voice(qtbot, win):
     assert win.doc.current_region().voice is None
 
 
-def test_emotion_placeholder_is_disabled(win):
-    assert not win.inspector.emotion_box.isEnabled()
+def test_emotion_controls_are_undoable_and_a_prompt_shows_what_it_resolved_to(qtbot, win):
+    box = win.inspector.emotion_box
+    rid = win.doc.current_region().id
+    assert box.isEnabled() and box.mode.currentData() == "voice"
+    box._preset("sad")
+    assert win.doc.region(rid).emotion == {"intensity": 0.8, "vector": [0, 0, 1.0, 0, 0, 0, 0, 0]}
+    box.intensity.setValue(60)
+    assert win.doc.region(rid).emotion["intensity"] == 0.6
+    box.mode.setCurrentIndex(2)  # text prompt
+    box.prompt.setText("焦急地催促")
+    box._commit()
+    assert win.doc.region(rid).emotion == {"intensity": 0.6, "text": "焦急地催促"}
+    qtbot.waitUntil(lambda: "afraid" in box.readout.text(), timeout=20000)
+    n = win.doc.undo_stack.count()
+    win.act_undo.trigger()
+    assert win.doc.region(rid).emotion["vector"][2] == 1.0 and win.doc.undo_stack.index() == n - 1
+    assert box.mode.currentData() == "vector"  # the widgets follow the model
+    box.intensity.setValue(95)
+    assert "exaggerated" in box.intensity.toolTip()
