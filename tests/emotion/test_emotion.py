@@ -126,3 +126,16 @@ def test_cli_emotion_flags(tmp_path, capsys, engine):
     assert main(["say", "你好", "-o", str(out), "--emotion-vector", "joy=1"]) == 2
     assert "unknown emotion" in capsys.readouterr().err
     assert main(["say", "你好", "-o", str(out), "--emotion-audio", str(tmp_path / "none.wav")]) == 2
+
+
+def test_the_seed_example_in_one_step(engine):
+    """A 3.2 s region with “嗯?” and the prompt “疑惑”: exactly 3.2 s, read as surprise."""
+    from editor.project import Project, Region
+    from editor.render_core import region_request
+
+    p = Project()
+    r = Region(start=10.0, end=13.2, text="嗯?", emotion={"text": "疑惑", "intensity": 0.8})
+    p.tracks[0].regions.append(r)
+    res = engine.generate(region_request(p, p.tracks[0], r))
+    assert res.num_samples == round(3.2 * SR)
+    assert EMOTIONS[int(np.argmax(res.emotion_vector))] == "surprised"
