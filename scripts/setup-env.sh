@@ -16,6 +16,9 @@ fi
 # g2p-en ships the Apache-2.0 letter-to-sound model we use for unknown English
 # words; install it without its dependencies (one of them is GPL, none is needed).
 python -m pip install -q --no-deps "g2p-en==2.1.0"
+# resemblyzer ships the Apache-2.0 GE2E speaker-encoder weights we run in numpy
+# (engine/speaker.py); its own dependencies (torch, librosa, webrtcvad) are not needed.
+python -m pip install -q --no-deps "resemblyzer==0.1.4"
 if [ "${1:-}" = "--test" ]; then
   python -m pip install -q -e ".[test]"
 else
