@@ -185,6 +185,15 @@ class MainWindow(QMainWindow):
         self.history_dock.setWidget(self.history_view)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.history_dock)
         self.history_dock.hide()
+        from editor.voices_panel import VoicesPanel
+
+        self.voices_panel = VoicesPanel(self.doc, self.renderer)
+        self.voices_dock = QDockWidget("Voices", self)
+        self.voices_dock.setObjectName("voicesDock")
+        self.voices_dock.setWidget(self.voices_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.voices_dock)
+        self.tabifyDockWidget(self.inspector_dock, self.voices_dock)
+        self.inspector_dock.raise_()
 
         self._build_status_bar()
         self._build_actions()
@@ -281,6 +290,7 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = self._act("Zoom &Out", self.timeline.zoom_out, ["-", "Ctrl+-"], "Zoom out")
         self.act_zoom_fit = self._act("Zoom to &Fit", self.timeline.zoom_fit, ["0", "\\"], "Show the whole timeline")
         self.act_history = self.history_dock.toggleViewAction()
+        self.act_voices = self.voices_dock.toggleViewAction()
         self.act_history.setText("&History Panel")
         self.act_history.setShortcut(QKeySequence("Ctrl+H"))
         self.act_inspector = self.inspector_dock.toggleViewAction()
@@ -349,7 +359,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
         m.addSeparator()
-        m.addActions([self.act_inspector, self.act_history])
+        m.addActions([self.act_inspector, self.act_history, self.act_voices])
         m.addSeparator()
         self.act_proxies = self._act("Preview &Proxies", self._toggle_proxies, checkable=True,
                                      tip="Build a small copy of HD videos in the background so seeking is instant")
@@ -444,6 +454,8 @@ class MainWindow(QMainWindow):
         self.media_loader.loaded.connect(self._on_audio_loaded)
         self.proxy_job.progress.connect(lambda f: self.proxy_label.setText(f"Building proxy {100 * f:.0f}%"))
         self.proxy_job.finished.connect(self._on_proxy_built)
+        self.renderer.engineStateChanged.connect(lambda st: st == "ready" and self.voices_panel.refresh())
+        self.voices_panel.voicesChanged.connect(self._on_voices_changed)
         self.proxy_job.failed.connect(self._on_proxy_failed)
         self.preview.server.proxyChanged.connect(
             lambda on: self.proxy_label.setText("Proxy" if on else ""))
@@ -931,6 +943,10 @@ class MainWindow(QMainWindow):
         name = Path(p.media.path or p.media.abs_path).name if p.media else ""
         self.timeline.set_source(None, p.media.duration if p.media else 0.0, name, "audio unreadable")
         self.statusBar().showMessage(f"Cannot read the audio of {name}: {message}", 10000)
+
+    def _on_voices_changed(self) -> None:
+        self.timeline.set_voices(self.renderer.voices)
+        self.inspector._fill_voices()
 
     # ------------------------------------------------------------ proxies
     def _maybe_build_proxy(self, height: int) -> None:

@@ -386,6 +386,10 @@ class RenderController(QObject):
                 self._set_status(rid, STALE if st.clip is not None else EMPTY)
         self.queueCountChanged.emit(self.queue_count())
 
+    def engine(self):
+        """The loaded engine (None while loading); its calls are serialised by the engine itself."""
+        return self.worker._engine if self.engine_state == "ready" else None
+
     def request_natural(self, text: str, voice: str) -> int:
         """Ask the worker for a line's natural length; answered by ``naturalReady(token, ...)``."""
         token = next(self._tokens)

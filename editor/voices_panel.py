@@ -1,0 +1,319 @@
+"""The Voices panel: stock and cloned voices; clone one from a file or from the source audio.
+
+Enrollment runs in a worker thread (it takes under a minute on two cores)
+with a cancellable progress dialog; it uses the engine the render worker
+loaded (the engine serialises its own calls).  Renaming a voice renames it in
+the project too, as one undo step.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor import commands as cmd
+from editor.document import Document
+
+PREVIEW_TEXT = "你好，这是我的声音。Hello, this is my voice."
+
+
+class EnrollWorker(QObject):
+    progress = Signal(float, str)
+    done = Signal(str)  # name
+    failed = Signal(str)
+
+    def __init__(self, engine, name: str, reference: str, consent: str):
+        super().__init__()
+        self.engine, self.name, self.reference, self.consent = engine, name, reference, consent
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @Slot()
+    def run(self) -> None:
+        from engine import voices as vl
+        from engine.errors import EngineError
+
+        try:
+            t = vl.enroll(self.engine, self.name, self.reference, self.consent,
+                          progress=lambda f, m: self.progress.emit(f, m), cancelled=self._cancel.is_set)
+            vl.save(t)
+        except vl.Cancelled:
+            self.failed.emit("")
+            return
+        except EngineError as e:
+            self.failed.emit(str(e))
+            return
+        except Exception as e:  # never take the editor down
+            self.failed.emit(f"enrollment failed ({type(e).__name__}: {e})")
+            return
+        self.done.emit(self.name)
+
+
+class AddVoiceDialog(QDialog):
+    """Name, reference and the consent note (a checkbox must confirm permission)."""
+
+    def __init__(self, reference: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Clone a voice")
+        form = QFormLayout(self)
+        self.name = QLineEdit(Path(reference).stem[:40])
+        self.consent = QLineEdit()
+        self.consent.setPlaceholderText("who agreed, and for what (stored with the voice)")
+        self.agree = QCheckBox("I have the speaker's permission to clone this voice")
+        form.addRow("Reference", QLabel(Path(reference).name))
+        form.addRow("Name", self.name)
+        form.addRow("Consent note", self.consent)
+        form.addRow(self.agree)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        for w in (self.name, self.consent):
+            w.textChanged.connect(self._update)
+        self.agree.toggled.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        ok = bool(self.name.text().strip() and self.consent.text().strip() and self.agree.isChecked())
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+
+class VoicesPanel(QWidget):
+    voicesChanged = Signal()
+
+    def __init__(self, doc: Document, renderer, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc, self.renderer = doc, renderer
+        self._job: tuple[QThread, EnrollWorker] | None = None
+        self._progress: QProgressDialog | None = None
+        lay = QVBoxLayout(self)
+        self.list = QListWidget()
+        lay.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.add_file = QPushButton("Add from file…")
+        self.add_file.clicked.connect(self.add_from_file)
+        self.add_source = QPushButton("From source")
+        self.add_source.setToolTip("Clone the voice heard in the source audio under the selected region")
+        self.add_source.clicked.connect(self.add_from_source)
+        row.addWidget(self.add_file)
+        row.addWidget(self.add_source)
+        lay.addLayout(row)
+        row = QHBoxLayout()
+        for text, slot in (("Preview", self.preview), ("Rename…", self.rename), ("Delete", self.delete)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        lay.addLayout(row)
+        self._effect = None
+        self.refresh()
+
+    # ------------------------------------------------------------ list
+    def refresh(self) -> None:
+        from engine import voices as vl
+
+        self.list.clear()
+        stock = [v for v in (self.renderer.voices or []) if vl.load(v) is None] if self.renderer else []
+        for v in stock:
+            it = QListWidgetItem(f"{v}   (stock)")
+            it.setData(Qt.ItemDataRole.UserRole, (v, False))
+            self.list.addItem(it)
+        for n in vl.names():
+            t = vl.load(n)
+            it = QListWidgetItem(f"{n}   (cloned, similarity {t.meta.get('similarity', 0):.2f})")
+            it.setToolTip(f"from {t.meta.get('source_name', '?')}, {t.meta.get('created', '')}\n"
+                          f"consent: {t.meta.get('consent', '')}")
+            it.setData(Qt.ItemDataRole.UserRole, (n, True))
+            self.list.addItem(it)
+
+    def selected(self) -> tuple[str, bool] | None:
+        it = self.list.currentItem()
+        return it.data(Qt.ItemDataRole.UserRole) if it is not None else None
+
+    # ------------------------------------------------------------ add
+    def _engine(self):
+        eng = self.renderer.engine() if self.renderer is not None else None
+        if eng is None:
+            QMessageBox.information(self, "Voices", "The speech engine is still loading; try again in a moment.")
+        return eng
+
+    def add_from_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Voice reference", "",
+                                              "Audio or video (*.wav *.flac *.mp3 *.ogg *.m4a *.mp4 *.mkv *.mov);;"
+                                              "All files (*)")
+        if path:
+            self.add_from(path)
+
+    def add_from_source(self) -> None:
+        from editor import project as pj
+        from editor.media import MediaError, load_audio
+
+        region = self.doc.current_region()
+        media = self.doc.project.media
+        if region is None or media is None:
+            QMessageBox.information(self, "Voices", "Select a region over the line whose voice to clone.")
+            return
+        found = pj.resolve_media(self.doc.project, self.doc.path or Path.cwd() / "untitled.dubline")
+        try:
+            audio = load_audio(found, 16000) if found else None
+        except MediaError as e:
+            QMessageBox.warning(self, "Voices", str(e))
+            return
+        if audio is None:
+            QMessageBox.warning(self, "Voices", "The project's media has no audio to clone from.")
+            return
+        span = audio[int(region.start * 16000): int(region.end * 16000)]
+        import soundfile as sf
+
+        tmp = Path(tempfile.mkdtemp(prefix="dubline-ref-")) / "source_span.wav"
+        sf.write(str(tmp), np.asarray(span, np.float32), 16000)
+        self.add_from(str(tmp))
+
+    def add_from(self, reference: str, name: str | None = None, consent: str | None = None) -> bool:
+        """Enroll ``reference`` (asks for name and consent unless given); returns False if not started."""
+        from engine import voices as vl
+        from engine.errors import RequestError
+
+        if name is None or consent is None:
+            dlg = AddVoiceDialog(reference, self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return False
+            name, consent = dlg.name.text().strip(), dlg.consent.text().strip()
+        eng = self._engine()
+        if eng is None:
+            return False
+        try:
+            name = vl.check_name(name, eng.stock_voices())
+        except RequestError as e:
+            QMessageBox.warning(self, "Voices", str(e))
+            return False
+        thread = QThread(self)
+        worker = EnrollWorker(eng, name, reference, consent)
+        worker.moveToThread(thread)
+        dlg = QProgressDialog(f"Cloning {name}…", "Cancel", 0, 1000, self)
+        dlg.setWindowTitle("Clone a voice")
+        dlg.setMinimumDuration(0)
+        dlg.canceled.connect(worker.cancel)
+        worker.progress.connect(lambda f, m: (dlg.setValue(int(1000 * f)), dlg.setLabelText(f"{name}: {m}")))
+
+        def finish() -> None:
+            dlg.reset()
+            thread.quit()
+            self._job = None
+
+        worker.done.connect(lambda n: (finish(), self._added(n)))
+        worker.failed.connect(lambda msg: (finish(), msg and QMessageBox.warning(self, "Voices", msg)))
+        thread.started.connect(worker.run)
+        thread.finished.connect(worker.deleteLater)
+        self._job = (thread, worker)
+        self._progress = dlg
+        thread.start()
+        return True
+
+    def _added(self, name: str) -> None:
+        if self.renderer is not None and name not in self.renderer.voices:
+            self.renderer.voices.append(name)
+        self.refresh()
+        self.voicesChanged.emit()
+
+    # ------------------------------------------------------------ others
+    def preview(self) -> None:
+        sel = self.selected()
+        eng = self._engine() if sel else None
+        if eng is None:
+            return
+        from PySide6.QtMultimedia import QSoundEffect
+
+        from engine import SynthesisRequest
+        from engine.audio_io import write_audio
+
+        name = sel[0]
+        out = Path(tempfile.gettempdir()) / f"dubline-preview-{abs(hash(name))}.wav"
+
+        def run() -> None:
+            res = eng.generate(SynthesisRequest(PREVIEW_TEXT, voice=name))
+            write_audio(out, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {name})")
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        t.join(30)
+        self._effect = QSoundEffect(self)
+        self._effect.setSource(QUrl.fromLocalFile(str(out)))
+        self._effect.play()
+
+    def rename(self) -> None:
+        from engine import voices as vl
+        from engine.errors import RequestError
+
+        sel = self.selected()
+        if not sel or not sel[1]:
+            return
+        old = sel[0]
+        new, ok = QInputDialog.getText(self, "Rename voice", "New name:", text=old)
+        if not ok or not new.strip() or new.strip() == old:
+            return
+        try:
+            new = vl.check_name(new, self.renderer.voices if self.renderer else [])
+            t = vl.load(old)
+            t.name = new
+            vl.save(t)
+            vl.remove(old)
+        except RequestError as e:
+            QMessageBox.warning(self, "Voices", str(e))
+            return
+        self.rename_in_project(old, new)
+        if self.renderer is not None:
+            self.renderer.voices = [new if v == old else v for v in self.renderer.voices]
+        self.refresh()
+        self.voicesChanged.emit()
+
+    def rename_in_project(self, old: str, new: str) -> None:
+        stack = self.doc.undo_stack
+        stack.beginMacro(f"Rename voice {old} to {new}")
+        for track in self.doc.project.tracks:
+            if track.default_voice == old:
+                self.doc.push(cmd.SetTrackProperty(self.doc, track.id, "default_voice", new))
+            for r in track.regions:
+                if r.voice == old:
+                    self.doc.push(cmd.SetRegionVoice(self.doc, r.id, new))
+        stack.endMacro()
+
+    def delete(self) -> None:
+        from engine import voices as vl
+
+        sel = self.selected()
+        if not sel or not sel[1]:
+            return
+        used = sum(1 for _, r in self.doc.project.all_regions() if r.voice == sel[0]) + sum(
+            1 for t in self.doc.project.tracks if t.default_voice == sel[0])
+        msg = f"Delete the voice {sel[0]}?" + (f" {used} region(s) or track(s) of this project use it." if used else "")
+        if QMessageBox.question(self, "Delete voice", msg) != QMessageBox.StandardButton.Yes:
+            return
+        vl.remove(sel[0])
+        if self.renderer is not None and sel[0] in self.renderer.voices:
+            self.renderer.voices.remove(sel[0])
+        self.refresh()
+        self.voicesChanged.emit()
