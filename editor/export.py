@@ -74,11 +74,18 @@ def _display_text(text: str) -> str:
     return re.sub(r"[\[【][^\]】]*[\]】]", "", text).strip()
 
 
+def voices_used(project: pj.Project, tracks=None) -> str:
+    """The voices a mix speaks with, for the provenance tag (cloned voices are named, like stock ones)."""
+    names = sorted({r.voice or t.default_voice for t in (tracks or project.tracks) for r in t.regions if r.text.strip()})
+    return ", ".join(names) or "none"
+
+
 def export_mix(project: pj.Project, clips: dict[str, Clip], out: Path, source=None, source_sr=None) -> Path:
     from engine.audio_io import write_audio
 
     audio = mix(project, clips, source, source_sr)
-    return write_audio(out, audio, project.sample_rate, comment="synthetic speech (Dubline dub mix)")
+    return write_audio(out, audio, project.sample_rate,
+                       comment=f"synthetic speech (Dubline dub mix; voices: {voices_used(project)})")
 
 
 def export_stems(project: pj.Project, clips: dict[str, Clip], folder: Path,
@@ -88,13 +95,13 @@ def export_stems(project: pj.Project, clips: dict[str, Clip], folder: Path,
 
     folder.mkdir(parents=True, exist_ok=True)
     outs = [write_audio(folder / "dub.wav", mix(project, clips, include_source=False), project.sample_rate,
-                        comment="synthetic speech (Dubline dub stem)")]
+                        comment=f"synthetic speech (Dubline dub stem; voices: {voices_used(project)})")]
     for i, t in enumerate(project.tracks, 1):
         _check(cancelled)
         name = _safe(t.name) or f"track{i}"
         audio = mix(project, clips, include_source=False, tracks=[t])
         outs.append(write_audio(folder / f"track{i:02d}_{name}.wav", audio, project.sample_rate,
-                                comment=f"synthetic speech (Dubline, track {t.name})"))
+                                comment=f"synthetic speech (Dubline, track {t.name}; voices: {voices_used(project, [t])})"))
     return outs
 
 
@@ -110,8 +117,9 @@ def export_clips(project: pj.Project, clips: dict[str, Clip], folder: Path,
         _check(cancelled)
         c = clips[r.id]
         tc = timecode(r.start, project.fps).replace(":", "-")
+        track = next(t for t in project.tracks if r in t.regions)
         outs.append(write_audio(folder / f"{i:03d}_{tc}.wav", c.audio, c.sample_rate,
-                                comment="synthetic speech (Dubline region clip)"))
+                                comment=f"synthetic speech (Dubline region clip; voice {r.voice or track.default_voice})"))
     return outs
 
 

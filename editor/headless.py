@@ -77,7 +77,10 @@ def render_project(project_path: Path, out_path: Path, progress: Progress | None
     clips = render_all(project, project_path, progress)
     source, source_sr = load_source_audio(project, project_path, progress)
     out = mix(project, clips, source, source_sr)
-    return write_audio(out_path, out, project.sample_rate, comment="synthetic speech (Dubline dub mix)")
+    from editor.export import voices_used
+
+    return write_audio(out_path, out, project.sample_rate,
+                       comment=f"synthetic speech (Dubline dub mix; voices: {voices_used(project)})")
 
 
 def _tc(seconds: float) -> str:
