@@ -153,6 +153,26 @@ def from_audio(eng) -> list[tuple[str, float, float]]:
     return rows
 
 
+def timbre_kept(eng) -> list[tuple[str, float, float]]:
+    """GE2E similarity of emotional output to the voice's own reference recording, vs the neutral output's."""
+    from engine import EmotionSpec, SynthesisRequest
+    from engine.speaker import embed, similarity
+    from engine.types import EMOTIONS
+
+    ref = embed(np.concatenate([eng.generate(SynthesisRequest(x)).audio for x in
+                                ("今天我们一起去公园散步吧。", "The train leaves at nine tomorrow morning.")]), 24000)
+    rows = []
+    for name in EMOTIONS:
+        sims, neutral = [], []
+        for text in (LINES["zh"][0], LINES["en"][0]):
+            neutral.append(similarity(embed(eng.generate(SynthesisRequest(text)).audio, 24000), ref))
+            vec = tuple(1.0 if n == name else 0.0 for n in EMOTIONS)
+            res = eng.generate(SynthesisRequest(text, emotion=EmotionSpec(vector=vec, intensity=0.8)))
+            sims.append(similarity(embed(res.audio, 24000), ref))
+        rows.append((name, statistics.mean(sims), statistics.mean(neutral)))
+    return rows
+
+
 def synth_intelligibility(eng, out: Path) -> None:
     import soundfile as sf
     from lines import EN_HELDOUT, ZH_HELDOUT
@@ -203,6 +223,9 @@ def main() -> None:
     print("\nemotion from audio (reference: jm_kumo, another line; output: jf_alpha): prosody distance to the reference")
     for name, d_out, d_neutral in from_audio(eng):
         print(f"  {name:<10} carried {d_out:.2f}   neutral {d_neutral:.2f}   {'closer' if d_out < d_neutral else 'NOT closer'}")
+    print("\ntimbre kept (GE2E similarity to the voice's own reference, jf_alpha, alpha 0.8):")
+    for name, emo, neu in timbre_kept(eng):
+        print(f"  {name:<12} {emo:.3f}   neutral {neu:.3f}   difference {emo - neu:+.3f}")
     synth_intelligibility(eng, args.out)
     print(f"\nintelligibility clips in {args.out} (scored by bench_intelligibility.py score)")
 
