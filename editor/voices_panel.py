@@ -8,6 +8,7 @@ the project too, as one undo step.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 import threading
 from pathlib import Path
@@ -104,6 +105,9 @@ class AddVoiceDialog(QDialog):
 
 class VoicesPanel(QWidget):
     voicesChanged = Signal()
+    previewed = Signal(str)  # the preview file that started playing
+    _previewReady = Signal(str)
+    _previewFailed = Signal(str)
 
     def __init__(self, doc: Document, renderer, parent: QWidget | None = None):
         super().__init__(parent)
@@ -129,6 +133,8 @@ class VoicesPanel(QWidget):
             row.addWidget(b)
         lay.addLayout(row)
         self._effect = None
+        self._previewReady.connect(self._play)
+        self._previewFailed.connect(lambda msg: QMessageBox.warning(self, "Preview", msg))
         self.refresh()
 
     # ------------------------------------------------------------ list
@@ -241,28 +247,37 @@ class VoicesPanel(QWidget):
 
     # ------------------------------------------------------------ others
     def preview(self) -> None:
+        """Speak a fixed sentence with the selected voice (rendered off the GUI thread, then played)."""
         sel = self.selected()
         eng = self._engine() if sel else None
         if eng is None:
             return
-        from PySide6.QtMultimedia import QSoundEffect
-
         from engine import SynthesisRequest
         from engine.audio_io import write_audio
 
         name = sel[0]
-        out = Path(tempfile.gettempdir()) / f"dubline-preview-{abs(hash(name))}.wav"
+        out = Path(tempfile.gettempdir()) / f"dubline-preview-{hashlib.sha1(name.encode()).hexdigest()[:12]}.wav"
 
         def run() -> None:
-            res = eng.generate(SynthesisRequest(PREVIEW_TEXT, voice=name))
-            write_audio(out, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {name})")
+            try:
+                res = eng.generate(SynthesisRequest(PREVIEW_TEXT, voice=name))
+                write_audio(out, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {name})")
+            except Exception as e:  # shown, never raised into Qt
+                self._previewFailed.emit(str(e))
+                return
+            self._previewReady.emit(str(out))
 
-        t = threading.Thread(target=run, daemon=True)
-        t.start()
-        t.join(30)
+        threading.Thread(target=run, name="voice-preview", daemon=True).start()
+
+    def _play(self, path: str) -> None:
+        try:
+            from PySide6.QtMultimedia import QSoundEffect
+        except ImportError:
+            return
         self._effect = QSoundEffect(self)
-        self._effect.setSource(QUrl.fromLocalFile(str(out)))
+        self._effect.setSource(QUrl.fromLocalFile(path))
         self._effect.play()
+        self.previewed.emit(path)
 
     def rename(self) -> None:
         from engine import voices as vl

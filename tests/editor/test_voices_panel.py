@@ -40,6 +40,12 @@ def test_clone_rename_delete(qtbot, real_window, engine, tmp_path, monkeypatch):
     qtbot.waitUntil(lambda: "Actor" in vl.names(), timeout=120000)
     qtbot.waitUntil(lambda: panel._job is None, timeout=10000)
     assert "Actor" in w.renderer.voices
+    panel.list.setCurrentRow(next(i for i in range(panel.list.count())
+                                  if panel.list.item(i).text().startswith("Actor")))
+    with qtbot.waitSignal(panel.previewed, timeout=30000) as sig:
+        panel.preview()  # rendered off the GUI thread
+    info = sf.info(sig.args[0])
+    assert info.duration > 1.0
     assert any(panel.list.item(i).text().startswith("Actor") for i in range(panel.list.count()))
     # a track uses it; renaming follows through the project as one undo step
     track = w.doc.project.tracks[0]
