@@ -165,56 +165,38 @@ DETECT_HEIGHT = 96
 def frame_scores(path: str | Path, progress: Callable[[float], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Per-frame change scores against the previous frame: (histogram distance, luma difference, fps)."""
-    import av
     import cv2
 
-    from editor.media import MediaError, _check_file, _stream_duration, _stream_fps, _unreadable, _video_stream
+    from editor.media import _check_file, _unreadable, video_pass
 
     p = _check_file(path)
-    try:
-        container = av.open(str(p), mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, OSError):
-        raise _unreadable(p) from None
     hist_d: list[float] = []
     luma_d: list[float] = []
-    try:
-        vs = _video_stream(container)
-        if vs is None:
-            raise MediaError(f"{p.name} has no video stream")
-        vs.codec_context.thread_type = "AUTO"
-        fps = _stream_fps(vs) or 25.0
-        total = max(1, int(round(_stream_duration(container, vs) * fps)))
-        w, h = int(vs.codec_context.width), int(vs.codec_context.height)
-        sh = min(DETECT_HEIGHT, h)
-        sw = max(8, int(round(w * sh / h)))
+    with video_pass(p) as vp:
+        fps, total = vp.fps, vp.frame_count
+        sh = min(DETECT_HEIGHT, vp.height)
+        sw = max(8, int(round(vp.width * sh / vp.height)))
         prev_hist = prev_y = None
         n = 0
-        for packet in container.demux(vs):
-            try:
-                frames = packet.decode()
-            except av.InvalidDataError:
-                continue
-            for frame in frames:
-                bgr = frame.reformat(width=sw, height=sh, format="bgr24").to_ndarray()
-                hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
-                hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-                cv2.normalize(hist, hist, 1.0, 0.0, cv2.NORM_L1)
-                y = hsv[:, :, 2].astype(np.float32)
-                if prev_hist is None:
-                    hist_d.append(0.0)
-                    luma_d.append(0.0)
-                else:
-                    hist_d.append(float(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA)))
-                    luma_d.append(float(np.mean(np.abs(y - prev_y))) / 255.0)
-                prev_hist, prev_y = hist, y
-                n += 1
-                if n % 50 == 0:
-                    if progress:
-                        progress(min(1.0, n / total))
-                    if cancelled and cancelled():
-                        raise KeyframeError("detection cancelled")
-    finally:
-        container.close()
+        for frame in vp.frames():
+            bgr = frame.reformat(width=sw, height=sh, format="bgr24").to_ndarray()
+            hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+            hist = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+            cv2.normalize(hist, hist, 1.0, 0.0, cv2.NORM_L1)
+            y = hsv[:, :, 2].astype(np.float32)
+            if prev_hist is None:
+                hist_d.append(0.0)
+                luma_d.append(0.0)
+            else:
+                hist_d.append(float(cv2.compareHist(prev_hist, hist, cv2.HISTCMP_BHATTACHARYYA)))
+                luma_d.append(float(np.mean(np.abs(y - prev_y))) / 255.0)
+            prev_hist, prev_y = hist, y
+            n += 1
+            if n % 50 == 0:
+                if progress:
+                    progress(min(1.0, n / total))
+                if cancelled and cancelled():
+                    raise KeyframeError("detection cancelled")
     if not hist_d:
         raise _unreadable(p)
     if progress:

@@ -33,6 +33,7 @@ import subprocess
 import tempfile
 import threading
 from collections import OrderedDict, deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -729,6 +730,50 @@ class VideoReader:
             self.close()
         except Exception:
             pass
+
+
+# ---------------------------------------------------------------- one pass over all frames
+@dataclass
+class VideoPass:
+    """An open video for one front-to-back pass (proxies, keyframe detection)."""
+
+    container: object
+    stream: object
+    fps: float
+    duration: float
+    width: int
+    height: int
+
+    @property
+    def frame_count(self) -> int:
+        return max(1, int(round(self.duration * self.fps)))
+
+    def frames(self):
+        """Every decodable frame in order (damaged packets are skipped)."""
+        for packet in self.container.demux(self.stream):
+            try:
+                yield from packet.decode()
+            except av.InvalidDataError:
+                continue
+
+
+@contextmanager
+def video_pass(path):
+    """Open ``path``'s first video stream with frame threading; MediaError when it cannot be read."""
+    p = _check_file(path)
+    try:
+        container = av.open(str(p), mode="r", metadata_errors="ignore")
+    except _av_errors():
+        raise _unreadable(p) from None
+    try:
+        vs = _video_stream(container)
+        if vs is None:
+            raise MediaError(f"{p.name} has no video stream")
+        vs.codec_context.thread_type = "AUTO"
+        yield VideoPass(container, vs, _stream_fps(vs) or 25.0, _stream_duration(container, vs),
+                        int(vs.codec_context.width), int(vs.codec_context.height))
+    finally:
+        container.close()
 
 
 # ---------------------------------------------------------------- audio

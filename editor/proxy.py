@@ -82,63 +82,48 @@ def build_proxy(
     """Write the proxy of ``src`` (atomically) and return its path."""
     import av
 
-    from editor.media import MediaError, _check_file, _stream_duration, _stream_fps, _unreadable, _video_stream
+    from editor.media import _check_file, _unreadable, video_pass
 
     srcp = _check_file(src)
     out_path = Path(dst) if dst is not None else proxy_path_for(srcp)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
     try:
-        inp = av.open(str(srcp), mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, OSError):
-        raise _unreadable(srcp) from None
-    try:
-        vs = _video_stream(inp)
-        if vs is None:
-            raise MediaError(f"{srcp.name} has no video stream")
-        vs.codec_context.thread_type = "AUTO"
-        fps = _stream_fps(vs) or 25.0
-        rate = Fraction(vs.average_rate) if vs.average_rate else Fraction(fps).limit_denominator(1001)
-        duration = _stream_duration(inp, vs)
-        total = max(1, int(round(duration * fps)))
-        sw, sh = int(vs.codec_context.width), int(vs.codec_context.height)
-        ph = min(int(height), sh) // 2 * 2
-        pw = max(2, int(round(sw * ph / sh)) // 2 * 2)
-        out = av.open(str(tmp), mode="w", format="matroska")
-        try:
-            os_ = out.add_stream("mpeg4", rate=rate)
-            os_.width, os_.height = pw, ph
-            os_.pix_fmt = "yuv420p"
-            os_.codec_context.gop_size = PROXY_GOP
-            os_.codec_context.max_b_frames = 0
-            os_.codec_context.thread_type = "SLICE"
-            out_tb = Fraction(1) / rate
-            os_.time_base = out_tb
-            os_.codec_context.time_base = out_tb
-            os_.codec_context.qmin = os_.codec_context.qmax = PROXY_QSCALE
-            slot = 0
-            prev = None
-            start_pts = None
-            tb = vs.time_base
+        with video_pass(srcp) as vp:
+            vs, fps, total = vp.stream, vp.fps, vp.frame_count
+            rate = Fraction(vs.average_rate) if vs.average_rate else Fraction(fps).limit_denominator(1001)
+            ph = min(int(height), vp.height) // 2 * 2
+            pw = max(2, int(round(vp.width * ph / vp.height)) // 2 * 2)
+            out = av.open(str(tmp), mode="w", format="matroska")
+            try:
+                os_ = out.add_stream("mpeg4", rate=rate)
+                os_.width, os_.height = pw, ph
+                os_.pix_fmt = "yuv420p"
+                os_.codec_context.gop_size = PROXY_GOP
+                os_.codec_context.max_b_frames = 0
+                os_.codec_context.thread_type = "SLICE"
+                out_tb = Fraction(1) / rate
+                os_.time_base = out_tb
+                os_.codec_context.time_base = out_tb
+                os_.codec_context.qmin = os_.codec_context.qmax = PROXY_QSCALE
+                slot = 0
+                prev = None
+                start_pts = None
+                tb = vs.time_base
 
-            def emit(small) -> None:
-                nonlocal slot
-                small.pts = slot
-                small.time_base = out_tb
-                for packet in os_.encode(small):
-                    out.mux(packet)
-                slot += 1
-                if progress and slot % 25 == 0:
-                    progress(min(1.0, slot / total))
-                if cancelled and slot % 5 == 0 and cancelled():
-                    raise ProxyCancelled()
+                def emit(small) -> None:
+                    nonlocal slot
+                    small.pts = slot
+                    small.time_base = out_tb
+                    for packet in os_.encode(small):
+                        out.mux(packet)
+                    slot += 1
+                    if progress and slot % 25 == 0:
+                        progress(min(1.0, slot / total))
+                    if cancelled and slot % 5 == 0 and cancelled():
+                        raise ProxyCancelled()
 
-            for packet in inp.demux(vs):
-                try:
-                    frames = packet.decode()
-                except av.InvalidDataError:
-                    continue
-                for frame in frames:
+                for frame in vp.frames():
                     # Scale at once: the decoder may reuse a frame's buffer once it moves on.
                     small = frame.reformat(width=pw, height=ph, format="yuv420p")
                     if frame.pts is None:
@@ -154,14 +139,14 @@ def build_proxy(
                         while slot <= fi - 0.5:  # the first frame also covers any leading gap
                             emit(small)
                     prev = small
-            while prev is not None and slot < total:
-                emit(prev)
-            if slot == 0:
-                raise _unreadable(srcp)
-            for packet in os_.encode(None):
-                out.mux(packet)
-        finally:
-            out.close()
+                while prev is not None and slot < total:
+                    emit(prev)
+                if slot == 0:
+                    raise _unreadable(srcp)
+                for packet in os_.encode(None):
+                    out.mux(packet)
+            finally:
+                out.close()
         os.replace(tmp, out_path)
     except BaseException:
         try:
@@ -169,8 +154,6 @@ def build_proxy(
         except OSError:
             pass
         raise
-    finally:
-        inp.close()
     prune_proxies(keep=out_path)
     if progress:
         progress(1.0)
