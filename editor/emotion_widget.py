@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QStackedWidget,
     QVBoxLayout,
@@ -151,6 +152,19 @@ class EmotionBox(QGroupBox):
         self.resolver = PromptResolver()
         self.resolver.resolved.connect(self._on_resolved)
         self._clip = ""
+        self._intensity_row = [self.intensity, self.intensity_label, row.itemAt(0).widget()]
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page(self.pages.currentIndex())
+
+    def _fit_page(self, index: int) -> None:
+        """Size the group to the page shown (a stacked widget otherwise takes its largest page's height)."""
+        for i in range(self.pages.count()):
+            pol = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(i).setSizePolicy(pol, pol)
+        for w in self._intensity_row:
+            w.setVisible(index != 0)  # no intensity for the voice's own delivery
+        self.pages.adjustSize()
+        self.adjustSize()
 
     # ------------------------------------------------------------ model -> widgets
     def load(self, region_id: str | None) -> None:
