@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("reference", help="a recording of the voice (wav, flac, mp3, or a video's audio)")
     va.add_argument("--consent", default="", help="who agreed to this voice being cloned, and for what (required)")
     va.add_argument("--force", action="store_true", help="replace an existing voice of that name")
+    va.add_argument("--project", metavar="P.dubline",
+                    help="store the voice with this project (in its voices/ folder) instead of the user library")
     for cmd_name, help_text in (("show", "a voice's details as JSON"), ("remove", "delete a voice")):
         x = vsub.add_parser(cmd_name, help=help_text)
         x.error = p.error  # type: ignore[method-assign]
@@ -340,7 +342,18 @@ def cmd_voice(args) -> int:
 
     eng = get_engine()
     name = vl.check_name(args.name, eng.stock_voices())
-    if vl.load(name) is not None and not args.force:
+    project = None
+    if args.project:
+        from editor import project as pj
+
+        try:
+            project = pj.load(args.project)
+        except pj.ProjectError as e:
+            raise UserError(str(e)) from None
+        folder = Path(args.project).resolve().parent / "voices"
+        if any(v.name == name for v in project.voices) and not args.force:
+            raise UserError(f"the project already has a voice named {name} (use --force to replace it)")
+    elif vl.load(name) is not None and not args.force:
         raise UserError(f"a voice named {name} exists (use --force to replace it)")
 
     def report(f: float, msg: str) -> None:
@@ -353,7 +366,14 @@ def cmd_voice(args) -> int:
         t = vl.enroll(eng, name, args.reference, args.consent, progress=report)
     finally:
         print(file=sys.stderr)
-    path = vl.save(t)
+    if project is not None:
+        from editor import project as pj
+
+        path = vl.save(t, folder)
+        project.voices = [v for v in project.voices if v.name != name] + [pj.VoiceRef(name, f"voices/{path.name}")]
+        pj.save(project, args.project)
+    else:
+        path = vl.save(t)
     for w in t.meta.get("warnings", []):
         print(f"dubline: warning: {w}", file=sys.stderr)
     print(f"{name}: enrolled in {time.perf_counter() - t0:.0f} s (speaker similarity on the probe lines "

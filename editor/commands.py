@@ -398,6 +398,28 @@ class SetRegionAnchors(_SetRegionFields):
         super().__init__(doc, region_id, label, anchors=clean)
 
 
+class SetProjectVoices(QUndoCommand):
+    """Which voices travel with the project (project.voices), e.g. after copying one into its folder."""
+
+    def __init__(self, doc: Document, voices: list, label: str):
+        super().__init__(label)
+        self.doc = doc
+        self.before = copy.deepcopy(doc.project.voices)
+        self.after = copy.deepcopy(voices)
+
+    def _apply(self, voices) -> None:
+        from editor.project import register_project_voices
+
+        self.doc.project.voices = copy.deepcopy(voices)
+        register_project_voices(self.doc.project, self.doc.path)
+
+    def redo(self) -> None:
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+
+
 class RenameMarker(QUndoCommand):
     def __init__(self, doc: Document, marker_id: str, name: str):
         super().__init__(f"Rename marker to {name}")

@@ -53,6 +53,7 @@ def render_all(project: pj.Project, project_path: Path, progress: Progress | Non
     from engine.api import get_engine
 
     eng = engine or get_engine(progress=progress)
+    pj.register_project_voices(project, project_path)
     cache = RenderCache(pj.cache_dir_for(project_path))
     clips: dict[str, Clip] = {}
     failures = []

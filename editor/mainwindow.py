@@ -703,6 +703,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ media
     def _on_project_replaced(self) -> None:
         p = self.doc.project
+        missing = pj.register_project_voices(p, self.doc.path)
+        if missing:
+            self.statusBar().showMessage(f"Voices stored with the project are missing: {', '.join(missing)}", 10000)
         self.playback.pause()
         self.playback.mixer.sample_rate = p.sample_rate
         self.banner.hide()

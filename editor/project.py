@@ -579,6 +579,23 @@ def resolve_media(p: Project, project_path: Path) -> Path | None:
     return None
 
 
+def register_project_voices(project: Project, project_path: str | os.PathLike | None) -> list[str]:
+    """Make the voices stored with the project available to the engine; returns the names missing on disk."""
+    from engine import voices as vl
+
+    vl.unregister_all()
+    missing = []
+    base = Path(project_path).parent if project_path else Path.cwd()
+    for ref in project.voices:
+        p = Path(ref.path)
+        p = p if p.is_absolute() else base / p
+        if p.is_file():
+            vl.register(ref.name, p)
+        else:
+            missing.append(ref.name)
+    return missing
+
+
 def cache_dir_for(project_path: str | os.PathLike) -> Path:
     """The render cache next to the project: ``NAME.dubline-cache/``."""
     p = Path(project_path)

@@ -127,6 +127,12 @@ class VoicesPanel(QWidget):
         row.addWidget(self.add_source)
         lay.addLayout(row)
         row = QHBoxLayout()
+        self.keep = QPushButton("Keep with project")
+        self.keep.setToolTip("Copy the voice into the project's voices/ folder, so the project travels with it")
+        self.keep.clicked.connect(self.keep_with_project)
+        row.addWidget(self.keep)
+        lay.addLayout(row)
+        row = QHBoxLayout()
         for text, slot in (("Preview", self.preview), ("Rename…", self.rename), ("Delete", self.delete)):
             b = QPushButton(text)
             b.clicked.connect(slot)
@@ -147,9 +153,13 @@ class VoicesPanel(QWidget):
             it = QListWidgetItem(f"{v}   (stock)")
             it.setData(Qt.ItemDataRole.UserRole, (v, False))
             self.list.addItem(it)
-        for n in vl.names():
+        in_project = {v.name for v in self.doc.project.voices}
+        for n in sorted(set(vl.names()) | set(vl.registered())):
             t = vl.load(n)
-            it = QListWidgetItem(f"{n}   (cloned, similarity {t.meta.get('similarity', 0):.2f})")
+            if t is None:
+                continue
+            where = "cloned, with the project" if n in in_project else "cloned"
+            it = QListWidgetItem(f"{n}   ({where}, similarity {t.meta.get('similarity', 0):.2f})")
             it.setToolTip(f"from {t.meta.get('source_name', '?')}, {t.meta.get('created', '')}\n"
                           f"consent: {t.meta.get('consent', '')}")
             it.setData(Qt.ItemDataRole.UserRole, (n, True))
@@ -244,6 +254,24 @@ class VoicesPanel(QWidget):
             self.renderer.voices.append(name)
         self.refresh()
         self.voicesChanged.emit()
+
+    def keep_with_project(self) -> bool:
+        """Copy the selected cloned voice next to the project and list it in the project (undoable)."""
+        from editor import project as pj
+        from engine import voices as vl
+
+        sel = self.selected()
+        if not sel or not sel[1]:
+            return False
+        if self.doc.path is None:
+            QMessageBox.information(self, "Voices", "Save the project first: its voices go in a folder beside it.")
+            return False
+        t = vl.load(sel[0])
+        path = vl.save(t, Path(self.doc.path).parent / "voices")
+        refs = [v for v in self.doc.project.voices if v.name != t.name] + [pj.VoiceRef(t.name, f"voices/{path.name}")]
+        self.doc.push(cmd.SetProjectVoices(self.doc, refs, f"Keep voice {t.name} with the project"))
+        self.refresh()
+        return True
 
     # ------------------------------------------------------------ others
     def preview(self) -> None:

@@ -104,7 +104,8 @@ class KokoroBackend:
         """Stock voices, then the user's cloned voices (engine/voices.py)."""
         from engine import voices as vl
 
-        return sorted(self._voices) + [n for n in vl.names() if n not in self._voices]
+        extra = sorted(set(vl.names()) | set(vl.registered()))
+        return sorted(self._voices) + [n for n in extra if n not in self._voices]
 
     def stock_voices(self) -> list[str]:
         return sorted(self._voices)
@@ -124,11 +125,13 @@ class KokoroBackend:
             return voice
         if voice in self._voices:
             return None
+        t = vl.load(voice)  # read each time (~1 ms): a re-enrolled or project-switched voice is never stale
+        if t is not None:
+            return t
         t = self._templates.get(voice)
         if t is not None:
             return t
-        t = vl.load(voice)
-        if t is None and ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
+        if ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
             auto = vl.auto_template_name(voice)
             t = vl.load(auto)
             if t is None:

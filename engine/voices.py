@@ -96,6 +96,23 @@ class VoiceTemplate:
 
 
 # ---------------------------------------------------------------- library
+#: Templates that travel with the open project (name -> file); they win over the library.
+_registered: dict[str, Path] = {}
+
+
+def register(name: str, path: str | Path) -> None:
+    """Make a project's own voice file available under ``name``."""
+    _registered[str(name)] = Path(path)
+
+
+def unregister_all() -> None:
+    _registered.clear()
+
+
+def registered() -> dict[str, Path]:
+    return dict(_registered)
+
+
 def _path(name: str, folder: Path | None = None) -> Path:
     return (folder or library_dir()) / f"{name}{TEMPLATE_SUFFIX}"
 
@@ -119,8 +136,9 @@ def save(t: VoiceTemplate, folder: Path | None = None) -> Path:
 
 
 def load(name: str, folder: Path | None = None) -> VoiceTemplate | None:
-    for f in ([folder] if folder else []) + [library_dir()]:
-        p = _path(name, f)
+    candidates = ([_registered[name]] if name in _registered else []) + [_path(name, f) for f in
+                                                                         ([folder] if folder else []) + [library_dir()]]
+    for p in candidates:
         if p.is_file():
             try:
                 return VoiceTemplate.from_bytes(p.read_bytes())
@@ -288,7 +306,7 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
 def fingerprint(voice: str) -> str | None:
     """The content hash of a library voice's template (None for stock voices): part of render keys,
     so re-enrolling a voice re-renders the lines that use it."""
-    p = _path(voice) if NAME_RE.match(str(voice)) else None
+    p = _registered.get(str(voice)) or (_path(voice) if NAME_RE.match(str(voice)) else None)
     try:
         return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p is not None and p.is_file() else None
     except OSError:

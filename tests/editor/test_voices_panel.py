@@ -47,6 +47,13 @@ def test_clone_rename_delete(qtbot, real_window, engine, tmp_path, monkeypatch):
     info = sf.info(sig.args[0])
     assert info.duration > 1.0
     assert any(panel.list.item(i).text().startswith("Actor") for i in range(panel.list.count()))
+    # kept with the (saved) project: copied beside it, listed in it, undoable
+    w.doc.save(tmp_path / "proj.dubline")
+    assert panel.keep_with_project()
+    assert (tmp_path / "voices" / "Actor.dvoice").is_file()
+    assert [v.name for v in w.doc.project.voices] == ["Actor"]
+    w.doc.undo_stack.undo()
+    assert w.doc.project.voices == []
     # a track uses it; renaming follows through the project as one undo step
     track = w.doc.project.tracks[0]
     from editor import commands as cmd

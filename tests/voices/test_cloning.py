@@ -128,3 +128,30 @@ def test_cli_voice_commands(enrolled, library, capsys, engine):
     assert main(["voice", "remove", "nobody"]) == 2
     assert main(["say", "你好", "--voice", "nobody", "-o", "/tmp/x.wav"]) == 2
     assert "unknown voice" in capsys.readouterr().err
+
+
+def test_a_project_travels_with_its_voices(enrolled, engine, library, speaker, tmp_path, capsys):
+    from editor import project as pj
+    from editor.cli import main
+    from editor.headless import render_all
+
+    proj = tmp_path / "show" / "ep1.dubline"
+    proj.parent.mkdir()
+    p = pj.Project()
+    p.tracks[0].default_voice = "Narrator"
+    p.tracks[0].regions.append(pj.Region(start=0.0, end=1.5, text="你好"))
+    pj.save(p, proj)
+    assert main(["voice", "add", "Narrator", str(speaker[1]), "--consent", "test", "--project", str(proj)]) == 0
+    capsys.readouterr()
+    assert (proj.parent / "voices" / "Narrator.dvoice").is_file() and "Narrator" not in vl.names()
+    loaded = pj.load(proj)
+    assert [(v.name, v.path) for v in loaded.voices] == [("Narrator", "voices/Narrator.dvoice")]
+    # moved elsewhere, with its folder: still renders with its own voice
+    moved = tmp_path / "moved"
+    (proj.parent).rename(moved)
+    loaded = pj.load(moved / "ep1.dubline")
+    clips = render_all(loaded, moved / "ep1.dubline", engine=engine)
+    assert len(next(iter(clips.values())).audio) == round(1.5 * SR)
+    (moved / "voices" / "Narrator.dvoice").unlink()
+    assert pj.register_project_voices(loaded, moved / "ep1.dubline") == ["Narrator"]
+    vl.unregister_all()
