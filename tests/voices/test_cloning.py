@@ -155,3 +155,18 @@ def test_a_project_travels_with_its_voices(enrolled, engine, library, speaker, t
     (moved / "voices" / "Narrator.dvoice").unlink()
     assert pj.register_project_voices(loaded, moved / "ep1.dubline") == ["Narrator"]
     vl.unregister_all()
+
+
+def test_long_references_use_their_cleanest_stretch():
+    from engine.voices import cleanest_window
+
+    rng = np.random.default_rng(1)
+    sr = 16000
+    noisy = rng.normal(0, 0.2, sr * 25).astype(np.float32)  # 25 s of noise
+    t = np.arange(sr * 25) / sr
+    clean = (0.3 * np.sin(2 * np.pi * 150 * t) * (np.sin(2 * np.pi * 2 * t) > 0)  # syllable-like bursts
+             + rng.normal(0, 0.001, len(t))).astype(np.float32)
+    x = np.concatenate([noisy, clean])
+    got = cleanest_window(x, sr, 20.0)
+    assert len(got) == pytest.approx(20 * sr, abs=sr * 0.5)
+    assert np.abs(got).max() <= 0.32  # all from the clean half
