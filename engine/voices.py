@@ -69,6 +69,18 @@ class VoiceTemplate:
     pitch_shift: float = 0.0  # semitones applied to the F0 curve
     embedding: np.ndarray = field(default_factory=lambda: np.zeros(256, np.float32))
     meta: dict = field(default_factory=dict)  # source_sha256, created, consent, seconds, similarity, warnings
+    #: The cleaned reference speech (16 kHz, float16): what a backend that clones from audio
+    #: (IndexTTS2's speaker prompt) reads, so every backend shares one voice library.
+    reference: np.ndarray | None = None
+
+    def reference_wav(self, path: str | Path) -> Path:
+        """Write the reference speech as a 16 kHz WAV (for backends that take a speaker prompt file)."""
+        import soundfile as sf
+
+        if self.reference is None:
+            raise RequestError(f"voice {self.name} was saved without its reference audio; add it again")
+        sf.write(str(path), self.reference.astype(np.float32), 16000, subtype="PCM_16")
+        return Path(path)
 
     def style_table(self, stock: dict[str, np.ndarray]) -> np.ndarray:
         table = sum(float(w) * stock[v] for v, w in self.weights.items() if w)
@@ -77,8 +89,9 @@ class VoiceTemplate:
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
         meta = {"name": self.name, "weights": self.weights, "pitch_shift": self.pitch_shift, **self.meta}
+        extra = {} if self.reference is None else {"reference": self.reference.astype(np.float16)}
         np.savez(buf, delta=self.delta.astype(np.float32), embedding=self.embedding.astype(np.float32),
-                 meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8))
+                 meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8), **extra)
         return buf.getvalue()
 
     @staticmethod
@@ -86,10 +99,11 @@ class VoiceTemplate:
         with np.load(io.BytesIO(data)) as z:
             meta = json.loads(bytes(z["meta"]).decode("utf-8"))
             delta, emb = np.array(z["delta"], np.float32), np.array(z["embedding"], np.float32)
+            ref = np.array(z["reference"], np.float16) if "reference" in z.files else None
         name = meta.pop("name")
         weights = {str(k): float(v) for k, v in meta.pop("weights").items()}
         shift = float(meta.pop("pitch_shift", 0.0))
-        return VoiceTemplate(name, weights, delta, shift, emb, meta)
+        return VoiceTemplate(name, weights, delta, shift, emb, meta, ref)
 
     def digest(self) -> str:
         return hashlib.sha256(self.to_bytes()).hexdigest()[:16]
@@ -307,6 +321,7 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
             best.pitch_shift = float(np.clip(12 * np.log2(ref_f0 / np.median(out_f0[out_f0 > 0])), -7, 7))
     final = score(best, probes=(0, 1))
     best.embedding = ref_emb
+    best.reference = speech.astype(np.float16)
     best.meta = {
         "source_sha256": hashlib.sha256(np.ascontiguousarray(raw).tobytes()).hexdigest(),
         "source_name": Path(reference).name,

@@ -170,3 +170,13 @@ def test_long_references_use_their_cleanest_stretch():
     got = cleanest_window(x, sr, 20.0)
     assert len(got) == pytest.approx(20 * sr, abs=sr * 0.5)
     assert np.abs(got).max() <= 0.32  # all from the clean half
+
+
+def test_templates_keep_the_reference_for_other_backends(enrolled, tmp_path):
+    import soundfile as sf
+
+    back = vl.load("Li Wei")
+    assert back.reference is not None and 3.0 <= len(back.reference) / 16000 <= 20.5
+    wav = back.reference_wav(tmp_path / "prompt.wav")
+    info = sf.info(str(wav))
+    assert info.samplerate == 16000 and info.duration > 3.0
