@@ -222,7 +222,30 @@ def check_reference(audio: np.ndarray, sr: int, name: str = "the reference") -> 
     if secs > MAX_SECONDS:
         speech = cleanest_window(speech, SR, 20.0)
         notes.append(f"{secs:.0f} s of speech: the cleanest 20 s are used")
+    low = speaker_consistency(speech, SR)
+    if low < MIXED_ERROR:
+        raise RequestError(f"{name} sounds like more than one speaker (parts agree only {low:.2f}): "
+                           "use a clip where only this voice speaks")
+    if low < MIXED_WARN:
+        notes.append(f"parts of {name} sound like another voice (agreement {low:.2f}): "
+                     "a clip with only this speaker gives a closer voice")
     return speech, notes
+
+
+# GE2E cosine between 2.5 s stretches: one stock voice 0.78-0.89, a female and a male
+# stock voice 0.51-0.55 (2026-11-24 measurements on engine renders).
+MIXED_ERROR = 0.56
+MIXED_WARN = 0.66
+
+
+def speaker_consistency(speech: np.ndarray, sr: int, seconds: float = 2.5) -> float:
+    """The lowest GE2E similarity between any two ``seconds`` stretches of ``speech`` (1.0 if
+    there are fewer than two): low when the clip holds more than one speaker."""
+    from engine.speaker import embed_processed, similarity
+
+    n = int(seconds * sr)
+    parts = [embed_processed(speech[i:i + n]) for i in range(0, len(speech) - n + 1, n)]
+    return min((similarity(a, b) for i, a in enumerate(parts) for b in parts[i + 1:]), default=1.0)
 
 
 def cleanest_window(x: np.ndarray, sr: int, seconds: float) -> np.ndarray:
