@@ -101,14 +101,19 @@ def test_bad_references_say_what_is_wrong(engine, library, tmp_path, make, words
     assert "bad" not in vl.names()
 
 
-def test_two_speakers_in_one_clip_are_refused(engine, speaker):
+def test_two_speakers_or_music_under_the_voice_are_refused(engine, speaker):
     one = [engine.generate(SynthesisRequest(x, voice="jf_alpha")).audio for x in REF_LINES[:2]]
     other = engine.generate(SynthesisRequest(REF_LINES[2] + REF_LINES[0], voice="jm_kumo")).audio
     with pytest.raises(RequestError, match="more than one speaker"):
         vl.check_reference(np.concatenate(one + [other]), SR)
     audio, _ = sf.read(str(speaker[1]), dtype="float32")
     _speech, notes = vl.check_reference(audio, SR)
-    assert not any("another voice" in n for n in notes)
+    assert not any("another voice" in n or "background" in n for n in notes)
+    t = np.arange(len(audio)) / SR
+    music = sum(np.sin(2 * np.pi * f * t) for f in (220, 277, 330, 440)) * (0.6 + 0.4 * np.sin(4 * np.pi * t) ** 2)
+    music *= 0.3 * np.abs(audio).max() / np.abs(music).max()
+    with pytest.raises(RequestError, match="music or noise"):
+        vl.check_reference((audio + music).astype(np.float32), SR)
 
 
 def test_consent_names_and_missing_files(engine, library, speaker, tmp_path):
