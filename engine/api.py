@@ -7,30 +7,66 @@ import threading
 from engine.backend import Backend, ProgressFn
 from engine.errors import RequestError
 
-_engines: dict[tuple[str, str], Backend] = {}
+_engines: dict[tuple, Backend] = {}
 _lock = threading.Lock()
 
-BACKENDS = ("embedded",)
+BACKENDS = ("embedded", "indextts2")
+BACKEND_LABELS = {"embedded": "Embedded (Kokoro, CPU)", "indextts2": "IndexTTS2 (GPU)"}
 
 
-def get_engine(backend: str = "embedded", device: str = "auto", progress: ProgressFn | None = None) -> Backend:
-    """The loaded backend ``backend`` on ``device`` (created on first call)."""
+def get_engine(backend: str = "embedded", device: str = "auto", progress: ProgressFn | None = None,
+               settings=None) -> Backend:
+    """The loaded backend ``backend`` on ``device`` (created on first call).
+
+    ``settings`` (an :class:`engine.indextts2.IndexTTS2Settings`) says where
+    IndexTTS2's checkpoints and Hugging Face cache are; without it the
+    ``DUBLINE_INDEXTTS2_*`` environment variables are read.
+    """
     if backend not in BACKENDS:
         raise RequestError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
     if device not in ("auto", "cpu", "cuda"):
         raise RequestError(f"unknown device {device!r}; use auto, cpu or cuda")
-    key = (backend, device)
+    if backend == "indextts2":
+        from engine.indextts2.setup import IndexTTS2Settings
+
+        settings = settings or IndexTTS2Settings.from_env()
+        key: tuple = (backend, device, settings)
+    else:
+        key = (backend, device)
     with _lock:
         eng = _engines.get(key)
         if eng is None:
-            from engine.kokoro_backend import KokoroBackend
+            if backend == "indextts2":
+                from engine.indextts2 import IndexTTS2Backend
 
-            eng = KokoroBackend(device=device, progress=progress)
+                # one IndexTTS2 model at a time: a new folder or device replaces the old worker
+                for k in [k for k in _engines if k[0] == "indextts2"]:
+                    _close(_engines.pop(k))
+                eng = IndexTTS2Backend(settings, device=device, progress=progress)
+            else:
+                from engine.kokoro_backend import KokoroBackend
+
+                eng = KokoroBackend(device=device, progress=progress)
             _engines[key] = eng
         return eng
+
+
+def _close(eng) -> None:
+    close = getattr(eng, "close", None)
+    if close is not None:
+        close()
+
+
+def unload(backend: str) -> None:
+    """Forget (and stop) the loaded engines of ``backend``: IndexTTS2 gives its GPU memory back."""
+    with _lock:
+        for k in [k for k in _engines if k[0] == backend]:
+            _close(_engines.pop(k))
 
 
 def unload_all() -> None:
     """Forget loaded engines (frees memory; the next call loads again)."""
     with _lock:
+        for eng in _engines.values():
+            _close(eng)
         _engines.clear()

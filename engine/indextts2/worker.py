@@ -1,0 +1,448 @@
+"""The IndexTTS2 worker process: runs inside the IndexTTS2 environment (its own venv, own torch).
+
+Dubline's editor and CLI never import torch or ``indextts``; they start this
+module with the IndexTTS2 environment's Python and talk to it over a pipe, one
+JSON object per line (requests on stdin, replies on the original stdout; every
+library print is sent to stderr).  The model loads once per process; ending
+the process is what frees the GPU memory when the user switches backends.
+
+What this adapter adds to the released ``indextts`` package, without touching
+its files:
+
+* exact durations: a forward pre-hook on ``s2mel.models["length_regulator"]``
+  replaces ``ylens`` (the mel length of each text segment) by planned lengths;
+  the speaker prompt's own call through the same module is left alone;
+* speaker and emotion conditioning cached per reference content hash for every
+  voice of a project (the package keeps only the last one);
+* one seed per segment, so a line renders the same whatever ran before;
+* version-guarded fixes: transformers >= 5.2 stopped passing the all-ones
+  attention mask and passes the KV cache as ``cache``; the package's
+  ``prepare_inputs_for_generation`` then runs without a cache (every step
+  recomputes the whole sequence) and would fail on ``attention_mask.shape``
+  once a cache is present.  We hand it both back.  torchaudio >= 2.9 saves
+  through torchcodec, which the package does not declare: we never let it
+  save (``output_path=None``) and write audio ourselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections import OrderedDict
+
+ADAPTER_VERSION = 1
+
+
+class UserFacingError(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _file_hash(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:24]
+
+
+def _lru_put(d: OrderedDict, key, value, cap: int) -> None:
+    d[key] = value
+    d.move_to_end(key)
+    while len(d) > cap:
+        d.popitem(last=False)
+
+
+class Adapter:
+    def __init__(self, send_progress):
+        self.tts = None
+        self.progress = send_progress
+        self.info: dict = {}
+        # per-call state read by the hooks
+        self.in_prompt = False
+        self.plan: dict | None = None
+        self.segment = 0
+        self.seed = 0
+        self.record: list[dict] = []
+        self.emo_text_result: list[float] | None = None
+        self.spk_cache: OrderedDict = OrderedDict()
+        self.emo_cache: OrderedDict = OrderedDict()
+
+    # ------------------------------------------------------------------ load
+    def load(self, checkpoints: str, hf_cache: str, device: str, fp16: bool) -> dict:
+        import torch
+        import transformers
+
+        warnings = []
+        if device == "cuda" and not torch.cuda.is_available():
+            raise UserFacingError("request", "CUDA was asked for but this IndexTTS2 environment sees no GPU "
+                                             f"(torch {torch.__version__}); choose device auto or cpu")
+        if device == "auto":
+            device = "cuda:0" if torch.cuda.is_available() else "cpu"
+        elif device == "cuda":
+            device = "cuda:0"
+        if device == "cpu":
+            warnings.append("IndexTTS2 is running on the CPU: expect a minute or more per line "
+                            "(an NVIDIA GPU makes it real time)")
+            fp16 = False
+        self.progress("loading IndexTTS2 (GPT, semantic model, s2mel, vocoder)")
+        from indextts.infer_v2 import IndexTTS2
+
+        t0 = time.perf_counter()
+        self.tts = IndexTTS2(model_dir=checkpoints, cfg_path=os.path.join(checkpoints, "config.yaml"),
+                             use_fp16=fp16, device=device, use_cuda_kernel=False)
+        patched = self._patch()
+        self.info = {
+            "device": "cuda" if device.startswith("cuda") else "cpu",
+            "fp16": bool(self.tts.use_fp16),
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "indextts": _package_version(),
+            "patched": patched,
+            "load_seconds": round(time.perf_counter() - t0, 2),
+            "warnings": warnings,
+            "gpu": torch.cuda.get_device_name(0) if device.startswith("cuda") else None,
+        }
+        return self.info
+
+    def _patch(self) -> list[str]:
+        import torch
+
+        tts = self.tts
+        done = []
+        # 1. exact mel lengths: a pre-hook on the length regulator
+        tts.s2mel.models["length_regulator"].register_forward_pre_hook(self._ylens_hook, with_kwargs=True)
+        done.append("length_regulator ylens pre-hook")
+
+        # 2. conditioning caches for all voices (the package keeps the last prompt only)
+        orig_spk = tts._get_speaker_conditioning
+        orig_emo = tts._get_emotion_conditioning
+
+        def speaker(path, verbose=False):
+            key = _file_hash(path)
+            hit = self.spk_cache.get(key)
+            if hit is not None:
+                self.spk_cache.move_to_end(key)
+                return hit
+            self.in_prompt = True
+            try:
+                res = orig_spk(path, verbose)
+            finally:
+                self.in_prompt = False
+            _lru_put(self.spk_cache, key, res, 32)
+            return res
+
+        def emotion(path, verbose=False):
+            key = _file_hash(path)
+            hit = self.emo_cache.get(key)
+            if hit is not None:
+                self.emo_cache.move_to_end(key)
+                return hit
+            res = orig_emo(path, verbose)
+            _lru_put(self.emo_cache, key, res, 32)
+            return res
+
+        tts._get_speaker_conditioning = speaker
+        tts._get_emotion_conditioning = emotion
+        done.append("conditioning cache per reference")
+
+        # 3. a seed per segment, and the natural length of every segment
+        orig_speech = tts.gpt.inference_speech
+
+        def inference_speech(*args, **kwargs):
+            import random
+
+            s = (self.seed * 1000003 + self.segment * 7919) % (2**31)
+            torch.manual_seed(s)
+            random.seed(s)
+            codes, latent = orig_speech(*args, **kwargs)
+            return codes, latent
+
+        tts.gpt.inference_speech = inference_speech
+
+        # 4. the emotion text model's answer, to report the vector it chose
+        if getattr(tts, "qwen_emo", None) is not None:
+            orig_qwen = tts.qwen_emo.inference
+
+            def qwen(text_input):
+                d = orig_qwen(text_input)
+                self.emo_text_result = [float(v) for v in d.values()]
+                return d
+
+            tts.qwen_emo.inference = qwen
+
+        # 5. transformers >= 5.2: generate() drops the all-ones attention mask and passes the cache
+        #    as ``cache``; hand both back to the package's prepare_inputs_for_generation.
+        if _transformers_at_least(5, 2) and hasattr(tts.gpt, "inference_model"):
+            model = tts.gpt.inference_model
+            orig_prep = model.prepare_inputs_for_generation
+
+            def prepare_inputs_for_generation(input_ids, past_key_values=None, attention_mask=None, **kwargs):
+                cache = kwargs.pop("cache", None)
+                if past_key_values is None and cache is not None:
+                    past_key_values = cache
+                if attention_mask is None:
+                    attention_mask = torch.ones(input_ids.shape[:2], dtype=torch.long, device=input_ids.device)
+                return orig_prep(input_ids, past_key_values=past_key_values, attention_mask=attention_mask, **kwargs)
+
+            model.prepare_inputs_for_generation = prepare_inputs_for_generation
+            done.append("attention mask and KV cache restored in prepare_inputs_for_generation")
+        return done
+
+    def _ylens_hook(self, module, args, kwargs):
+        """Replace each text segment's mel length by the planned one (the prompt's call passes through)."""
+        import torch
+
+        if self.in_prompt or self.plan is None:
+            return None
+        ylens = kwargs.get("ylens")
+        if ylens is None:
+            return None
+        natural = float(ylens.reshape(-1)[0].item())
+        code_len = natural / 1.72
+        plan = self.plan
+        i = self.segment
+        self.segment += 1
+        if plan["mode"] == "natural":
+            frames = max(1, int(natural))
+        elif plan["mode"] == "ratio":
+            frames = max(1, int(round(code_len * 1.72 * plan["ratio"])))
+        else:
+            from engine.indextts2.plan import next_segment_frames
+
+            seen_frames = sum(r["natural_frames"] for r in self.record) + code_len * 1.72
+            seen_tokens = sum(plan["text_tokens"][: i + 1])
+            rate = seen_frames / max(1, seen_tokens)
+            frames = next_segment_frames(plan["remaining"], code_len * 1.72, plan["text_tokens"][i + 1:], rate)
+            plan["remaining"] -= frames
+        self.record.append({"natural_frames": code_len * 1.72, "frames": frames})
+        kwargs = dict(kwargs)
+        kwargs["ylens"] = torch.full_like(ylens, frames)
+        return args, kwargs
+
+    # ------------------------------------------------------------------ requests
+    def _segments(self, text: str) -> list[int]:
+        tok = self.tts.tokenizer
+        tokens = tok.tokenize(text)
+        segs = tok.split_segments(tokens, self.max_tokens_per_segment, quick_streaming_tokens=0)
+        return [len(s) for s in segs]
+
+    max_tokens_per_segment = 120
+
+    def tokens(self, text: str, glossary: dict) -> dict:
+        self._set_glossary(glossary)
+        tok = self.tts.tokenizer
+        normalized = tok.normalizer.normalize(text) if tok.normalizer else text
+        tokens = tok.tokenize(text)
+        segs = tok.split_segments(tokens, self.max_tokens_per_segment, quick_streaming_tokens=0)
+        return {"normalized": normalized, "segments": [" ".join(s) for s in segs]}
+
+    def _set_glossary(self, glossary: dict) -> None:
+        norm = self.tts.normalizer
+        if not hasattr(self, "_base_glossary"):
+            self._base_glossary = dict(norm.term_glossary)
+        merged = dict(self._base_glossary)
+        merged.update({k: {"zh": v, "en": v} for k, v in glossary.items()})
+        norm.term_glossary = merged
+
+    def generate(self, req: dict) -> dict:
+        import numpy as np
+
+        tts = self.tts
+        self._set_glossary(req.get("glossary") or {})
+        emo = req.get("emotion") or {}
+        kwargs: dict = {}
+        alpha = float(emo.get("intensity", 1.0))
+        reported = None
+        if emo.get("vector") is not None:
+            kwargs["emo_vector"] = [float(v) for v in emo["vector"]]
+            kwargs["emo_alpha"] = alpha
+            reported = [min(1.0, max(0.0, v)) * alpha for v in kwargs["emo_vector"]]
+        elif emo.get("text") or emo.get("from_line"):
+            kwargs["use_emo_text"] = True
+            kwargs["emo_text"] = emo.get("text") or None
+            kwargs["emo_alpha"] = alpha
+        elif emo.get("audio"):
+            kwargs["emo_audio_prompt"] = emo["audio"]
+            kwargs["emo_alpha"] = alpha
+        if req.get("max_mel_tokens"):
+            kwargs["max_mel_tokens"] = int(req["max_mel_tokens"])
+        for k in ("top_k", "top_p", "temperature", "num_beams"):
+            if req.get(k) is not None:
+                kwargs[k] = req[k]
+
+        out_pieces = []
+        chunks = []
+        warnings = []
+        self.emo_text_result = None
+        for pi, piece in enumerate(req["pieces"]):
+            lead = int(piece.get("lead_samples", 0))
+            if lead:
+                chunks.append(np.zeros(lead, np.float32))
+            text = piece["text"]
+            target = piece.get("samples")
+            if not piece.get("speak", True):
+                n = int(target or 0)
+                chunks.append(np.zeros(n, np.float32))
+                out_pieces.append({"samples": n, "natural_frames": 0.0, "segments": [], "lead": lead})
+                continue
+            text_tokens = self._segments(text)
+            n_seg = max(1, len(text_tokens))
+            from engine.indextts2.plan import frames_budget, silence_samples
+
+            sil = silence_samples(n_seg, target)
+            plan: dict = {"mode": "natural", "text_tokens": text_tokens}
+            if target is not None:
+                plan["mode"] = "exact"
+                plan["remaining"] = frames_budget(int(target), n_seg, sil)
+            elif piece.get("ratio") is not None:
+                plan["mode"] = "ratio"
+                plan["ratio"] = float(piece["ratio"])
+            self.plan = plan
+            self.segment = 0
+            self.record = []
+            self.seed = int(req.get("seed", 0)) * 101 + pi
+            interval_ms = (sil + 0.5) * 1000.0 / 22050.0  # the package takes int(22050 * ms / 1000)
+            try:
+                res = tts.infer(req["speaker"], text, None, interval_silence=interval_ms,
+                                verbose=False, max_text_tokens_per_segment=self.max_tokens_per_segment, **kwargs)
+            finally:
+                self.plan = None
+            if res is None:
+                raise UserFacingError("request", f"IndexTTS2 produced nothing for {text!r} (no readable tokens)")
+            sr, pcm = res
+            wav = np.asarray(pcm, np.float32).reshape(-1) / 32767.0
+            if target is not None:
+                if len(wav) < int(target):
+                    wav = np.concatenate([wav, np.zeros(int(target) - len(wav), np.float32)])
+                wav = wav[: int(target)]
+            chunks.append(wav)
+            out_pieces.append({
+                "samples": int(len(wav)),
+                "natural_frames": float(sum(r["natural_frames"] for r in self.record)),
+                "segments": [dict(r) for r in self.record],
+                "silence": sil,
+                "lead": lead,
+            })
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        audio.astype(np.float32).tofile(req["out"])
+        if self.emo_text_result is not None:
+            scale = max(0.0, min(1.0, alpha))
+            reported = [v * scale for v in self.emo_text_result]
+        return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
+                "emotion_vector": reported, "warnings": warnings}
+
+    def natural(self, req: dict) -> dict:
+        """Natural length in samples: the GPT stage only (no mel, no vocoder)."""
+        import torch
+
+        tts = self.tts
+        self._set_glossary(req.get("glossary") or {})
+        text_tokens_list = tts.tokenizer.tokenize(req["text"])
+        segments = tts.tokenizer.split_segments(text_tokens_list, self.max_tokens_per_segment,
+                                                quick_streaming_tokens=0)
+        spk_cond, _style, _prompt, _mel = tts._get_speaker_conditioning(req["speaker"])
+        emo_cond = spk_cond
+        frames = 0.0
+        self.seed = int(req.get("seed", 0)) * 101
+        for i, seg in enumerate(segments):
+            self.segment = i
+            ids = torch.tensor(tts.tokenizer.convert_tokens_to_ids(seg), dtype=torch.int32,
+                               device=tts.device).unsqueeze(0)
+            with torch.no_grad():
+                lens = torch.tensor([spk_cond.shape[-1]], device=ids.device)
+                emovec = tts.gpt.merge_emovec(spk_cond, emo_cond, lens, lens, alpha=1.0)
+                codes, _ = tts.gpt.inference_speech(
+                    spk_cond, ids, emo_cond, cond_lengths=lens, emo_cond_lengths=lens, emo_vec=emovec,
+                    do_sample=True, top_p=0.8, top_k=30, temperature=0.8, num_return_sequences=1,
+                    length_penalty=0.0, num_beams=3, repetition_penalty=10.0,
+                    max_generate_length=int(req.get("max_mel_tokens") or 1500))
+            code = codes[0]
+            stop = (code == tts.stop_mel_token).nonzero(as_tuple=False)
+            n = int(stop[0].item()) if len(stop) else len(code)
+            frames += int(n * 1.72)
+        from engine.indextts2.plan import HOP, silence_samples
+
+        samples = int(frames * HOP) + max(0, len(segments) - 1) * silence_samples(len(segments), None)
+        return {"samples": samples}
+
+
+def _transformers_at_least(major: int, minor: int) -> bool:
+    import transformers
+
+    parts = transformers.__version__.split(".")
+    try:
+        return (int(parts[0]), int(parts[1])) >= (major, minor)
+    except (ValueError, IndexError):
+        return True
+
+
+def _package_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("indextts2-inference")
+    except Exception:
+        return "unknown"
+
+
+def main() -> int:
+    # the protocol gets the real stdout; everything the libraries print goes to stderr
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    def send(obj: dict) -> None:
+        proto.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        proto.flush()
+
+    adapter = Adapter(lambda msg: send({"progress": msg}))
+    send({"hello": ADAPTER_VERSION, "python": sys.version.split()[0]})
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+        except json.JSONDecodeError:
+            send({"ok": False, "kind": "internal", "error": "malformed request"})
+            continue
+        op = req.get("op")
+        try:
+            if op == "quit":
+                send({"ok": True})
+                return 0
+            if op == "load":
+                res = adapter.load(req["checkpoints"], req["hf_cache"], req.get("device", "auto"),
+                                   bool(req.get("fp16", False)))
+            elif adapter.tts is None:
+                raise UserFacingError("internal", "the model is not loaded")
+            elif op == "generate":
+                res = adapter.generate(req)
+            elif op == "natural":
+                res = adapter.natural(req)
+            elif op == "tokens":
+                res = adapter.tokens(req["text"], req.get("glossary") or {})
+            else:
+                raise UserFacingError("internal", f"unknown request {op!r}")
+            send({"ok": True, **res})
+        except UserFacingError as e:
+            send({"ok": False, "kind": e.kind, "error": str(e)})
+        except Exception as e:  # reported to the app, which shows one line and logs the rest
+            from engine.errors import DurationError
+
+            if isinstance(e, DurationError):
+                send({"ok": False, "kind": "duration", "error": str(e)})
+                continue
+            send({"ok": False, "kind": "internal", "error": f"{type(e).__name__}: {e}",
+                  "trace": traceback.format_exc()[-4000:]})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
