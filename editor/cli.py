@@ -54,6 +54,37 @@ def _parse_glossary(items: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _add_indextts2_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("IndexTTS2 (for --backend indextts2, or a project set to IndexTTS2)")
+    g.add_argument("--checkpoints", metavar="DIR",
+                   help="IndexTTS2 checkpoint folder (config.yaml, gpt.pth, s2mel.pth, ...); "
+                        "default $DUBLINE_INDEXTTS2_CHECKPOINTS")
+    g.add_argument("--hf-cache", metavar="DIR",
+                   help="Hugging Face cache holding w2v-bert-2.0, MaskGCT, campplus and BigVGAN; "
+                        "default $DUBLINE_INDEXTTS2_HF_CACHE")
+    g.add_argument("--fp16", action=argparse.BooleanOptionalAction, default=None,
+                   help="half precision on the GPU (default on)")
+    g.add_argument("--indextts-python", metavar="PYTHON",
+                   help="the Python of the IndexTTS2 environment (default .venv-indextts2)")
+
+
+def _indextts2_settings(args):
+    from engine.indextts2.setup import IndexTTS2Settings
+
+    return IndexTTS2Settings.from_env().merged(checkpoints=args.checkpoints, hf_cache=args.hf_cache,
+                                               fp16=args.fp16, python=args.indextts_python)
+
+
+def _apply_indextts2_env(args) -> None:
+    """Projects set to IndexTTS2 read these when they render."""
+    for flag, var in (("checkpoints", "CHECKPOINTS"), ("hf_cache", "HF_CACHE"), ("indextts_python", "PYTHON")):
+        v = getattr(args, flag, None)
+        if v:
+            os.environ["DUBLINE_INDEXTTS2_" + var] = str(Path(v).expanduser().resolve())
+    if getattr(args, "fp16", None) is not None:
+        os.environ["DUBLINE_INDEXTTS2_FP16"] = "1" if args.fp16 else "0"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
     sub = p.add_subparsers(dest="command")
@@ -81,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--emotion-intensity", type=float, default=0.8, metavar="A",
                    help="0 (neutral) to 1 (full emotion); 0.6-0.8 sounds natural (default 0.8)")
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    s.add_argument("--backend", default="embedded", choices=("embedded", "indextts2"),
+                   help="embedded: Kokoro on the CPU (default); indextts2: the IndexTTS2 model (GPU)")
+    _add_indextts2_args(s)
     s.add_argument("--json", action="store_true", help="print the result's metadata as JSON")
     s.add_argument("--phonemes", action="store_true", help="print the phoneme string (no audio unless -o)")
 
@@ -135,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wav/flac mix, mp4/mkv video with the dub muxed in, srt of the dub lines, "
                         "otio timeline, stems (dub + per track), clips (one file per region)")
     r.add_argument("--keep-original-audio", action="store_true", help="mp4/mkv: keep the source audio as track 2")
+    _add_indextts2_args(r)
 
     ed = sub.add_parser("edit", help="open the editor")
     ed.error = p.error  # type: ignore[method-assign]
@@ -170,7 +205,10 @@ def cmd_say(args) -> int:
     req = SynthesisRequest(text=args.text, voice=args.voice, duration=spec, glossary=_parse_glossary(args.glossary),
                            emotion=_emotion_spec(args))
     req.validate()
-    eng = get_engine("embedded", args.device)
+    if args.backend == "indextts2":
+        eng = get_engine("indextts2", args.device, settings=_indextts2_settings(args))
+    else:
+        eng = get_engine("embedded", args.device)
     if args.phonemes and not args.output and not args.json:
         print(eng.phonemes(req.text, req.glossary))
         return 0
@@ -386,6 +424,7 @@ def cmd_render(args) -> int:
     from editor.headless import RenderFailed
     from editor.project import ProjectError
 
+    _apply_indextts2_env(args)
     out = Path(args.output)
     fmt = args.format or out.suffix.lower().lstrip(".")
     if fmt not in ("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"):

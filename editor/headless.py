@@ -52,7 +52,7 @@ def render_all(project: pj.Project, project_path: Path, progress: Progress | Non
     """Render (or take from the cache) every region with text; raise RenderFailed listing failures."""
     from engine.api import get_engine
 
-    eng = engine or get_engine(progress=progress)
+    eng = engine or get_engine(project.backend or "embedded", progress=progress)
     pj.register_project_voices(project, project_path)
     cache = RenderCache(pj.cache_dir_for(project_path))
     clips: dict[str, Clip] = {}

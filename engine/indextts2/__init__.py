@@ -50,8 +50,8 @@ class IndexTTS2Backend:
         self.settings = settings or IndexTTS2Settings.from_env()
         missing = check_files(self.settings.checkpoints, self.settings.hf_cache)
         if missing:
-            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-            raise ModelError(f"IndexTTS2 cannot start: {missing[0]}{more}")
+            more = f" (and {len(missing) - 4} more)" if len(missing) > 4 else ""
+            raise ModelError("IndexTTS2 cannot start: " + "; ".join(missing[:4]) + more)
         self.python = find_python(self.settings.python)
         self.device = device
         self._lock = threading.RLock()
@@ -63,7 +63,8 @@ class IndexTTS2Backend:
         self._hash = model_hash(self.settings.checkpoints, self.settings.hf_cache)
         self._version = f"indextts2-{self._hash}-a{ADAPTER_VERSION}"
         self.info: dict = {}
-        self.missing_files = missing
+        self.last_reply: dict = {}
+        self._pending_warnings: list[str] = []
         self._start(start_timeout)
 
     # ------------------------------------------------------------------ process
@@ -97,8 +98,7 @@ class IndexTTS2Backend:
                            "fp16": bool(self.settings.fp16)}, timeout=timeout)
         self.info = info
         self.device = info.get("device", self.device)
-        for w in info.get("warnings", []):
-            log.warning("%s", w)
+        self._pending_warnings = list(info.get("warnings", []))  # told once, with the first line rendered
 
     def _log_tail(self) -> str:
         try:
@@ -332,6 +332,7 @@ class IndexTTS2Backend:
         if d.max_tokens:
             req["max_mel_tokens"] = int(d.max_tokens)
         res = self._call(req)
+        self.last_reply = res
         audio = np.fromfile(out, dtype=np.float32)
         if total is not None and len(audio) != total:  # the worker trims; a mismatch is a bug, not a user error
             raise ModelError(f"IndexTTS2 returned {len(audio)} samples instead of {total}")
@@ -375,7 +376,8 @@ class IndexTTS2Backend:
             pos += n
         natural = natural_samples / sr if natural_samples else len(audio) / sr
         ratio = (len(audio) / sr) / natural if natural > 0 else 1.0
-        warnings = list(res.get("warnings", []))
+        warnings = self._pending_warnings + list(res.get("warnings", []))
+        self._pending_warnings = []
         if request.duration.mode != "free":
             w = P.ratio_warning(ratio)
             if w:
@@ -383,7 +385,7 @@ class IndexTTS2Backend:
         vec = res.get("emotion_vector")
         return SynthesisResult(
             audio=audio.astype(np.float32), sample_rate=sr, natural_seconds=natural, ratio=ratio,
-            phonemes="", units=units, token_durations=[], warnings=warnings, backend=self.name,
+            phonemes=self._text(request.text)[0], units=units, token_durations=[], warnings=warnings, backend=self.name,
             voice=request.voice if isinstance(request.voice, str) else getattr(request.voice, "name", ""),
             emotion_vector=None if vec is None else tuple(round(float(v), 4) for v in vec),
             anchors_achieved=anchors,

@@ -72,6 +72,7 @@ class Adapter:
         self.emo_text_result: list[float] | None = None
         self.spk_cache: OrderedDict = OrderedDict()
         self.emo_cache: OrderedDict = OrderedDict()
+        self.stats = {"speaker_hits": 0, "speaker_misses": 0, "emotion_hits": 0, "emotion_misses": 0}
 
     # ------------------------------------------------------------------ load
     def load(self, checkpoints: str, hf_cache: str, device: str, fp16: bool) -> dict:
@@ -128,7 +129,9 @@ class Adapter:
             hit = self.spk_cache.get(key)
             if hit is not None:
                 self.spk_cache.move_to_end(key)
+                self.stats["speaker_hits"] += 1
                 return hit
+            self.stats["speaker_misses"] += 1
             self.in_prompt = True
             try:
                 res = orig_spk(path, verbose)
@@ -142,7 +145,9 @@ class Adapter:
             hit = self.emo_cache.get(key)
             if hit is not None:
                 self.emo_cache.move_to_end(key)
+                self.stats["emotion_hits"] += 1
                 return hit
+            self.stats["emotion_misses"] += 1
             res = orig_emo(path, verbose)
             _lru_put(self.emo_cache, key, res, 32)
             return res
@@ -334,8 +339,9 @@ class Adapter:
         if self.emo_text_result is not None:
             scale = max(0.0, min(1.0, alpha))
             reported = [v * scale for v in self.emo_text_result]
+        applied = {k: v for k, v in kwargs.items() if k.startswith("emo") or k == "use_emo_text"}
         return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
-                "emotion_vector": reported, "warnings": warnings}
+                "emotion_vector": reported, "warnings": warnings, "applied": applied, "cache": dict(self.stats)}
 
     def natural(self, req: dict) -> dict:
         """Natural length in samples: the GPT stage only (no mel, no vocoder)."""
