@@ -420,6 +420,28 @@ class SetProjectVoices(QUndoCommand):
         self._apply(self.before)
 
 
+class SetProjectBackend(QUndoCommand):
+    """Which speech backend renders the project (embedded | indextts2); every line renders again."""
+
+    def __init__(self, doc: Document, backend: str):
+        from engine.api import BACKEND_LABELS
+
+        super().__init__(f"Render with {BACKEND_LABELS.get(backend, backend)}")
+        self.doc = doc
+        self.before = doc.project.backend
+        self.after = backend
+
+    def _apply(self, backend: str) -> None:
+        self.doc.project.backend = backend
+        self.doc.backendChanged.emit()
+
+    def redo(self) -> None:
+        self._apply(self.after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+
+
 class RenameMarker(QUndoCommand):
     def __init__(self, doc: Document, marker_id: str, name: str):
         super().__init__(f"Rename marker to {name}")

@@ -137,6 +137,7 @@ class Document(QObject):
     tracksChanged = Signal()
     mediaChanged = Signal()
     projectReplaced = Signal()
+    backendChanged = Signal()  # the project's speech backend (project.backend) changed
     selectionChanged = Signal()
     pathChanged = Signal()
     modifiedChanged = Signal(bool)

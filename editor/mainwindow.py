@@ -138,7 +138,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or QSettings()
         self.doc = Document(parent=self)
-        self.renderer = RenderController(self.doc, engine_factory, parent=self)
+        self._fixed_engine_factory = engine_factory  # tests pass one; otherwise it follows the project's backend
+        self.renderer = RenderController(self.doc, self._engine_factory(self.doc.project.backend), parent=self)
         self.playback = Playback(self.doc.project.sample_rate, use_audio=use_audio, parent=self)
         self.media_path: Path | None = None
         self._media_gen = 0
@@ -285,6 +286,9 @@ class MainWindow(QMainWindow):
         self.act_select_all = self._act("Select &All", self.doc.select_all, [QKeySequence.StandardKey.SelectAll],
                                         "Select every region")
         self.act_add_track = self._act("Add Dub &Track", self.timeline.add_track, [], "Add a dub track")
+        self.act_prefs = self._act("&Preferences…", self.show_preferences, [QKeySequence.StandardKey.Preferences,
+                                   "Ctrl+,"], "Speech backend (embedded or IndexTTS2) and IndexTTS2's folders")
+        self.act_prefs.setMenuRole(QAction.MenuRole.PreferencesRole)
 
         self.act_zoom_in = self._act("Zoom &In", self.timeline.zoom_in, ["=", "+", "Ctrl+="], "Zoom in on the timeline")
         self.act_zoom_out = self._act("Zoom &Out", self.timeline.zoom_out, ["-", "Ctrl+-"], "Zoom out")
@@ -352,6 +356,8 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_add_region, self.act_add_marker, self.act_delete, self.act_select_all])
         m.addSeparator()
         m.addAction(self.act_add_track)
+        m.addSeparator()
+        m.addAction(self.act_prefs)
         m = mb.addMenu("&Markers")
         m.addActions([self.act_add_marker, self.act_next_marker, self.act_prev_marker])
         m.addSeparator()
@@ -414,6 +420,7 @@ class MainWindow(QMainWindow):
         d.modifiedChanged.connect(lambda _m: self._update_title())
         d.pathChanged.connect(self._update_title)
         d.projectReplaced.connect(self._on_project_replaced)
+        d.backendChanged.connect(self._follow_backend)
         d.mediaChanged.connect(self._load_media)
         d.regionsChanged.connect(lambda _t: self._update_end())
         d.regionChanged.connect(lambda _r: self._update_end())
@@ -521,7 +528,11 @@ class MainWindow(QMainWindow):
 
     def _on_engine_state(self, state: str) -> None:
         if state == "ready":
-            self.engine_label.setText("engine ready")
+            from editor.preferences import engine_label
+
+            eng = self.renderer.engine()
+            self.engine_label.setText(engine_label(eng) or "engine ready")
+            self.engine_label.setToolTip(f"Speech engine: {self.renderer.model_version}")
             self.timeline.set_voices(self.renderer.voices)
         elif state == "failed":
             self.engine_label.setText("engine failed")
@@ -701,8 +712,47 @@ class MainWindow(QMainWindow):
         return True
 
     # ------------------------------------------------------------ media
+    # ------------------------------------------------------------ speech backend
+    def _engine_factory(self, backend: str):
+        if self._fixed_engine_factory is not None:
+            return self._fixed_engine_factory
+        from editor.preferences import engine_factory
+
+        return engine_factory(backend, self.settings)
+
+    def _follow_backend(self, force: bool = False) -> None:
+        """Render with the project's backend (after opening a project, a switch, or new IndexTTS2 settings)."""
+        backend = self.doc.project.backend or "embedded"
+        old = self.renderer.backend
+        if backend == old and not force:
+            return
+        self.engine_label.setText("loading engine…")
+        self.renderer.switch_engine(self._engine_factory(backend), backend)
+        if old == "indextts2" and backend != "indextts2":
+            from engine.api import unload
+
+            unload("indextts2")  # its worker process ends: the GPU memory is free again
+
+    def show_preferences(self) -> None:
+        from editor import commands as cmd
+        from editor.preferences import PreferencesDialog, indextts2_settings, store_indextts2_settings
+
+        before = indextts2_settings(self.settings)
+        dlg = PreferencesDialog(self.doc.project.backend, before, self)
+        if dlg.exec() != PreferencesDialog.DialogCode.Accepted:
+            return
+        after = dlg.chosen_settings()
+        store_indextts2_settings(self.settings, after)
+        backend = dlg.chosen_backend()
+        if backend != self.doc.project.backend:
+            self.doc.push(cmd.SetProjectBackend(self.doc, backend))  # follows through backendChanged
+        elif backend == "indextts2" and after != before:
+            self._follow_backend(force=True)
+
     def _on_project_replaced(self) -> None:
         p = self.doc.project
+        if (p.backend or "embedded") != self.renderer.backend:
+            self._follow_backend()
         missing = pj.register_project_voices(p, self.doc.path)
         if missing:
             self.statusBar().showMessage(f"Voices stored with the project are missing: {', '.join(missing)}", 10000)

@@ -303,9 +303,22 @@ class RenderController(QObject):
         self._debounce.setInterval(self.DEBOUNCE_MS)
         self._debounce.timeout.connect(self.flush)
 
+        self.backend = doc.project.backend
+        self._make_worker(engine_factory or default_engine_factory(doc.project.backend))
+
+        doc.regionChanged.connect(self._on_region_changed)
+        doc.regionsChanged.connect(self._on_regions_changed)
+        doc.tracksChanged.connect(self._on_tracks_changed)
+        doc.projectReplaced.connect(self._on_project_replaced)
+        doc.pathChanged.connect(lambda: self.worker.set_cache_folder(doc.cache_dir()))
+        doc.selectionChanged.connect(lambda: self.worker.promote(doc.current_region_id))
+        self._thread.start()
+        self._on_project_replaced()
+
+    def _make_worker(self, engine_factory: EngineFactory) -> None:
         self._thread = QThread()
         self._thread.setObjectName("dubline-render")
-        self.worker = RenderWorker(engine_factory or default_engine_factory(doc.project.backend), doc.cache_dir())
+        self.worker = RenderWorker(engine_factory, self.doc.cache_dir())
         self.worker.moveToThread(self._thread)
         self._thread.started.connect(self.worker.start)
         self.worker.engineLoading.connect(self._on_loading)
@@ -317,14 +330,35 @@ class RenderController(QObject):
         self.worker.queueChanged.connect(self._on_queue)
         self.worker.naturalReady.connect(self.naturalReady)
 
-        doc.regionChanged.connect(self._on_region_changed)
-        doc.regionsChanged.connect(self._on_regions_changed)
-        doc.tracksChanged.connect(self._on_tracks_changed)
-        doc.projectReplaced.connect(self._on_project_replaced)
-        doc.pathChanged.connect(lambda: self.worker.set_cache_folder(doc.cache_dir()))
-        doc.selectionChanged.connect(lambda: self.worker.promote(doc.current_region_id))
+    def switch_engine(self, engine_factory: EngineFactory, backend: str | None = None) -> None:
+        """Render with another engine from now on (the project's backend changed, or its settings).
+
+        The old worker finishes its current line and stops; clips it made stay
+        on screen as stale until the new engine has rendered them again (the
+        model version is part of every render key, so nothing is mixed up).
+        """
+        self.cancel_all()
+        self.worker.stop()
+        self._thread.quit()
+        self._thread.wait()
+        self._rendering = None
+        self._submitted.clear()
+        self._memory.clear()
+        self.engine_state, self.engine_error, self.model_version = "loading", "", ""
+        self.backend = backend or self.backend
+        self._make_worker(engine_factory)
+        self.engineStateChanged.emit("loading")
         self._thread.start()
-        self._on_project_replaced()
+        for rid, st in self._states.items():
+            st.clip_request = None
+            st.request = None
+            if st.status in (READY, QUEUED, RENDERING):
+                st.status = STALE if st.clip is not None else EMPTY
+                self.statusChanged.emit(rid)
+        for _, r in self.doc.project.all_regions():
+            self._evaluate(r.id, submit=self.auto_render)
+        self.clipsChanged.emit()
+        self.queueCountChanged.emit(self.queue_count())
 
     # ------------------------------------------------------------ queries
     def status(self, region_id: str) -> str:

@@ -39,8 +39,8 @@ def get_engine(backend: str = "embedded", device: str = "auto", progress: Progre
             if backend == "indextts2":
                 from engine.indextts2 import IndexTTS2Backend
 
-                # one IndexTTS2 model at a time: a new folder or device replaces the old worker
-                for k in [k for k in _engines if k[0] == "indextts2"]:
+                # one IndexTTS2 model set at a time: new folders or precision replace the old worker
+                for k in [k for k in _engines if k[0] == "indextts2" and k[2] != settings]:
                     _close(_engines.pop(k))
                 eng = IndexTTS2Backend(settings, device=device, progress=progress)
             else:

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Create .venv with everything Dubline needs (and, with --test, what its tests need).
+# --indextts2 also makes .venv-indextts2: the IndexTTS2 backend's own environment
+# (indextts2-inference with its CUDA torch and transformers, ~7 GB), kept apart
+# from the editor's so the two never fight over versions.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+WANT_TEST=0
+WANT_INDEXTTS2=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WANT_TEST=1 ;;
+    --indextts2) WANT_INDEXTTS2=1 ;;
+    *) echo "setup-env.sh: unknown option $arg (use --test, --indextts2)" >&2; exit 2 ;;
+  esac
+done
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
@@ -19,8 +31,26 @@ python -m pip install -q --no-deps "g2p-en==2.1.0"
 # resemblyzer ships the Apache-2.0 GE2E speaker-encoder weights we run in numpy
 # (engine/speaker.py); its own dependencies (torch, librosa, webrtcvad) are not needed.
 python -m pip install -q --no-deps "resemblyzer==0.1.4"
-if [ "${1:-}" = "--test" ]; then
+if [ "$WANT_TEST" = "1" ]; then
   python -m pip install -q -e ".[test]"
 else
   python -m pip install -q -e .
+fi
+deactivate
+
+if [ "$WANT_INDEXTTS2" = "1" ]; then
+  SPEC="indextts2-inference>=2.1,<3"
+  STAMP=.venv-indextts2/.dubline-installed
+  if [ ! -x .venv-indextts2/bin/python ]; then
+    "$PY" -m venv .venv-indextts2
+  fi
+  if [ "$(cat "$STAMP" 2>/dev/null)" != "$SPEC" ]; then
+    echo "setting up .venv-indextts2 (IndexTTS2 with its own torch; a few minutes the first time)" >&2
+    .venv-indextts2/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv-indextts2/bin/python -m pip install -q "$SPEC" "soundfile>=0.12"
+    # NeMo's zh/en text-normalisation grammars compile once into the package's cache (~30 s).
+    .venv-indextts2/bin/python -c "from indextts.utils.front import TextNormalizer; TextNormalizer().load()" \
+      >/dev/null 2>&1
+    echo "$SPEC" > "$STAMP"
+  fi
 fi

@@ -46,6 +46,13 @@ class IndexTTS2Settings:
             python=e.get(ENV_PREFIX + "PYTHON", ""),
         )
 
+    def to_env(self) -> None:
+        """Make these the process's settings (exports and headless renders in this process read them)."""
+        os.environ[ENV_PREFIX + "CHECKPOINTS"] = self.checkpoints
+        os.environ[ENV_PREFIX + "HF_CACHE"] = self.hf_cache
+        os.environ[ENV_PREFIX + "FP16"] = "1" if self.fp16 else "0"
+        os.environ[ENV_PREFIX + "PYTHON"] = self.python
+
     def merged(self, **overrides) -> IndexTTS2Settings:
         vals = {k: v for k, v in overrides.items() if v not in (None, "")}
         return IndexTTS2Settings(**{**self.__dict__, **vals})
