@@ -184,6 +184,8 @@ class RenderWorker(QObject):
         pause happens during loading instead of freezing the window in the
         middle of someone's editing.
         """
+        if getattr(self._engine, "name", "embedded") == "indextts2":
+            return  # its text front end lives in its own process; a warm-up would only cost GPU time
         voice = voices[0] if voices else "jf_alpha"
         for line in self.WARM_UP_LINES:
             try:

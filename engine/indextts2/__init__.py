@@ -192,6 +192,10 @@ class IndexTTS2Backend:
             pass
 
     # ------------------------------------------------------------------ info
+    def memory(self) -> dict:
+        """GPU memory of the worker (``{"cuda": False}`` on the CPU); resets the peak."""
+        return self._call({"op": "stats"})
+
     def model_version(self) -> str:
         return self._version
 

@@ -238,7 +238,7 @@ def estimate_units(text: str, start: int, end: int, t0: float, t1: float) -> lis
     the words share it by their syllable counts.  Anchored words are exact
     (pieces start at them); the others are estimates.
     """
-    items = _weights(text, start, end)
+    items = _weights(text, start, min(end, len(text)))
     total = sum(w for *_, w in items)
     units: list[UnitTiming] = []
     if total <= 0:

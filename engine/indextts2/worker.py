@@ -343,6 +343,18 @@ class Adapter:
         return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
                 "emotion_vector": reported, "warnings": warnings, "applied": applied, "cache": dict(self.stats)}
 
+    def memory(self) -> dict:
+        """GPU memory now and at its peak since the last call (the benchmark's VRAM figure)."""
+        import torch
+
+        if not torch.cuda.is_available() or self.info.get("device") != "cuda":
+            return {"cuda": False}
+        mb = 1 << 20
+        out = {"cuda": True, "allocated_mb": torch.cuda.memory_allocated() / mb,
+               "peak_mb": torch.cuda.max_memory_allocated() / mb, "reserved_mb": torch.cuda.memory_reserved() / mb}
+        torch.cuda.reset_peak_memory_stats()
+        return out
+
     def natural(self, req: dict) -> dict:
         """Natural length in samples: the GPT stage only (no mel, no vocoder)."""
         import torch
@@ -432,6 +444,8 @@ def main() -> int:
                 res = adapter.generate(req)
             elif op == "natural":
                 res = adapter.natural(req)
+            elif op == "stats":
+                res = adapter.memory()
             elif op == "tokens":
                 res = adapter.tokens(req["text"], req.get("glossary") or {})
             else:
