@@ -183,7 +183,11 @@ class _AudioOut:
     """A QAudioSink pulling from a _MixDevice; None-safe factory for machines without audio."""
 
     def __init__(self, mixer: Mixer):
-        from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
+        try:
+            from PySide6.QtMultimedia import QAudioFormat, QAudioSink, QMediaDevices
+        except ImportError as e:  # Qt Multimedia needs the system's audio libraries (libpulse on Linux)
+            raise RuntimeError(f"no audio output (Qt Multimedia could not load: {e}; on Debian/Ubuntu "
+                               "install libpulse0)") from None
 
         dev = QMediaDevices.defaultAudioOutput()
         if dev.isNull():

@@ -59,7 +59,15 @@ class EnrollWorker(QObject):
         from engine.errors import EngineError
 
         try:
-            t = vl.enroll(self.engine, self.name, self.reference, self.consent,
+            engine = self.engine
+            if getattr(engine, "name", "") == "indextts2":
+                # a template is the embedded engine's fit plus the cleaned reference speech,
+                # which is what IndexTTS2 clones from: enroll with the embedded engine
+                from engine.api import get_engine
+
+                self.progress.emit(0.0, "loading the embedded engine")
+                engine = get_engine("embedded", "auto")
+            t = vl.enroll(engine, self.name, self.reference, self.consent,
                           progress=lambda f, m: self.progress.emit(f, m), cancelled=self._cancel.is_set)
             vl.save(t)
         except vl.Cancelled:

@@ -208,6 +208,10 @@ class IndexTTS2Backend:
         except (OSError, ValueError, EngineError):
             return []
 
+    def stock_voices(self) -> list[str]:
+        """The embedded engine's stock voices: each becomes a speaker prompt on first use."""
+        return self._stock()
+
     def voices(self) -> list[str]:
         from engine import voices as vl
 
@@ -231,13 +235,15 @@ class IndexTTS2Backend:
         if hit and Path(hit).is_file():
             return hit
         if ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
-            path = str(Path(voice).resolve())
+            path = self._recording_wav(Path(voice).resolve())
         else:
             t = vl.load(voice)
             if t is not None:
                 path = self._template_wav(t)
             elif voice in self._stock():
                 path = self._stock_wav(voice)
+            elif "/" in voice or os.sep in voice or Path(voice).suffix.lower() in (".wav", ".flac", ".mp3", ".mp4"):
+                raise RequestError(f"voice recording not found: {voice}")
             else:
                 raise RequestError(f"unknown voice {voice!r}; available: {', '.join(self.voices())}")
         self._refs[voice] = path
@@ -249,6 +255,26 @@ class IndexTTS2Backend:
         d = cache_root() / "indextts2" / "speakers"
         d.mkdir(parents=True, exist_ok=True)
         return d
+
+    def _recording_wav(self, src: Path) -> str:
+        """A recording given as the voice: checked like an enrollment (silent, clipped, too short,
+        music under it, several speakers: one clear message) and used at its own quality; other
+        formats (video soundtracks, mp3) become a WAV first."""
+        import soundfile as sf
+
+        from engine import voices as vl
+
+        digest = hashlib.sha256(src.read_bytes()).hexdigest()[:24]
+        out = self._ref_dir() / f"rec-{digest}.wav"
+        if out.is_file():
+            return str(out)
+        audio, sr = vl.read_reference(src)
+        _speech, notes = vl.check_reference(audio, sr, name=src.name)
+        self._pending_warnings += [n for n in notes if n not in self._pending_warnings]
+        tmp = out.with_suffix(".tmp.wav")
+        sf.write(str(tmp), np.asarray(audio, np.float32), int(sr), subtype="PCM_16")
+        os.replace(tmp, out)
+        return str(out)
 
     def _template_wav(self, t) -> str:
         p = self._ref_dir() / f"tpl-{t.digest()}.wav"
@@ -262,7 +288,7 @@ class IndexTTS2Backend:
         from engine.api import get_engine
         from engine.audio_io import write_audio
 
-        emb = get_engine("embedded", "cpu")
+        emb = get_engine("embedded", "auto")
         p = self._ref_dir() / f"stock-{voice}-{emb.model_version()}.wav"
         if not p.is_file():
             if self._progress:
@@ -333,8 +359,8 @@ class IndexTTS2Backend:
         out = Path(self._tmp.name) / "out.f32"
         req = {"op": "generate", "pieces": wire, "speaker": speaker, "glossary": glossary,
                "emotion": emotion, "seed": int(request.seed), "out": str(out)}
-        if d.max_tokens:
-            req["max_mel_tokens"] = int(d.max_tokens)
+        if d.max_tokens:  # our frames are 25 ms; IndexTTS2's speech codes are 1.72 x 256 samples at 22.05 kHz
+            req["max_mel_tokens"] = max(1, int(np.ceil(d.max_tokens * 0.025 * P.SAMPLE_RATE / (P.CODE_TO_FRAMES * P.HOP))))
         res = self._call(req)
         self.last_reply = res
         audio = np.fromfile(out, dtype=np.float32)

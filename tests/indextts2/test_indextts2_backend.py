@@ -223,3 +223,14 @@ def test_unloading_stops_the_worker_and_frees_its_memory(settings):
     assert proc.poll() is not None
     with pytest.raises(ModelError, match="not running"):
         be.generate(SynthesisRequest("你好", voice="jf_alpha"))
+
+
+def test_a_silent_or_missing_reference_is_a_clear_error(itts, tmp_path):
+    import soundfile as sf
+
+    silent = tmp_path / "silent.wav"
+    sf.write(str(silent), np.zeros(3 * SR, np.float32), SR)
+    with pytest.raises(RequestError, match="silent"):
+        itts.generate(SynthesisRequest("你好", voice=str(silent)))
+    with pytest.raises(RequestError, match="recording not found"):
+        itts.generate(SynthesisRequest("你好", voice=str(tmp_path / "gone.wav")))
