@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--voice", default="jf_alpha", help="default voice of the dub track")
     n.add_argument("--track-per-actor", action="store_true", help="one track per ASS actor/name")
     n.add_argument("--keyframes", help="CSV or JSON list of keyframes (frame numbers or timecodes) to add as markers")
+    n.add_argument("--backend", default="embedded", choices=("embedded", "indextts2"),
+                   help="speech backend the project renders with (recorded in the project)")
     n.add_argument("--force", action="store_true", help="overwrite an existing project file")
 
     vo = sub.add_parser("voice", help="the voice library: clone a voice from a recording, list, show, remove")
@@ -271,6 +273,7 @@ def cmd_new(args) -> int:
     if args.voice not in get_engine().voices():
         raise UserError(f"unknown voice {args.voice!r}; available: {', '.join(get_engine().voices())}")
     proj = pj.Project()
+    proj.backend = args.backend
     proj.tracks[0].default_voice = args.voice
     if args.media:
         from editor.media import MediaError, probe

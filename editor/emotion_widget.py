@@ -266,4 +266,7 @@ class EmotionBox(QGroupBox):
     def _on_resolved(self, prompt: str, vec) -> None:
         if prompt != self.prompt.text().strip():
             return  # the user typed on meanwhile
-        self.readout.setText("Understood as: " + (describe(vec) if vec is not None else "(could not resolve)"))
+        text = "Understood as: " + (describe(vec) if vec is not None else "(could not resolve)")
+        if getattr(self.doc.project, "backend", "embedded") == "indextts2":
+            text += " (IndexTTS2 reads the prompt again with its own emotion model when it renders)"
+        self.readout.setText(text)

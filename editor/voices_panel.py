@@ -113,7 +113,7 @@ class AddVoiceDialog(QDialog):
 
 class VoicesPanel(QWidget):
     voicesChanged = Signal()
-    previewed = Signal(str)  # the preview file that started playing
+    previewed = Signal(str)  # the preview file (playing, where there is an audio output)
     _previewReady = Signal(str)
     _previewFailed = Signal(str)
 
@@ -308,7 +308,9 @@ class VoicesPanel(QWidget):
     def _play(self, path: str) -> None:
         try:
             from PySide6.QtMultimedia import QSoundEffect
-        except ImportError:
+        except ImportError:  # no audio system (e.g. libpulse missing): the preview file is still there
+            self.setToolTip(f"No audio output: the preview was written to {path}")
+            self.previewed.emit(path)
             return
         self._effect = QSoundEffect(self)
         self._effect.setSource(QUrl.fromLocalFile(path))

@@ -234,3 +234,30 @@ def test_a_silent_or_missing_reference_is_a_clear_error(itts, tmp_path):
         itts.generate(SynthesisRequest("你好", voice=str(silent)))
     with pytest.raises(RequestError, match="recording not found"):
         itts.generate(SynthesisRequest("你好", voice=str(tmp_path / "gone.wav")))
+
+
+def test_a_project_set_to_indextts2_renders_from_the_cli(tmp_path, settings, speaker_wav):
+    import soundfile as sf
+
+    from editor import project as pj
+
+    lines = tmp_path / "lines.txt"
+    lines.write_text("你好，我们出发吧。\nHello, are you ready?\n", encoding="utf-8")
+    proj = tmp_path / "scene.dubline"
+    env = {**__import__("os").environ, "DUBLINE_INDEXTTS2_PYTHON": settings.python}
+    r = subprocess.run([sys.executable, "-m", "editor.cli", "new", str(proj), "--text", str(lines),
+                        "--backend", "indextts2", "--voice", "jf_alpha"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    p = pj.load(proj)
+    assert p.backend == "indextts2"
+    for _, region in p.all_regions():  # the recording as every line's voice
+        region.voice = speaker_wav
+    pj.save(p, proj)
+    out = tmp_path / "scene.wav"
+    r = subprocess.run([sys.executable, "-m", "editor.cli", "render", str(proj), "-o", str(out),
+                        "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--no-fp16"],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    audio, sr = sf.read(str(out))
+    assert sr == p.sample_rate and len(audio) >= int(p.end_time() * sr)
+    assert np.abs(audio).max() > 0
