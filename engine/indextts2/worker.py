@@ -343,6 +343,42 @@ class Adapter:
         return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
                 "emotion_vector": reported, "warnings": warnings, "applied": applied, "cache": dict(self.stats)}
 
+    def selftest(self) -> dict:
+        """How many tokens each GPT forward pass received while generating a short line: with the
+        KV cache working, every step after the first gets exactly one."""
+        import functools
+
+        model = self.tts.gpt.inference_model
+        orig = model.forward
+        lengths: list[int] = []
+
+        @functools.wraps(orig)
+        def forward(*args, **kwargs):
+            ids = kwargs.get("input_ids", args[0] if args else None)
+            lengths.append(int(ids.shape[1]))
+            return orig(*args, **kwargs)
+
+        model.forward = forward
+        try:
+            speaker = self._selftest_speaker()
+            self.natural({"text": "HELLO WORLD", "speaker": speaker, "max_mel_tokens": 12})
+        finally:
+            del model.forward
+        return {"input_lengths": lengths}
+
+    def _selftest_speaker(self) -> str:
+        import tempfile
+
+        import numpy as np
+        import soundfile as sf
+
+        p = os.path.join(tempfile.gettempdir(), "dubline-indextts2-selftest.wav")
+        if not os.path.exists(p):
+            t = np.arange(2 * 22050) / 22050
+            sf.write(p, (0.2 * np.sin(2 * np.pi * 150 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))).astype(np.float32),
+                     22050)
+        return p
+
     def memory(self) -> dict:
         """GPU memory now and at its peak since the last call (the benchmark's VRAM figure)."""
         import torch
@@ -444,6 +480,8 @@ def main() -> int:
                 res = adapter.generate(req)
             elif op == "natural":
                 res = adapter.natural(req)
+            elif op == "selftest":
+                res = adapter.selftest()
             elif op == "stats":
                 res = adapter.memory()
             elif op == "tokens":

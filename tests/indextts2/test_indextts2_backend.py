@@ -261,3 +261,11 @@ def test_a_project_set_to_indextts2_renders_from_the_cli(tmp_path, settings, spe
     audio, sr = sf.read(str(out))
     assert sr == p.sample_rate and len(audio) >= int(p.end_time() * sr)
     assert np.abs(audio).max() > 0
+
+
+def test_generation_uses_the_kv_cache_again(itts):
+    """transformers >= 5.2 passes the cache as ``cache``: without our fix every step re-ran the whole
+    sequence; with it each step after the first feeds the GPT one token."""
+    lengths = itts._call({"op": "selftest"})["input_lengths"]
+    assert len(lengths) >= 3
+    assert lengths[0] > 1 and all(n == 1 for n in lengths[1:])
