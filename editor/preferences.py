@@ -159,12 +159,20 @@ class PreferencesDialog(QDialog):
                                  fp16=self.fp16.isChecked(), python=self.python.text())
 
     def check(self) -> list[str]:
+        from engine.errors import ModelError
+        from engine.indextts2.setup import find_python
+
         s = self.chosen_settings()
         missing = check_files(s.checkpoints, s.hf_cache)
+        try:
+            env = f"IndexTTS2 environment: {find_python(s.python)}"
+        except ModelError as e:
+            missing.append(str(e))
+            env = ""
         if missing:
             self.report.setText("<b>Missing:</b><br>" + "<br>".join(_esc(m) for m in missing))
         else:
-            self.report.setText("All IndexTTS2 files are in place.")
+            self.report.setText("All IndexTTS2 files are in place. " + _esc(env))
         return missing
 
     def _accept(self) -> None:

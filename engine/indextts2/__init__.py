@@ -371,8 +371,14 @@ class IndexTTS2Backend:
     def _emotion(self, request: SynthesisRequest) -> dict:
         e = request.emotion
         out: dict = {"intensity": float(e.intensity)}
+        if not e.is_neutral() and e.intensity > 0.9:
+            self._pending_warnings.append(f"emotion intensity {e.intensity:g} is above 0.9 and may sound exaggerated")
         if e.vector is not None:
-            out["vector"] = [float(v) for v in e.vector]
+            from engine.emotion.profiles import normalise
+
+            vec, notes = normalise(e.vector)  # same rules as the embedded engine: 0-1 each, sum <= 1
+            self._pending_warnings += notes
+            out["vector"] = list(vec)
         elif e.text:
             out["text"] = e.text
         elif e.audio:

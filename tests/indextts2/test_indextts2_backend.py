@@ -269,3 +269,11 @@ def test_generation_uses_the_kv_cache_again(itts):
     lengths = itts._call({"op": "selftest"})["input_lengths"]
     assert len(lengths) >= 3
     assert lengths[0] > 1 and all(n == 1 for n in lengths[1:])
+
+
+def test_emotion_vectors_follow_the_embedded_rules(itts, speaker_wav):
+    res = itts.generate(SynthesisRequest("好！", voice=speaker_wav,
+                                         emotion=EmotionSpec(vector=(0.9, 0.9, 0, 0, 0, 0, 0, 0), intensity=0.95)))
+    assert itts.last_reply["applied"]["emo_vector"] == pytest.approx([0.5, 0.5, 0, 0, 0, 0, 0, 0])
+    assert any("scaled to sum to 1" in w for w in res.warnings)
+    assert any("above 0.9" in w for w in res.warnings)
