@@ -146,6 +146,7 @@ class PreferencesDialog(QDialog):
         note.setWordWrap(True)
         f2.addRow(note)
         lay.addWidget(box)
+        lay.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
