@@ -401,18 +401,20 @@ class Adapter:
         segments = tts.tokenizer.split_segments(text_tokens_list, self.max_tokens_per_segment,
                                                 quick_streaming_tokens=0)
         spk_cond, _style, _prompt, _mel = tts._get_speaker_conditioning(req["speaker"])
-        emo_cond = spk_cond
+        emo_cond = tts._get_emotion_conditioning(req["speaker"])  # neutral: the voice's own, as infer does
         frames = 0.0
         self.seed = int(req.get("seed", 0)) * 101
         for i, seg in enumerate(segments):
             self.segment = i
             ids = torch.tensor(tts.tokenizer.convert_tokens_to_ids(seg), dtype=torch.int32,
                                device=tts.device).unsqueeze(0)
-            with torch.no_grad():
+            # under fp16 the GPT is half precision: autocast exactly as the package's own infer does
+            with torch.no_grad(), torch.amp.autocast(ids.device.type, enabled=tts.dtype is not None, dtype=tts.dtype):
                 lens = torch.tensor([spk_cond.shape[-1]], device=ids.device)
-                emovec = tts.gpt.merge_emovec(spk_cond, emo_cond, lens, lens, alpha=1.0)
+                elens = torch.tensor([emo_cond.shape[-1]], device=ids.device)
+                emovec = tts.gpt.merge_emovec(spk_cond, emo_cond, lens, elens, alpha=1.0)
                 codes, _ = tts.gpt.inference_speech(
-                    spk_cond, ids, emo_cond, cond_lengths=lens, emo_cond_lengths=lens, emo_vec=emovec,
+                    spk_cond, ids, emo_cond, cond_lengths=lens, emo_cond_lengths=elens, emo_vec=emovec,
                     do_sample=True, top_p=0.8, top_k=30, temperature=0.8, num_return_sequences=1,
                     length_penalty=0.0, num_beams=3, repetition_penalty=10.0,
                     max_generate_length=int(req.get("max_mel_tokens") or 1500))

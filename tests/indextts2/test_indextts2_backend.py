@@ -277,3 +277,10 @@ def test_emotion_vectors_follow_the_embedded_rules(itts, speaker_wav):
     assert itts.last_reply["applied"]["emo_vector"] == pytest.approx([0.5, 0.5, 0, 0, 0, 0, 0, 0])
     assert any("scaled to sum to 1" in w for w in res.warnings)
     assert any("above 0.9" in w for w in res.warnings)
+
+
+def test_natural_length_matches_a_free_render(itts, speaker_wav):
+    text = "我们今天一起去看看这座城市。"
+    natural = itts.natural_seconds(text, speaker_wav)
+    res = itts.generate(SynthesisRequest(text, voice=speaker_wav, seed=0))
+    assert natural == res.num_samples / SR  # the GPT stage alone predicts the same codes
