@@ -121,37 +121,27 @@ class Adapter:
         done.append("length_regulator ylens pre-hook")
 
         # 2. conditioning caches for all voices (the package keeps the last prompt only)
-        orig_spk = tts._get_speaker_conditioning
-        orig_emo = tts._get_emotion_conditioning
+        def cached(orig, cache: OrderedDict, what: str, in_prompt: bool):
+            def get(path, verbose=False):
+                key = _file_hash(path)
+                hit = cache.get(key)
+                if hit is not None:
+                    cache.move_to_end(key)
+                    self.stats[f"{what}_hits"] += 1
+                    return hit
+                self.stats[f"{what}_misses"] += 1
+                self.in_prompt = in_prompt  # the speaker prompt runs the length regulator: leave it alone
+                try:
+                    res = orig(path, verbose)
+                finally:
+                    self.in_prompt = False
+                _lru_put(cache, key, res, 32)
+                return res
 
-        def speaker(path, verbose=False):
-            key = _file_hash(path)
-            hit = self.spk_cache.get(key)
-            if hit is not None:
-                self.spk_cache.move_to_end(key)
-                self.stats["speaker_hits"] += 1
-                return hit
-            self.stats["speaker_misses"] += 1
-            self.in_prompt = True
-            try:
-                res = orig_spk(path, verbose)
-            finally:
-                self.in_prompt = False
-            _lru_put(self.spk_cache, key, res, 32)
-            return res
+            return get
 
-        def emotion(path, verbose=False):
-            key = _file_hash(path)
-            hit = self.emo_cache.get(key)
-            if hit is not None:
-                self.emo_cache.move_to_end(key)
-                self.stats["emotion_hits"] += 1
-                return hit
-            self.stats["emotion_misses"] += 1
-            res = orig_emo(path, verbose)
-            _lru_put(self.emo_cache, key, res, 32)
-            return res
-
+        speaker = cached(tts._get_speaker_conditioning, self.spk_cache, "speaker", True)
+        emotion = cached(tts._get_emotion_conditioning, self.emo_cache, "emotion", False)
         tts._get_speaker_conditioning = speaker
         tts._get_emotion_conditioning = emotion
         done.append("conditioning cache per reference")
