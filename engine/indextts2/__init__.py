@@ -57,6 +57,8 @@ class IndexTTS2Backend:
         self._lock = threading.RLock()
         self._progress = progress
         self._proc: subprocess.Popen | None = None
+        self._closed = False
+        self._start_timeout = start_timeout
         self._tmp = tempfile.TemporaryDirectory(prefix="dubline-indextts2-")
         self._natural: OrderedDict = OrderedDict()
         self._refs: dict[str, str] = {}
@@ -122,7 +124,7 @@ class IndexTTS2Backend:
             t.start()
             t.join(timeout)
             if t.is_alive():
-                self.close()
+                self._stop_process()
                 raise ModelError(f"IndexTTS2 did not answer within {timeout:.0f} s; it was stopped")
             line = result.pop() if result else ""
             if not line:
@@ -142,8 +144,13 @@ class IndexTTS2Backend:
 
     def _call(self, req: dict, timeout: float = 3600.0) -> dict:
         with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
+            if self._closed:
                 raise ModelError("the IndexTTS2 process is not running; switch backends or restart to load it again")
+            if self._proc is None or self._proc.poll() is not None:
+                # it died (killed for memory, a driver reset): load it again once, then carry on
+                log.warning("the IndexTTS2 process ended (%s); starting it again", self._log_tail())
+                self._stop_process()
+                self._start(self._start_timeout)
             assert self._proc.stdin is not None
             try:
                 self._proc.stdin.write(json.dumps(req, ensure_ascii=False) + "\n")
@@ -167,6 +174,10 @@ class IndexTTS2Backend:
 
     def close(self) -> None:
         """Stop the worker: the model and every byte of GPU memory it held are released."""
+        self._closed = True
+        self._stop_process()
+
+    def _stop_process(self) -> None:
         proc, self._proc = self._proc, None
         if proc is None:
             return

@@ -418,6 +418,16 @@ class Adapter:
         return {"samples": samples}
 
 
+def _free_gpu_cache() -> None:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except Exception:
+        pass
+
+
 def _transformers_at_least(major: int, minor: int) -> bool:
     import transformers
 
@@ -488,6 +498,11 @@ def main() -> int:
 
             if isinstance(e, DurationError):
                 send({"ok": False, "kind": "duration", "error": str(e)})
+                continue
+            if type(e).__name__ == "OutOfMemoryError" or "out of memory" in str(e).lower():
+                _free_gpu_cache()
+                send({"ok": False, "kind": "model", "error": "the GPU ran out of memory: close other programs "
+                      "using it, turn on fp16 in Preferences, or split the line"})
                 continue
             send({"ok": False, "kind": "internal", "error": f"{type(e).__name__}: {e}",
                   "trace": traceback.format_exc()[-4000:]})

@@ -284,3 +284,11 @@ def test_natural_length_matches_a_free_render(itts, speaker_wav):
     natural = itts.natural_seconds(text, speaker_wav)
     res = itts.generate(SynthesisRequest(text, voice=speaker_wav, seed=0))
     assert natural == res.num_samples / SR  # the GPT stage alone predicts the same codes
+
+
+def test_a_worker_that_died_is_started_again(itts, speaker_wav):
+    itts._proc.kill()
+    itts._proc.wait()
+    res = itts.generate(SynthesisRequest("你好。", voice=speaker_wav, duration=DurationSpec.exact(1.0)))
+    assert res.num_samples == SR
+    assert itts._proc is not None and itts._proc.poll() is None
