@@ -67,7 +67,11 @@ class IndexTTS2Backend:
         self.info: dict = {}
         self.last_reply: dict = {}
         self._pending_warnings: list[str] = []
-        self._start(start_timeout)
+        try:
+            self._start(start_timeout)
+        except BaseException:
+            self.close()  # a worker that could not load must not linger
+            raise
 
     # ------------------------------------------------------------------ process
     def _start(self, timeout: float) -> None:
@@ -115,9 +119,13 @@ class IndexTTS2Backend:
     def _read(self, timeout: float) -> dict:
         assert self._proc is not None and self._proc.stdout is not None
         result: list = []
+        stream = self._proc.stdout
 
         def reader():
-            result.append(self._proc.stdout.readline())
+            try:
+                result.append(stream.readline())
+            except (OSError, ValueError):  # closed under us (the process was stopped)
+                result.append("")
 
         while True:
             t = threading.Thread(target=reader, daemon=True)

@@ -292,3 +292,15 @@ def test_a_worker_that_died_is_started_again(itts, speaker_wav):
     res = itts.generate(SynthesisRequest("你好。", voice=speaker_wav, duration=DurationSpec.exact(1.0)))
     assert res.num_samples == SR
     assert itts._proc is not None and itts._proc.poll() is None
+
+
+def test_a_damaged_checkpoint_is_a_clear_error(tmp_path, settings):
+    import shutil
+
+    from engine.indextts2 import IndexTTS2Backend
+
+    ck = tmp_path / "ck"
+    shutil.copytree(settings.checkpoints, ck)
+    (ck / "gpt.pth").write_bytes(b"not a checkpoint")
+    with pytest.raises(ModelError, match="IndexTTS2 failed"):
+        IndexTTS2Backend(settings.merged(checkpoints=str(ck)), device="cpu")
