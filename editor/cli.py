@@ -75,16 +75,6 @@ def _indextts2_settings(args):
                                                fp16=args.fp16, python=args.indextts_python)
 
 
-def _apply_indextts2_env(args) -> None:
-    """Projects set to IndexTTS2 read these when they render."""
-    for flag, var in (("checkpoints", "CHECKPOINTS"), ("hf_cache", "HF_CACHE"), ("indextts_python", "PYTHON")):
-        v = getattr(args, flag, None)
-        if v:
-            os.environ["DUBLINE_INDEXTTS2_" + var] = str(Path(v).expanduser().resolve())
-    if getattr(args, "fp16", None) is not None:
-        os.environ["DUBLINE_INDEXTTS2_FP16"] = "1" if args.fp16 else "0"
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
     sub = p.add_subparsers(dest="command")
@@ -427,7 +417,7 @@ def cmd_render(args) -> int:
     from editor.headless import RenderFailed
     from editor.project import ProjectError
 
-    _apply_indextts2_env(args)
+    _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
     fmt = args.format or out.suffix.lower().lstrip(".")
     if fmt not in ("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"):

@@ -751,8 +751,7 @@ class MainWindow(QMainWindow):
 
     def _on_project_replaced(self) -> None:
         p = self.doc.project
-        if (p.backend or "embedded") != self.renderer.backend:
-            self._follow_backend()
+        self._follow_backend()
         missing = pj.register_project_voices(p, self.doc.path)
         if missing:
             self.statusBar().showMessage(f"Voices stored with the project are missing: {', '.join(missing)}", 10000)

@@ -340,9 +340,7 @@ class RenderController(QObject):
         model version is part of every render key, so nothing is mixed up).
         """
         self.cancel_all()
-        self.worker.stop()
-        self._thread.quit()
-        self._thread.wait()
+        self.shutdown()
         self._rendering = None
         self._submitted.clear()
         self._memory.clear()

@@ -13,7 +13,6 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -104,8 +103,7 @@ class KokoroBackend:
         """Stock voices, then the user's cloned voices (engine/voices.py)."""
         from engine import voices as vl
 
-        extra = sorted(set(vl.names()) | set(vl.registered()))
-        return sorted(self._voices) + [n for n in extra if n not in self._voices]
+        return vl.available(list(self._voices))
 
     def stock_voices(self) -> list[str]:
         return sorted(self._voices)
@@ -131,7 +129,7 @@ class KokoroBackend:
         t = self._templates.get(voice)
         if t is not None:
             return t
-        if ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
+        if vl.is_recording(voice):
             auto = vl.auto_template_name(voice)
             t = vl.load(auto)
             if t is None:

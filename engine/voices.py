@@ -383,6 +383,17 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
     return best
 
 
+def available(stock: list[str]) -> list[str]:
+    """A backend's voice list: its stock voices (sorted), then the user's and the project's cloned ones."""
+    extra = sorted(set(names()) | set(registered()))
+    return sorted(stock) + [n for n in extra if n not in stock]
+
+
+def is_recording(voice: str) -> bool:
+    """``voice`` names an existing recording (a path), not a stock or library voice."""
+    return ("/" in voice or os.sep in voice or bool(Path(voice).suffix)) and Path(voice).is_file()
+
+
 def fingerprint(voice: str) -> str | None:
     """The content hash of a library voice's template (None for stock voices): part of render keys,
     so re-enrolling a voice re-renders the lines that use it."""

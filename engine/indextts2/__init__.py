@@ -30,7 +30,7 @@ from engine.backend import ProgressFn
 from engine.errors import DurationError, EngineError, ModelError, RequestError
 from engine.indextts2 import plan as P
 from engine.indextts2.setup import IndexTTS2Settings, check_files, find_python, hub_dir, model_hash, repo_root
-from engine.types import EMOTIONS, SynthesisRequest, SynthesisResult, UnitTiming
+from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class IndexTTS2Backend:
         self._start_timeout = start_timeout
         self._tmp = tempfile.TemporaryDirectory(prefix="dubline-indextts2-")
         self._natural: OrderedDict = OrderedDict()
-        self._refs: dict[str, str] = {}
+        self._stock_names = _stock_names()
         self._hash = model_hash(self.settings.checkpoints, self.settings.hf_cache)
         self._version = f"indextts2-{self._hash}-a{ADAPTER_VERSION}"
         self.info: dict = {}
@@ -218,25 +218,14 @@ class IndexTTS2Backend:
     def model_version(self) -> str:
         return self._version
 
-    def _stock(self) -> list[str]:
-        from engine.model_store import stock_voices_path
-
-        try:
-            with np.load(stock_voices_path()) as z:
-                return sorted(z.files)
-        except (OSError, ValueError, EngineError):
-            return []
-
     def stock_voices(self) -> list[str]:
         """The embedded engine's stock voices: each becomes a speaker prompt on first use."""
-        return self._stock()
+        return list(self._stock_names)
 
     def voices(self) -> list[str]:
         from engine import voices as vl
 
-        stock = self._stock()
-        extra = sorted(set(vl.names()) | set(vl.registered()))
-        return stock + [n for n in extra if n not in stock]
+        return vl.available(self._stock_names)
 
     # ------------------------------------------------------------------ voices -> speaker prompts
     def speaker_prompt(self, voice) -> str:
@@ -244,29 +233,23 @@ class IndexTTS2Backend:
 
         A recording's path is used as it is (true zero-shot); a library voice
         gives its cleaned reference speech; a stock voice speaks a sentence once
-        with the embedded engine, and that becomes its prompt.
+        with the embedded engine, and that becomes its prompt.  Every file is
+        named by its content, so a re-recorded or re-enrolled voice is never stale.
         """
         from engine import voices as vl
 
         if not isinstance(voice, str):
             return self._template_wav(voice)
-        hit = self._refs.get(voice)
-        if hit and Path(hit).is_file():
-            return hit
-        if ("/" in voice or os.sep in voice or Path(voice).suffix) and Path(voice).is_file():
-            path = self._recording_wav(Path(voice).resolve())
-        else:
-            t = vl.load(voice)
-            if t is not None:
-                path = self._template_wav(t)
-            elif voice in self._stock():
-                path = self._stock_wav(voice)
-            elif "/" in voice or os.sep in voice or Path(voice).suffix.lower() in (".wav", ".flac", ".mp3", ".mp4"):
-                raise RequestError(f"voice recording not found: {voice}")
-            else:
-                raise RequestError(f"unknown voice {voice!r}; available: {', '.join(self.voices())}")
-        self._refs[voice] = path
-        return path
+        if vl.is_recording(voice):
+            return self._recording_wav(Path(voice).resolve())
+        t = vl.load(voice)  # ~1 ms, read each time like the embedded engine does
+        if t is not None:
+            return self._template_wav(t)
+        if voice in self._stock_names:
+            return self._stock_wav(voice)
+        if "/" in voice or os.sep in voice or Path(voice).suffix.lower() in (".wav", ".flac", ".mp3", ".mp4"):
+            raise RequestError(f"voice recording not found: {voice}")
+        raise RequestError(f"unknown voice {voice!r}; available: {', '.join(self.voices())}")
 
     def _ref_dir(self) -> Path:
         from engine.model_store import cache_root
@@ -342,7 +325,7 @@ class IndexTTS2Backend:
         if not P.speakable(mapped):
             raise RequestError("nothing to say: the text has no words the engine can read")
         speaker = self.speaker_prompt(voice)
-        key = (mapped, _digest(speaker), tuple(glossary))
+        key = (mapped, speaker, tuple(glossary))  # speaker prompt files are named by their content
         hit = self._natural.get(key)
         if hit is None:
             res = self._call({"op": "natural", "text": mapped, "speaker": speaker,
@@ -385,7 +368,7 @@ class IndexTTS2Backend:
         audio = np.fromfile(out, dtype=np.float32)
         if total is not None and len(audio) != total:  # the worker trims; a mismatch is a bug, not a user error
             raise ModelError(f"IndexTTS2 returned {len(audio)} samples instead of {total}")
-        return self._result(request, pieces, res, audio)
+        return self._result(request, mapped_full, pieces, res, audio)
 
     def _emotion(self, request: SynthesisRequest) -> dict:
         e = request.emotion
@@ -410,10 +393,10 @@ class IndexTTS2Backend:
             out["intensity"] = 1.0
         return out
 
-    def _result(self, request: SynthesisRequest, pieces: list[P.Piece], res: dict, audio: np.ndarray) -> SynthesisResult:
+    def _result(self, request: SynthesisRequest, mapped: str, pieces: list[P.Piece], res: dict,
+                audio: np.ndarray) -> SynthesisResult:
         sr = self.sample_rate
         units: list[UnitTiming] = []
-        natural_frames = 0.0
         natural_samples = 0
         pos = 0
         anchors = []
@@ -421,7 +404,6 @@ class IndexTTS2Backend:
             pos += int(info.get("lead", 0))
             n = int(info["samples"])
             segs = info.get("segments") or []
-            natural_frames += float(info.get("natural_frames", 0.0))
             natural_samples += int(round(float(info.get("natural_frames", 0.0)) * P.HOP))
             natural_samples += max(0, len(segs) - 1) * int(info.get("silence", 0))
             if request.duration.anchors and pc.src_start in {int(c) for c, _ in request.duration.anchors}:
@@ -440,19 +422,19 @@ class IndexTTS2Backend:
         vec = res.get("emotion_vector")
         return SynthesisResult(
             audio=audio.astype(np.float32), sample_rate=sr, natural_seconds=natural, ratio=ratio,
-            phonemes=self._text(request.text)[0], units=units, token_durations=[], warnings=warnings, backend=self.name,
+            phonemes=mapped, units=units, token_durations=[], warnings=warnings, backend=self.name,
             voice=request.voice if isinstance(request.voice, str) else getattr(request.voice, "name", ""),
             emotion_vector=None if vec is None else tuple(round(float(v), 4) for v in vec),
             anchors_achieved=anchors,
         )
 
 
-def _digest(path: str) -> str:
+def _stock_names() -> list[str]:
+    """The embedded engine's stock voice names (read once: they ship with the package)."""
+    from engine.model_store import stock_voices_path
+
     try:
-        st = os.stat(path)
-        return hashlib.sha256(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
-    except OSError:
-        return path
-
-
-EMOTION_ORDER = EMOTIONS
+        with np.load(stock_voices_path()) as z:
+            return sorted(z.files)
+    except (OSError, ValueError, EngineError):
+        return []

@@ -36,6 +36,13 @@ class IndexTTS2Settings:
     fp16: bool = True
     python: str = ""
 
+    def __post_init__(self):
+        # absolute paths: the worker runs in another folder, and equal settings must compare equal
+        for name in ("checkpoints", "hf_cache", "python"):
+            v = getattr(self, name)
+            if v:  # absolute(), not resolve(): a venv's python is a link that must stay one
+                object.__setattr__(self, name, str(Path(v).expanduser().absolute()))
+
     @staticmethod
     def from_env() -> IndexTTS2Settings:
         e = os.environ

@@ -198,34 +198,32 @@ class Adapter:
         ylens = kwargs.get("ylens")
         if ylens is None:
             return None
-        natural = float(ylens.reshape(-1)[0].item())
-        code_len = natural / 1.72
+        natural = float(ylens.reshape(-1)[0].item())  # the package's (codes x 1.72) mel frames
         plan = self.plan
         i = self.segment
         self.segment += 1
         if plan["mode"] == "natural":
             frames = max(1, int(natural))
         elif plan["mode"] == "ratio":
-            frames = max(1, int(round(code_len * 1.72 * plan["ratio"])))
+            frames = max(1, int(round(natural * plan["ratio"])))
         else:
             from engine.indextts2.plan import next_segment_frames
 
-            seen_frames = sum(r["natural_frames"] for r in self.record) + code_len * 1.72
+            seen_frames = sum(r["natural_frames"] for r in self.record) + natural
             seen_tokens = sum(plan["text_tokens"][: i + 1])
             rate = seen_frames / max(1, seen_tokens)
-            frames = next_segment_frames(plan["remaining"], code_len * 1.72, plan["text_tokens"][i + 1:], rate)
+            frames = next_segment_frames(plan["remaining"], natural, plan["text_tokens"][i + 1:], rate)
             plan["remaining"] -= frames
-        self.record.append({"natural_frames": code_len * 1.72, "frames": frames})
+        self.record.append({"natural_frames": natural, "frames": frames})
         kwargs = dict(kwargs)
         kwargs["ylens"] = torch.full_like(ylens, frames)
         return args, kwargs
 
     # ------------------------------------------------------------------ requests
-    def _segments(self, text: str) -> list[int]:
+    def _segments(self, text: str) -> list[list[str]]:
+        """The text's BPE tokens, split into segments exactly as the package's infer splits them."""
         tok = self.tts.tokenizer
-        tokens = tok.tokenize(text)
-        segs = tok.split_segments(tokens, self.max_tokens_per_segment, quick_streaming_tokens=0)
-        return [len(s) for s in segs]
+        return tok.split_segments(tok.tokenize(text), self.max_tokens_per_segment, quick_streaming_tokens=0)
 
     max_tokens_per_segment = 120
 
@@ -233,9 +231,7 @@ class Adapter:
         self._set_glossary(glossary)
         tok = self.tts.tokenizer
         normalized = tok.normalizer.normalize(text) if tok.normalizer else text
-        tokens = tok.tokenize(text)
-        segs = tok.split_segments(tokens, self.max_tokens_per_segment, quick_streaming_tokens=0)
-        return {"normalized": normalized, "segments": [" ".join(s) for s in segs]}
+        return {"normalized": normalized, "segments": [" ".join(s) for s in self._segments(text)]}
 
     def _set_glossary(self, glossary: dict) -> None:
         norm = self.tts.normalizer
@@ -273,7 +269,6 @@ class Adapter:
 
         out_pieces = []
         chunks = []
-        warnings = []
         self.emo_text_result = None
         for pi, piece in enumerate(req["pieces"]):
             lead = int(piece.get("lead_samples", 0))
@@ -286,7 +281,7 @@ class Adapter:
                 chunks.append(np.zeros(n, np.float32))
                 out_pieces.append({"samples": n, "natural_frames": 0.0, "segments": [], "lead": lead})
                 continue
-            text_tokens = self._segments(text)
+            text_tokens = [len(seg) for seg in self._segments(text)]
             n_seg = max(1, len(text_tokens))
             from engine.indextts2.plan import frames_budget, silence_samples
 
@@ -331,7 +326,7 @@ class Adapter:
             reported = [v * scale for v in self.emo_text_result]
         applied = {k: v for k, v in kwargs.items() if k.startswith("emo") or k == "use_emo_text"}
         return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
-                "emotion_vector": reported, "warnings": warnings, "applied": applied, "cache": dict(self.stats)}
+                "emotion_vector": reported, "applied": applied, "cache": dict(self.stats)}
 
     def selftest(self) -> dict:
         """How many tokens each GPT forward pass received while generating a short line: with the
@@ -385,14 +380,14 @@ class Adapter:
         """Natural length in samples: the GPT stage only (no mel, no vocoder)."""
         import torch
 
+        from engine.indextts2.plan import CODE_TO_FRAMES, HOP, silence_samples
+
         tts = self.tts
         self._set_glossary(req.get("glossary") or {})
-        text_tokens_list = tts.tokenizer.tokenize(req["text"])
-        segments = tts.tokenizer.split_segments(text_tokens_list, self.max_tokens_per_segment,
-                                                quick_streaming_tokens=0)
+        segments = self._segments(req["text"])
         spk_cond, _style, _prompt, _mel = tts._get_speaker_conditioning(req["speaker"])
         emo_cond = tts._get_emotion_conditioning(req["speaker"])  # neutral: the voice's own, as infer does
-        frames = 0.0
+        frames = 0
         self.seed = int(req.get("seed", 0)) * 101
         for i, seg in enumerate(segments):
             self.segment = i
@@ -411,10 +406,8 @@ class Adapter:
             code = codes[0]
             stop = (code == tts.stop_mel_token).nonzero(as_tuple=False)
             n = int(stop[0].item()) if len(stop) else len(code)
-            frames += int(n * 1.72)
-        from engine.indextts2.plan import HOP, silence_samples
-
-        samples = int(frames * HOP) + max(0, len(segments) - 1) * silence_samples(len(segments), None)
+            frames += int(n * CODE_TO_FRAMES)  # as the package: (code_lens * 1.72).long()
+        samples = frames * HOP + max(0, len(segments) - 1) * silence_samples(len(segments), None)
         return {"samples": samples}
 
 

@@ -170,3 +170,13 @@ def test_settings_from_the_environment(monkeypatch):
     assert s.merged(checkpoints="/c", hf_cache=None).checkpoints == "/c"
     with pytest.raises(ModelError, match="does not exist"):
         find_python("/no/such/python")
+
+
+def test_settings_hold_absolute_paths(tmp_path, monkeypatch):
+    """The worker runs in the project folder: a relative --checkpoints must still mean the user's folder."""
+    monkeypatch.chdir(tmp_path)
+    s = IndexTTS2Settings(checkpoints="ck", hf_cache="~/hf", python="venv/bin/python")
+    assert s.checkpoints == str(tmp_path / "ck")
+    assert s.hf_cache.startswith("/") and "~" not in s.hf_cache
+    assert s.python == str(tmp_path / "venv" / "bin" / "python")
+    assert s == IndexTTS2Settings(checkpoints=str(tmp_path / "ck"), hf_cache=s.hf_cache, python=s.python)
