@@ -122,6 +122,8 @@ class VoicesPanel(QWidget):
         self.doc, self.renderer = doc, renderer
         self._job: tuple[QThread, EnrollWorker] | None = None
         self._progress: QProgressDialog | None = None
+        self._job_name = ""
+        self._retired_job: tuple[QThread, EnrollWorker] | None = None
         lay = QVBoxLayout(self)
         self.list = QListWidget()
         lay.addWidget(self.list, 1)
@@ -148,7 +150,7 @@ class VoicesPanel(QWidget):
         lay.addLayout(row)
         self._effect = None
         self._previewReady.connect(self._play)
-        self._previewFailed.connect(lambda msg: QMessageBox.warning(self, "Preview", msg))
+        self._previewFailed.connect(self._preview_failed)  # emitted from the preview thread: queued here
         self.refresh()
 
     # ------------------------------------------------------------ list
@@ -241,21 +243,45 @@ class VoicesPanel(QWidget):
         dlg.setWindowTitle("Clone a voice")
         dlg.setMinimumDuration(0)
         dlg.canceled.connect(worker.cancel)
-        worker.progress.connect(lambda f, m: (dlg.setValue(int(1000 * f)), dlg.setLabelText(f"{name}: {m}")))
-
-        def finish() -> None:
-            dlg.reset()
-            thread.quit()
-            self._job = None
-
-        worker.done.connect(lambda n: (finish(), self._added(n)))
-        worker.failed.connect(lambda msg: (finish(), msg and QMessageBox.warning(self, "Voices", msg)))
+        # bound slots of this widget, so Qt queues them to the GUI thread (a bare lambda would run
+        # in the enrolling thread and touch widgets from there)
+        worker.progress.connect(self._on_enroll_progress)
+        worker.done.connect(self._on_enrolled)
+        worker.failed.connect(self._on_enroll_failed)
         thread.started.connect(worker.run)
         thread.finished.connect(worker.deleteLater)
         self._job = (thread, worker)
+        self._job_name = name
         self._progress = dlg
         thread.start()
         return True
+
+    @Slot(float, str)
+    def _on_enroll_progress(self, f: float, msg: str) -> None:
+        if self._progress is not None:
+            self._progress.setValue(int(1000 * f))
+            self._progress.setLabelText(f"{self._job_name}: {msg}")
+
+    def _finish_job(self) -> None:
+        if self._progress is not None:
+            self._progress.reset()
+        if self._job is not None:
+            self._job[0].quit()
+        # keep the thread and worker alive until the thread has ended: the worker may still be
+        # returning from run() when this runs, and dropping the last reference would delete it
+        self._retired_job = self._job
+        self._job = None
+
+    @Slot(str)
+    def _on_enrolled(self, name: str) -> None:
+        self._finish_job()
+        self._added(name)
+
+    @Slot(str)
+    def _on_enroll_failed(self, msg: str) -> None:
+        self._finish_job()
+        if msg:
+            QMessageBox.warning(self, "Voices", msg)
 
     def _added(self, name: str) -> None:
         if self.renderer is not None and name not in self.renderer.voices:
@@ -304,6 +330,10 @@ class VoicesPanel(QWidget):
             self._previewReady.emit(str(out))
 
         threading.Thread(target=run, name="voice-preview", daemon=True).start()
+
+    @Slot(str)
+    def _preview_failed(self, msg: str) -> None:
+        QMessageBox.warning(self, "Preview", msg)
 
     def _play(self, path: str) -> None:
         try:
