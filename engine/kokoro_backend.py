@@ -21,7 +21,7 @@ from engine.backend import ProgressFn, pick_onnx_providers
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
-from engine.kokoro_graph import open_session, stage_paths
+from engine.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
 from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
@@ -79,9 +79,16 @@ class KokoroBackend:
         try:
             self._pred = open_session(paths.predictor, opts, providers)
             self._pros = open_session(paths.prosody, opts, providers)
-            self._dec = open_session(paths.decoder, opts, providers)
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
+        self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
+        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/native)
+        self.native = self._dec is not None
+        if self._dec is None:
+            try:
+                self._dec = open_session(paths.decoder, opts, providers)
+            except Exception as e:  # onnxruntime raises its own exception types
+                raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
         self._vocab = load_vocab()
         try:
             with np.load(stock_voices_path()) as npz:
@@ -96,7 +103,25 @@ class KokoroBackend:
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
-        self._version = f"{paths.predictor.parent.name}-e{ENGINE_VERSION}"
+        self._version = f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
+
+    @staticmethod
+    def _open_decoder(paths, threads, providers, progress):
+        """(decoder session with the native kernels or None, one-line status)."""
+        if providers != ["CPUExecutionProvider"]:
+            return None, "native kernels not used on " + providers[0]
+        from engine import native
+
+        lib = native.ortops_library(progress)
+        if lib is None:
+            return None, native.status()
+        try:
+            opts = _session_options(threads)
+            opts.register_custom_ops_library(str(lib))
+            return open_session(native_decoder(paths), opts, providers), native.status()
+        except Exception as e:  # noqa: BLE001 - anything here: run on onnxruntime's own operators
+            first = str(e).strip().splitlines()
+            return None, "native kernels unavailable: " + (first[0] if first else type(e).__name__)
 
     # ------------------------------------------------------------------ info
     def voices(self) -> list[str]:

@@ -173,6 +173,35 @@ def stage_paths(progress=None) -> StagePaths:
     return paths
 
 
+def native_decoder(paths: StagePaths) -> Path:
+    """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it).
+
+    Only for sessions that registered engine.native's library; raises ModelError when the
+    graph cannot be rewritten.
+    """
+    import onnx
+
+    from engine.onnx_speed import use_native_ops
+
+    out = paths.decoder.with_name("decoder.native.onnx")
+    stamp = out.with_name("decoder.native.json")
+    try:
+        if out.is_file() and json.loads(stamp.read_text()).get("size") == out.stat().st_size:
+            return out
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        model, replaced = use_native_ops(onnx.load(str(paths.decoder)))
+    except Exception as e:  # noqa: BLE001 - onnx raises DecodeError and friends
+        raise ModelError(f"the decoder graph could not be prepared for the native kernels ({e})") from e
+    if not replaced:
+        raise ModelError("the decoder graph has no Sin/Snake for the native kernels")
+    data = model.SerializeToString()
+    atomic_write_bytes(out, data)
+    atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced}).encode())
+    return out
+
+
 def _prune_stale_builds(keep: Path) -> None:
     """Delete graph folders left by older engine versions (about 370 MB each).
 

@@ -1,6 +1,10 @@
 """Make the Kokoro-82M v1.0 int8 ONNX graph run fast on onnxruntime's CPU provider.
 
-FIGURES_PLACEHOLDER
+:func:`dequantize_for_cpu` rewrites the stock graph for float execution (the int8
+dynamic-quantisation paths are slower than float on these CPUs and no more exact);
+:func:`use_native_ops` then hands the vocoder's Snake activations and sines to
+engine/native's kernels when they could be built.  Figures and the variants that
+were measured and rejected: benchmarks/README.md and benchmarks/onnx_speed_study.py.
 """
 from __future__ import annotations
 
@@ -679,3 +683,99 @@ def cpu_session_options(threads: int | None = None):
     so.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return so
+
+
+# --------------------------------------------------------------------------------------------
+# pass 7 (optional, CPU only): Snake and Sin through Dubline's native kernels (engine/native)
+
+#: Custom-op domain of engine/native/ortops.c.
+NATIVE_DOMAIN = "ai.dubline"
+
+
+def _square_of(w: _Work, s: str) -> onnx.NodeProto | None:
+    """The node computing s*s (or s^2) when it is the only user of ``s``."""
+    users = {id(c): c for c in w.cons(s)}
+    if len(users) != 1 or s in w.outputs or s in PRESERVED_TENSORS:
+        return None
+    sq = next(iter(users.values()))
+    if sq.domain not in ("", "ai.onnx"):
+        return None
+    if sq.op_type == "Mul" and sq.input[0] == sq.input[1] == s:
+        return sq
+    if sq.op_type == "Pow" and sq.input[0] == s and w.scalar(sq.input[1]) == 2.0:
+        return sq
+    return None
+
+
+def _match_snake(w: _Work, sin: onnx.NodeProto):
+    """(x, alpha array or None, nodes to drop, output) for ``x + sin(a x)^2 / a`` or ``u + sin(u)^2``."""
+    u = sin.input[0]
+    sq = _square_of(w, sin.output[0])
+    if sq is None:
+        return None
+    nxt = w.sole(sq.output[0], "Add", "Mul")
+    if nxt is None:
+        return None
+    if nxt.op_type == "Add":  # folded form: u + sin(u)^2
+        return (u, None, [sin, sq, nxt], nxt.output[0]) if _other(nxt, sq.output[0]) == u else None
+    m1 = w.prod(u, "Mul")
+    if m1 is None or w.sole(u, "Sin") is not sin:
+        return None
+    alpha_name = next((i for i in m1.input if w.array(i) is not None), None)
+    if alpha_name is None:
+        return None
+    alpha = w.array(alpha_name).astype(np.float32)
+    x = _other(m1, alpha_name)
+    if alpha.ndim != 3 or alpha.shape[0] != 1 or alpha.shape[2] != 1 or alpha.size < 2 or not np.all(alpha != 0):
+        return None  # only per-channel a of an [N, C, T] tensor
+    r_name = _other(nxt, sq.output[0])
+    recip = w.array(r_name)
+    rnode = w.prod(r_name, "Reciprocal")
+    if recip is None and rnode is not None and rnode.input[0] == alpha_name:
+        recip = 1.0 / alpha
+    if recip is None or recip.shape != alpha.shape or not np.allclose(recip * alpha, 1.0, rtol=1e-5):
+        return None
+    add = w.sole(nxt.output[0], "Add")
+    if add is None or _other(add, nxt.output[0]) != x:
+        return None
+    return x, alpha.reshape(-1), [m1, sin, sq, nxt, add], add.output[0]
+
+
+def use_native_ops(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
+    """Return (copy of ``model`` with native kernels, number of fused activations and sines).
+
+    The Snake activation ``x + sin(a x)^2 / a`` (five operators, four full passes over the
+    vocoder's largest tensors) becomes one ``ai.dubline.Snake(x, a)``, or ``Snake(u)`` where
+    :func:`dequantize_for_cpu` already folded ``a`` away; every other ``Sin`` becomes
+    ``ai.dubline.Sin``.  onnxruntime's own Sin is a scalar loop (7 ms per 3.8 M values on two
+    cores); the native kernels are vectorised and run on onnxruntime's threads.  Only for
+    sessions that registered the library (engine.native.ortops_library).
+    """
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    w = _Work(out.graph)
+    replaced = 0
+    dropped: list[onnx.NodeProto] = []
+    for sin in [n for n in w.nodes if n.op_type == "Sin" and n.domain in ("", "ai.onnx")]:
+        m = _match_snake(w, sin)
+        if m is not None:
+            x, alpha, nodes, y = m
+            inputs = [x]
+            if alpha is not None:
+                inputs.append(w.add_init(alpha, sin.input[0] + "_snake_alpha"))
+            new = helper.make_node("Snake", inputs, [y], name=(sin.name or y) + "_snake", domain=NATIVE_DOMAIN)
+            w.nodes[w.nodes.index(nodes[-1])] = new
+            for n in nodes[:-1]:
+                w.nodes.remove(n)
+            dropped += [w.producer[i] for n in nodes for i in n.input if w.producer.get(i) is not None]
+        else:
+            new = helper.make_node("Sin", [sin.input[0]], [sin.output[0]], name=(sin.name or sin.output[0]) + "_native",
+                                   domain=NATIVE_DOMAIN)
+            w.nodes[w.nodes.index(sin)] = new
+        replaced += 1
+        w.index()
+    live = {id(n) for n in w.nodes}
+    w.finish([n for n in dropped if id(n) in live])  # e.g. the Reciprocal of a, now unused
+    if replaced and not any(o.domain == NATIVE_DOMAIN for o in out.opset_import):
+        out.opset_import.append(helper.make_opsetid(NATIVE_DOMAIN, 1))
+    return out, replaced

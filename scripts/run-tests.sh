@@ -10,6 +10,10 @@ else
   bash scripts/setup-env.sh --test --indextts2
   export DUBLINE_REQUIRE_INDEXTTS2=1
 fi
+# setup-env.sh installs a C compiler where it can: the native kernels must then be in use.
+if command -v cc >/dev/null || command -v gcc >/dev/null; then
+  export DUBLINE_REQUIRE_NATIVE=1
+fi
 . .venv/bin/activate
 ruff check .
 export QT_QPA_PLATFORM=offscreen

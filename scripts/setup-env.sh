@@ -36,6 +36,16 @@ if [ "$WANT_TEST" = "1" ]; then
 else
   python -m pip install -q -e .
 fi
+# The engine's native kernels (engine/native: ~15 % faster synthesis) are compiled once
+# with the system C compiler; without one it runs on onnxruntime's own operators.
+if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null) || echo "note: could not install gcc" >&2
+  else
+    echo "note: install a C compiler (gcc) for faster speech synthesis" >&2
+  fi
+fi
+python -c "from engine import native; print('dubline:', native.status())" || true
 deactivate
 
 if [ "$WANT_INDEXTTS2" = "1" ]; then

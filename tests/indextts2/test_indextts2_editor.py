@@ -46,5 +46,6 @@ def test_project_renders_with_indextts2_and_switching_back_frees_it(qtbot, gui_s
         qtbot.waitUntil(lambda: w.renderer.status(r.id) == "ready", timeout=120000)
         assert w.renderer.clip(r.id).sample_rate == 24000
         assert w.engine_label.text() == "Embedded · CPU"
+        assert "Native kernels" in w.engine_label.toolTip()  # in use, off, or why not
     finally:
         w.shutdown()

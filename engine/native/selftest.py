@@ -1,0 +1,78 @@
+"""Try a freshly built ``libdubline_ortops.so`` before the engine relies on it.
+
+Run as ``python -m engine.native.selftest LIBRARY``; prints ``ok`` on success.  It runs in
+its own process (engine/native/__init__.py), so a library that does not fit this
+onnxruntime can only fail this check, never crash the app.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+
+def _model(op: str, with_alpha: bool) -> bytes:
+    from onnx import TensorProto, helper
+
+    from engine.onnx_speed import NATIVE_DOMAIN
+
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)]
+    if with_alpha:
+        inputs.append(helper.make_tensor_value_info("alpha", TensorProto.FLOAT, [None]))
+    node = helper.make_node(op, [i.name for i in inputs], ["y"], domain=NATIVE_DOMAIN)
+    g = helper.make_graph([node], "selftest", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(NATIVE_DOMAIN, 1)])
+    return m.SerializeToString()
+
+
+def _expected(op: str, x: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    d = x.astype(np.float64)
+    if op == "Sin":
+        return np.sin(d)
+    a = np.ones(1) if alpha is None else alpha.astype(np.float64).reshape(1, -1, 1)
+    return d + np.sin(a * d) ** 2 / a
+
+
+def check(library: str) -> None:
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(7)
+    cases = [
+        rng.normal(0, 3, (1, 128, 70001)).astype(np.float32),  # several threads' worth, odd length
+        rng.normal(0, 1, (2, 3, 5)).astype(np.float32),
+        (rng.uniform(-1, 1, (1, 9, 5000)) * 4e4).astype(np.float32),  # harmonic-source phases
+        np.zeros((1, 4, 0), np.float32),
+        np.array([[[0.0, np.pi / 2, -np.pi / 2, np.pi, 1e-30, -7.5]]], np.float32),
+    ]
+    for op, with_alpha in (("Snake", False), ("Snake", True), ("Sin", False)):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 2
+        so.register_custom_ops_library(library)
+        sess = ort.InferenceSession(_model(op, with_alpha), so, providers=["CPUExecutionProvider"])
+        for x in cases:
+            if op == "Snake" and np.abs(x).max(initial=0) > 1e3:
+                continue  # activations are never that large; phases are the Sin's business
+            feeds = {"x": x}
+            alpha = None
+            if with_alpha:
+                alpha = rng.uniform(0.2, 8.0, x.shape[1]).astype(np.float32)
+                feeds["alpha"] = alpha
+            y = sess.run(None, feeds)[0]
+            if y.shape != x.shape or y.dtype != np.float32:
+                raise SystemExit(f"{op}: shape {y.shape} {y.dtype} for {x.shape}")
+            if x.size == 0:
+                continue
+            ref = _expected(op, x, alpha)
+            # absolute error against float64, allowing for the input's own rounding at large |x|
+            tol = 3e-6 + 2e-7 * np.abs(x.astype(np.float64)) * (4 if op == "Sin" else 2)
+            bad = np.abs(y - ref) > tol
+            if bad.any():
+                i = np.flatnonzero(bad.reshape(-1))[0]
+                raise SystemExit(f"{op}: {y.reshape(-1)[i]!r} for x={x.reshape(-1)[i]!r}, expected {ref.reshape(-1)[i]!r}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m engine.native.selftest LIBRARY")
+    check(sys.argv[1])
+    print("ok")

@@ -1,0 +1,185 @@
+"""engine.native: the Snake/Sin kernels are built, checked, used, and never break the engine."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+
+from engine import SynthesisRequest, native
+from engine.onnx_speed import NATIVE_DOMAIN, use_native_ops
+
+REQUIRE = os.environ.get("DUBLINE_REQUIRE_NATIVE") == "1"
+
+
+@pytest.fixture
+def fresh(tmp_path, monkeypatch):
+    """An empty cache and no remembered outcome; restored afterwards."""
+    monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path / "cache"))
+    native.reset()
+    yield tmp_path
+    native.reset()
+
+
+def _needs_compiler():
+    if native.compiler() is None:
+        if REQUIRE:
+            pytest.fail("no C compiler, but DUBLINE_REQUIRE_NATIVE=1 (scripts/setup-env.sh --test installs gcc)")
+        pytest.skip("no C compiler on this machine")
+
+
+def _snake_graph() -> bytes:
+    """Both Snake forms -> Conv, and sin(sin(x)) -> Cos beside them.
+
+    ``u = a*x; u + sin(u)^2`` is what dequantize_for_cpu leaves when it folds 1/a into the
+    Conv; ``x + Reciprocal(a) * sin(a*x)^2`` is the export's own form.
+    """
+    rng = np.random.default_rng(3)
+    inits = [
+        helper.make_tensor("alpha", TensorProto.FLOAT, [1, 4, 1], rng.uniform(0.5, 3, 4).astype(np.float32)),
+        helper.make_tensor("w", TensorProto.FLOAT, [4, 4, 3], rng.normal(0, 0.3, 48).astype(np.float32)),
+        helper.make_tensor("two", TensorProto.FLOAT, [], [2.0]),
+    ]
+    nodes = [
+        helper.make_node("Mul", ["x", "alpha"], ["u"]),
+        helper.make_node("Sin", ["u"], ["s"]),
+        helper.make_node("Mul", ["s", "s"], ["q"]),
+        helper.make_node("Add", ["u", "q"], ["v"]),
+        helper.make_node("Conv", ["v", "w"], ["y0"], pads=[1, 1]),
+        helper.make_node("Mul", ["alpha", "y0"], ["u2"]),
+        helper.make_node("Sin", ["u2"], ["s2"]),
+        helper.make_node("Pow", ["s2", "two"], ["q2"]),
+        helper.make_node("Reciprocal", ["alpha"], ["ra"]),
+        helper.make_node("Mul", ["ra", "q2"], ["q3"]),
+        helper.make_node("Add", ["y0", "q3"], ["v2"]),
+        helper.make_node("Conv", ["v2", "w"], ["y"], pads=[1, 1]),
+        helper.make_node("Sin", ["x"], ["p"]),
+        helper.make_node("Sin", ["p"], ["p2"]),
+        helper.make_node("Cos", ["p2"], ["c"]),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, None])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None),
+                           helper.make_tensor_value_info("p2", TensorProto.FLOAT, None),
+                           helper.make_tensor_value_info("c", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _run(model, library=None):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    if library:
+        so.register_custom_ops_library(str(library))
+    sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(5).normal(0, 2, (1, 4, 50000)).astype(np.float32)
+    return sess.run(None, {"x": x})
+
+
+def test_pass_replaces_snake_and_sin_and_keeps_the_numbers(fresh):
+    _needs_compiler()
+    model = _snake_graph()
+    fused, replaced = use_native_ops(model)
+    ops = [(n.domain, n.op_type) for n in fused.graph.node]
+    assert replaced == 4
+    assert ops.count((NATIVE_DOMAIN, "Snake")) == 2 and ops.count((NATIVE_DOMAIN, "Sin")) == 2
+    assert ("", "Sin") not in ops and ("", "Pow") not in ops and ("", "Reciprocal") not in ops
+    assert ops.count(("", "Mul")) == 1  # only the folded form's a*x stays
+    snake_inputs = sorted(len(n.input) for n in fused.graph.node if n.op_type == "Snake")
+    assert snake_inputs == [1, 2]
+    assert [n.op_type for n in model.graph.node].count("Sin") == 4  # the input model is untouched
+    lib = native.ortops_library()
+    assert lib is not None, native.status()
+    for want, got in zip(_run(model), _run(fused, lib), strict=True):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, atol=3e-6, rtol=1e-5)
+
+
+def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
+    _needs_compiler()
+    assert engine.native, engine.native_status
+    assert engine.native_status == "native kernels in use"
+    assert engine.model_version().endswith("-n1")  # renders are keyed apart from the plain graph's
+    from engine.kokoro_graph import stage_paths
+
+    info = json.loads((stage_paths().decoder.parent / "decoder.native.json").read_text())
+    assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
+    import onnx
+
+    ops = [n.op_type for n in onnx.load(str(stage_paths().decoder.parent / "decoder.native.onnx"),
+                                        load_external_data=False).graph.node if n.domain == NATIVE_DOMAIN]
+    assert ops.count("Snake") == 48 and ops.count("Sin") == 3
+
+
+def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
+    _needs_compiler()
+    from engine.kokoro_backend import KokoroBackend
+
+    monkeypatch.setenv("DUBLINE_NATIVE_OPS", "0")
+    native.reset()
+    try:
+        plain = KokoroBackend(device="cpu")
+    finally:
+        native.reset()
+    assert not plain.native and plain.native_status == "native kernels off (DUBLINE_NATIVE_OPS=0)"
+    assert plain.model_version() != engine.model_version()
+    for text in ("雨停了，橘猫在窗台上睡觉。", "Keep the lights on until the train arrives."):
+        a = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
+        b = plain.generate(SynthesisRequest(text, voice="jf_alpha")).audio
+        assert a.shape == b.shape
+        snr = 10 * np.log10(np.sum(b.astype(np.float64) ** 2) / np.sum((a.astype(np.float64) - b) ** 2))
+        assert snr > 50, snr
+
+
+def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch):
+    _needs_compiler()
+    src = native.SOURCE.read_text()
+    bad = fresh / "ortops.c"
+    assert "y[i] = x[i] + inv * (s * s);" in src
+    bad.write_text(src.replace("y[i] = x[i] + inv * (s * s);", "y[i] = x[i] + inv * s;"))
+    monkeypatch.setattr(native, "SOURCE", bad)
+    assert native.ortops_library() is None
+    status = native.status()
+    assert status.startswith("native kernels unavailable: the self-test failed (Snake:"), status
+
+    def no_compiling(*a, **k):
+        raise AssertionError("a remembered failure must not be rebuilt")
+
+    monkeypatch.setattr(native, "_compile", no_compiling)
+    native.reset()
+    assert native.ortops_library() is None and "self-test failed" in native.status()
+
+
+def test_compiler_errors_and_missing_compiler_are_one_line(fresh, monkeypatch):
+    _needs_compiler()
+    bad = fresh / "ortops.c"
+    bad.write_text("this is not C\n")
+    monkeypatch.setattr(native, "SOURCE", bad)
+    assert native.ortops_library() is None
+    assert native.status().startswith("native kernels unavailable: the C compiler failed: ")
+    assert "\n" not in native.status()
+
+    native.reset()
+    monkeypatch.setattr(native, "compiler", lambda: None)
+    assert native.ortops_library() is None
+    assert native.status() == "native kernels unavailable: no C compiler (install gcc for faster synthesis)"
+
+    native.reset()
+    monkeypatch.setenv("DUBLINE_NATIVE_OPS", "0")
+    assert native.ortops_library() is None and native.status() == "native kernels off (DUBLINE_NATIVE_OPS=0)"
+
+
+def test_engine_loads_without_a_usable_library(fresh, monkeypatch):
+    """A library onnxruntime cannot load (damaged after its check) leaves the engine on its own operators."""
+    from engine.kokoro_backend import KokoroBackend
+
+    junk = fresh / "libjunk.so"
+    junk.write_bytes(b"not a library")
+    monkeypatch.setattr(native, "ortops_library", lambda progress=None: junk)
+    eng = KokoroBackend(device="cpu")
+    assert not eng.native
+    assert eng.native_status.startswith("native kernels unavailable: ")
+    r = eng.generate(SynthesisRequest("你好。", voice="jf_alpha"))
+    assert r.audio.size > 0 and np.isfinite(r.audio).all()
