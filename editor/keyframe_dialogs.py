@@ -52,6 +52,51 @@ class DetectWorker(QObject):
         self.done.emit(found)
 
 
+class _DetectionRelay(QObject):
+    """Lives in the GUI thread: the worker's signals reach the dialog and callbacks here.
+
+    Signals of an object in another thread connected to plain Python callables run in the
+    emitting thread; connected to this object's slots they are queued to the GUI thread.
+    It owns nothing the worker uses and is deleted (deleteLater) only once the thread has
+    finished, so no queued call can reach a deleted object.
+    """
+
+    def __init__(self, parent: QWidget, dlg: QProgressDialog, thread: QThread, worker: DetectWorker, on_done, on_failed):
+        super().__init__(parent)
+        self._dlg, self._thread, self._worker = dlg, thread, worker
+        self._on_done, self._on_failed = on_done, on_failed
+        self._finished = False
+
+    @Slot()
+    def cancel(self) -> None:  # direct: the worker thread is busy and runs no event loop
+        self._worker.cancel()
+
+    @Slot(float)
+    def progress(self, fraction: float) -> None:
+        if not self._finished:
+            self._dlg.setValue(int(1000 * fraction))
+
+    @Slot(list)
+    def done(self, found: list) -> None:
+        if self._finish():
+            self._on_done(found)
+
+    @Slot(str)
+    def failed(self, msg: str) -> None:
+        if self._finish():
+            self._on_failed(msg)
+
+    def _finish(self) -> bool:
+        if self._finished:
+            return False
+        self._finished = True
+        self._dlg.canceled.disconnect(self.cancel)
+        self._dlg.reset()
+        self._dlg.deleteLater()
+        self._thread.quit()
+        return True
+
+
 def run_detection(parent: QWidget, path: str, on_done, on_failed) -> tuple[QThread, DetectWorker]:
     """Start detection with a cancellable progress dialog; callbacks run in the GUI thread."""
     thread = QThread(parent)
@@ -61,17 +106,14 @@ def run_detection(parent: QWidget, path: str, on_done, on_failed) -> tuple[QThre
     dlg.setWindowTitle("Detect keyframes")
     dlg.setWindowModality(Qt.WindowModality.WindowModal)
     dlg.setMinimumDuration(300)
-    dlg.canceled.connect(worker.cancel)
-    worker.progress.connect(lambda f: dlg.setValue(int(1000 * f)))
-
-    def finish() -> None:
-        dlg.reset()
-        thread.quit()
-
-    worker.done.connect(lambda found: (finish(), on_done(found)))
-    worker.failed.connect(lambda msg: (finish(), on_failed(msg)))
+    relay = _DetectionRelay(parent, dlg, thread, worker, on_done, on_failed)
+    dlg.canceled.connect(relay.cancel)
+    worker.progress.connect(relay.progress)
+    worker.done.connect(relay.done)
+    worker.failed.connect(relay.failed)
     thread.started.connect(worker.run)
     thread.finished.connect(worker.deleteLater)
+    thread.finished.connect(relay.deleteLater)
     thread.start()
     return thread, worker
 

@@ -438,13 +438,20 @@ def _pass_snake(w: _Work, helpers: list) -> None:
         m2 = w.sole(sq.output[0], "Mul")
         if m2 is None:
             continue
-        recip = w.array(_other(m2, sq.output[0]))
+        r_name = _other(m2, sq.output[0])
+        recip = w.array(r_name)
+        rnode = w.prod(r_name, "Reciprocal")
+        if recip is None and rnode is not None and rnode.input[0] == alpha_name:
+            recip = 1.0 / alpha  # the v1.0 export computes 1/a in the graph
         if recip is None or recip.shape != alpha.shape or not np.allclose(recip * alpha, 1.0, rtol=1e-4):
             continue
         add = w.sole(m2.output[0], "Add")
         if add is None or _other(add, m2.output[0]) != z:
             continue
-        conv = w.sole(add.output[0], "Conv")
+        # the dequantised Conv's old DynamicQuantizeLinear still reads the sum until finish()
+        gone = {id(n) for n in helpers}
+        users = [c for c in w.cons(add.output[0]) if id(c) not in gone]
+        conv = users[0] if len(users) == 1 and users[0].op_type == "Conv" and add.output[0] not in w.outputs else None
         if conv is None or conv.input[0] != add.output[0]:
             continue
         wt = w.array(conv.input[1])
@@ -459,6 +466,8 @@ def _pass_snake(w: _Work, helpers: list) -> None:
         sq_new = helper.make_node("Mul", [sin.output[0], sin.output[0]], [sq.output[0]], name=sq.name + "_sq")
         add_new = helper.make_node("Add", [m1.output[0], sq.output[0]], [add.output[0]], name=add.name + "_snake")
         conv.input[1] = new_w
+        if rnode is not None:
+            helpers.append(rnode)
         for old, new in ((sq, sq_new), (add, add_new)):
             w.nodes[w.nodes.index(old)] = new
         w.nodes.remove(m2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,14 @@ def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_pat
                                                    duration=10.0), "media"))
     qtbot.waitUntil(lambda: win.media_path is not None, timeout=5000)
 
+    shown_in = []
+
     class Accept:  # the dialog, answered by the user: keep the cuts it pre-checks
         def __init__(self, found, fps, parent):
             self.found = found
 
         def exec(self):
+            shown_in.append(threading.current_thread() is threading.main_thread())
             return keyframe_dialogs.QDialog.DialogCode.Accepted
 
         def chosen(self):
@@ -113,8 +117,37 @@ def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_pat
     win.detect_keyframes()
     qtbot.waitUntil(lambda: len(win.doc.project.markers) == 2, timeout=30000)
     assert [round(m.time * 25) for m in win.doc.project.markers] == [37, 151]
+    assert shown_in == [True]  # the results reach the GUI thread, not the detecting one
     win.act_undo.trigger()
     assert win.doc.project.markers == []
+
+
+def test_detection_can_be_cancelled_from_its_progress_dialog(qtbot, win, monkeypatch, tmp_path):
+    import sys
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
+    from cutvideo import make_cut_video
+
+    from editor import keyframe_dialogs
+    from editor.project import MediaRef
+
+    video = make_cut_video(tmp_path / "cuts.mp4") and tmp_path / "cuts.mp4"
+    win.doc.push(cmd.RelinkMedia(win.doc, MediaRef(path=str(video), abs_path=str(video), has_video=True,
+                                                   duration=10.0), "media"))
+    qtbot.waitUntil(lambda: win.media_path is not None, timeout=5000)
+    shown, errors = [], []
+    monkeypatch.setattr(keyframe_dialogs, "SuggestionsDialog", lambda *a: shown.append(a))
+    monkeypatch.setattr(win, "_error", lambda *a: errors.append(a))
+    before = set(win.findChildren(QProgressDialog))
+    win.detect_keyframes()
+    thread, _worker = win._detect_job
+    (dlg,) = set(win.findChildren(QProgressDialog)) - before
+    dlg.canceled.emit()  # what its Cancel button (or Escape) sends
+    qtbot.waitUntil(lambda: win._detect_job is None, timeout=30000)
+    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    assert shown == [] and errors == [] and win.doc.project.markers == []
 
 
 def test_suggestions_dialog_lists_and_checks(qtbot):
