@@ -86,13 +86,13 @@ def test_word_pins_from_the_region_menu(qtbot, win):
     assert doc.region(rid).anchors == []
 
 
-def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_path):
+def _link_cut_video(qtbot, win, tmp_path) -> None:
+    """Give the project tests/keyframes' generated video with two cuts."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
     from cutvideo import make_cut_video
 
-    from editor import keyframe_dialogs
     from editor.project import MediaRef
 
     video = make_cut_video(tmp_path / "cuts.mp4") and tmp_path / "cuts.mp4"
@@ -100,6 +100,11 @@ def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_pat
                                                    duration=10.0), "media"))
     qtbot.waitUntil(lambda: win.media_path is not None, timeout=5000)
 
+
+def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_path):
+    from editor import keyframe_dialogs
+
+    _link_cut_video(qtbot, win, tmp_path)
     shown_in = []
 
     class Accept:  # the dialog, answered by the user: keep the cuts it pre-checks
@@ -123,20 +128,11 @@ def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_pat
 
 
 def test_detection_can_be_cancelled_from_its_progress_dialog(qtbot, win, monkeypatch, tmp_path):
-    import sys
-
     from PySide6.QtWidgets import QProgressDialog
 
-    sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
-    from cutvideo import make_cut_video
-
     from editor import keyframe_dialogs
-    from editor.project import MediaRef
 
-    video = make_cut_video(tmp_path / "cuts.mp4") and tmp_path / "cuts.mp4"
-    win.doc.push(cmd.RelinkMedia(win.doc, MediaRef(path=str(video), abs_path=str(video), has_video=True,
-                                                   duration=10.0), "media"))
-    qtbot.waitUntil(lambda: win.media_path is not None, timeout=5000)
+    _link_cut_video(qtbot, win, tmp_path)
     shown, errors = [], []
     monkeypatch.setattr(keyframe_dialogs, "SuggestionsDialog", lambda *a: shown.append(a))
     monkeypatch.setattr(win, "_error", lambda *a: errors.append(a))
