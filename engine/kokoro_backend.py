@@ -75,20 +75,17 @@ class KokoroBackend:
         paths = stage_paths(progress)
         if progress:
             progress("loading the speech model")
+        self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
+        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/native)
+        self.native = self._dec is not None
         opts = _session_options(threads)
         try:
             self._pred = open_session(paths.predictor, opts, providers)
             self._pros = open_session(paths.prosody, opts, providers)
+            if self._dec is None:
+                self._dec = open_session(paths.decoder, opts, providers)
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
-        self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
-        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/native)
-        self.native = self._dec is not None
-        if self._dec is None:
-            try:
-                self._dec = open_session(paths.decoder, opts, providers)
-            except Exception as e:  # onnxruntime raises its own exception types
-                raise ModelError(f"the speech model could not be loaded ({e}); delete {paths.decoder.parent} to rebuild") from e
         self._vocab = load_vocab()
         try:
             with np.load(stock_voices_path()) as npz:

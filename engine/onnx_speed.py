@@ -424,30 +424,10 @@ def _pass_stft(w: _Work) -> None:
 
 def _pass_snake(w: _Work, helpers: list) -> None:
     for sin in [n for n in w.nodes if n.op_type == "Sin"]:
-        m1 = w.prod(sin.input[0], "Mul")
-        if m1 is None or w.sole(m1.output[0], "Sin") is not sin:
+        m = _match_scaled_snake(w, sin)
+        if m is None:
             continue
-        alpha_name = next((i for i in m1.input if w.array(i) is not None), None)
-        if alpha_name is None:
-            continue
-        z = _other(m1, alpha_name)
-        alpha = w.array(alpha_name).astype(np.float32)
-        sq = w.sole(sin.output[0], "Pow", "Mul")
-        if sq is None or (sq.op_type == "Pow" and w.scalar(sq.input[1]) != 2.0) or (sq.op_type == "Mul" and sq.input[0] != sq.input[1]):
-            continue
-        m2 = w.sole(sq.output[0], "Mul")
-        if m2 is None:
-            continue
-        r_name = _other(m2, sq.output[0])
-        recip = w.array(r_name)
-        rnode = w.prod(r_name, "Reciprocal")
-        if recip is None and rnode is not None and rnode.input[0] == alpha_name:
-            recip = 1.0 / alpha  # the v1.0 export computes 1/a in the graph
-        if recip is None or recip.shape != alpha.shape or not np.allclose(recip * alpha, 1.0, rtol=1e-4):
-            continue
-        add = w.sole(m2.output[0], "Add")
-        if add is None or _other(add, m2.output[0]) != z:
-            continue
+        _x, alpha, (m1, _sin, sq, m2, add), rnode = m
         # the dequantised Conv's old DynamicQuantizeLinear still reads the sum until finish()
         gone = {id(n) for n in helpers}
         users = [c for c in w.cons(add.output[0]) if id(c) not in gone]
@@ -458,12 +438,10 @@ def _pass_snake(w: _Work, helpers: list) -> None:
         a = alpha.reshape(-1)
         if wt is None or wt.ndim < 3 or _attrs(conv).get("group", 1) != 1 or wt.shape[1] != a.size:
             continue
-        if alpha.ndim >= 2 and alpha.shape[-1] != 1:  # must be per channel of [N, C, T]
-            continue
         # u = a*x ; v = u + sin(u)^2 ; conv(x + sin(a x)^2 / a) == conv'(v) with W' = W / a (per input channel)
         scale = (1.0 / a).reshape((1, -1) + (1,) * (wt.ndim - 2))
         new_w = w.add_init((wt * scale).astype(np.float32), conv.input[1] + "_snakefold")
-        sq_new = helper.make_node("Mul", [sin.output[0], sin.output[0]], [sq.output[0]], name=sq.name + "_sq")
+        sq_new = helper.make_node("Mul", [_sin.output[0], _sin.output[0]], [sq.output[0]], name=sq.name + "_sq")
         add_new = helper.make_node("Add", [m1.output[0], sq.output[0]], [add.output[0]], name=add.name + "_snake")
         conv.input[1] = new_w
         if rnode is not None:
@@ -716,19 +694,14 @@ def _square_of(w: _Work, s: str) -> onnx.NodeProto | None:
     return None
 
 
-def _match_snake(w: _Work, sin: onnx.NodeProto):
-    """(x, alpha array or None, nodes to drop, output) for ``x + sin(a x)^2 / a`` or ``u + sin(u)^2``."""
-    u = sin.input[0]
+def _match_scaled_snake(w: _Work, sin: onnx.NodeProto):
+    """``x + sin(a x)^2 / a`` around ``sin``, a per channel of an [N, C, T] tensor, as
+    (x, a shaped [1, C, 1], its nodes [a*x, sin, square, scale, add], the Reciprocal of a or None).
+    """
     sq = _square_of(w, sin.output[0])
-    if sq is None:
-        return None
-    nxt = w.sole(sq.output[0], "Add", "Mul")
-    if nxt is None:
-        return None
-    if nxt.op_type == "Add":  # folded form: u + sin(u)^2
-        return (u, None, [sin, sq, nxt], nxt.output[0]) if _other(nxt, sq.output[0]) == u else None
-    m1 = w.prod(u, "Mul")
-    if m1 is None or w.sole(u, "Sin") is not sin:
+    m2 = w.sole(sq.output[0], "Mul") if sq is not None else None
+    m1 = w.prod(sin.input[0], "Mul")
+    if m2 is None or m1 is None or w.sole(m1.output[0], "Sin") is not sin:
         return None
     alpha_name = next((i for i in m1.input if w.array(i) is not None), None)
     if alpha_name is None:
@@ -736,18 +709,35 @@ def _match_snake(w: _Work, sin: onnx.NodeProto):
     alpha = w.array(alpha_name).astype(np.float32)
     x = _other(m1, alpha_name)
     if alpha.ndim != 3 or alpha.shape[0] != 1 or alpha.shape[2] != 1 or alpha.size < 2 or not np.all(alpha != 0):
-        return None  # only per-channel a of an [N, C, T] tensor
-    r_name = _other(nxt, sq.output[0])
+        return None
+    r_name = _other(m2, sq.output[0])
     recip = w.array(r_name)
     rnode = w.prod(r_name, "Reciprocal")
     if recip is None and rnode is not None and rnode.input[0] == alpha_name:
-        recip = 1.0 / alpha
+        recip = 1.0 / alpha  # the v1.0 export computes 1/a in the graph
+    else:
+        rnode = None
     if recip is None or recip.shape != alpha.shape or not np.allclose(recip * alpha, 1.0, rtol=1e-5):
         return None
-    add = w.sole(nxt.output[0], "Add")
-    if add is None or _other(add, nxt.output[0]) != x:
+    add = w.sole(m2.output[0], "Add")
+    if add is None or _other(add, m2.output[0]) != x:
         return None
-    return x, alpha.reshape(-1), [m1, sin, sq, nxt, add], add.output[0]
+    return x, alpha, [m1, sin, sq, m2, add], rnode
+
+
+def _match_snake(w: _Work, sin: onnx.NodeProto):
+    """(x, alpha array or None, nodes to drop, output) for ``x + sin(a x)^2 / a`` or ``u + sin(u)^2``."""
+    sq = _square_of(w, sin.output[0])
+    if sq is None:
+        return None
+    add = w.sole(sq.output[0], "Add")
+    if add is not None:  # folded form: u + sin(u)^2
+        return (sin.input[0], None, [sin, sq, add], add.output[0]) if _other(add, sq.output[0]) == sin.input[0] else None
+    m = _match_scaled_snake(w, sin)
+    if m is None:
+        return None
+    x, alpha, nodes, _rnode = m
+    return x, alpha.reshape(-1), nodes, nodes[-1].output[0]
 
 
 def use_native_ops(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
