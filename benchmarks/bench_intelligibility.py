@@ -42,10 +42,22 @@ VOICES = ["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"]
 RATIOS = [0.75, 1.0, 1.3]
 
 
-def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str]) -> None:
+def line_sets(name: str) -> list[tuple[str, list[str]]]:
+    """The (language, lines) pairs of a named set: ``heldout`` (lines.py, 20 + 20),
+    ``dev`` / ``test`` (lines_unseen.py: 80 zh + 50 en each; tune on dev only)."""
+    if name == "heldout":
+        from lines import EN_HELDOUT, ZH_HELDOUT
+
+        return [("zh", ZH_HELDOUT), ("en", EN_HELDOUT)]
+    from lines_unseen import SETS
+
+    return [("zh", SETS[f"zh_{name}"]), ("en", SETS[f"en_{name}"])]
+
+
+def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str],
+          line_set: str = "heldout", langs: tuple[str, ...] = ("zh", "en")) -> None:
     import numpy as np
     import soundfile as sf
-    from lines import EN_HELDOUT, ZH_HELDOUT
 
     from engine import DurationSpec, SynthesisRequest
     from engine.api import get_engine
@@ -66,7 +78,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
         stock = ort.InferenceSession(str(model_path()), so, providers=["CPUExecutionProvider"])
         g2p = ZHG2P()
         vocab = load_vocab()
-    sets = [("zh", ZH_HELDOUT[:n_lines]), ("en", EN_HELDOUT[:n_lines])]
+    sets = [(lang, lines[:n_lines]) for lang, lines in line_sets(line_set) if lang in langs]
     t0 = time.perf_counter()
     for variant in variants:
         for lang, lines in sets:
@@ -147,18 +159,22 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/dubline_intelligibility")
     ap.add_argument("--voices", nargs="+", default=VOICES)
     ap.add_argument("--ratios", nargs="+", type=float, default=RATIOS)
-    ap.add_argument("--lines", type=int, default=20)
+    ap.add_argument("--lines", type=int, default=80, help="at most this many lines per language")
     ap.add_argument("--variants", nargs="+", default=["dubline", "notones", "stock"])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test"), default="heldout",
+                    help="line set: lines.py's held-out lines, or lines_unseen.py's dev / test half")
+    ap.add_argument("--langs", nargs="+", choices=("zh", "en"), default=["zh", "en"])
     args = ap.parse_args()
     out = Path(args.out)
     if args.phase == "synth":
-        synth(out, args.voices, args.ratios, args.lines, args.variants)
+        synth(out, args.voices, args.ratios, args.lines, args.variants, args.line_set, tuple(args.langs))
     elif args.phase == "score":
         score(out, args.threads)
     else:
         common = ["--out", str(out), "--voices", *args.voices, "--ratios", *map(str, args.ratios),
-                  "--lines", str(args.lines), "--variants", *args.variants]
+                  "--lines", str(args.lines), "--variants", *args.variants, "--set", args.line_set,
+                  "--langs", *args.langs]
         subprocess.run([str(ROOT / ".venv/bin/python"), __file__, "synth", *common], check=True)
         subprocess.run([str(ROOT / ".venv-bench/bin/python"), __file__, "score", "--out", str(out),
                         "--threads", str(args.threads)], check=True)

@@ -21,6 +21,7 @@ from engine.backend import ProgressFn, pick_onnx_providers
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
+from engine.heard import heard_timings
 from engine.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
@@ -30,7 +31,7 @@ from engine.warp import map_samples, warp_to_boundaries
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: speech spans the region (short release, heard timings)
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")
@@ -99,6 +100,7 @@ class KokoroBackend:
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
+        self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
         self._version = f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
 
@@ -284,13 +286,40 @@ class KokoroBackend:
         return np.array(cls, dtype=np.int64)
 
     # ------------------------------------------------------------- analysis
+    def _speech_end(self, passes: list[_Pass], preds: list[np.ndarray], units: list[Unit], table: np.ndarray,
+                    voice_key: str) -> tuple[int, int] | None:
+        """(line-global token index, heard frames) of the token where the
+        line's speech ends, read from the prosody model's energy for the last
+        pass at the model's own durations (one prosody run, cached)."""
+        p, pp = passes[-1], preds[-1]
+        key = ("end", voice_key, p.tokens.tobytes())
+        hit = self._pred_cache.get(key)
+        if hit is None:
+            fed = np.maximum(1, np.rint(pp)).astype(np.int64)
+            _f0, energy, _feed = self._prosody(p, table, fed)
+            spoken = np.array([u >= 0 and units[u].kind in ("zh", "en") for u in p.token_unit])
+            end = dur.speech_end_frames(energy.reshape(-1), per_frame=2)
+            found = None if end is None else dur.find_tail(fed, spoken, end, 0)
+            hit = (found.index, found.speech_frames) if found is not None else ()
+            _lru_put(self._pred_cache, key, hit, 1024)
+        if not hit:
+            return None
+        offset = sum(len(q.tokens) for q in passes[:-1])
+        return offset + hit[0], hit[1]
+
+    def _line_tail(self, end: tuple[int, int] | None, pad_samples: int = 0) -> dur.Tail | None:
+        return None if end is None else dur.Tail(end[0], end[1], dur.release_frames(pad_samples))
+
     def natural_seconds(self, text: str, voice: str, glossary: tuple[tuple[str, str], ...] = ()) -> float:
         units = self.units(text, glossary)
         table = self.style_table(voice)
+        vkey = self.voice_key(voice)
         with self._lock:
             passes = self._passes(units)
-            pred = np.concatenate([self._predict(p, table, self.voice_key(voice)) for p in passes])
-        return int(dur.natural_frames(pred, self._classes(passes, units)).sum()) * FRAME / SAMPLE_RATE
+            preds = [self._predict(p, table, vkey) for p in passes]
+            end = self._speech_end(passes, preds, units, table, vkey)
+        plan = dur.plan(np.concatenate(preds), self._classes(passes, units), None, tail=self._line_tail(end))
+        return plan.natural_frames * FRAME / SAMPLE_RATE
 
     # ------------------------------------------------------------- generate
     def generate(self, request: SynthesisRequest) -> SynthesisResult:
@@ -315,7 +344,8 @@ class KokoroBackend:
         # any exact target still holds), F0 and loudness below.
         emo = resolve_emotion(request.emotion, request.text)
         pred = scale_durations(pred, classes, emo.prosody)
-        natural = int(dur.natural_frames(pred, classes).sum())
+        end = self._speech_end(passes, preds, units, table, vkey)
+        natural = dur.plan(pred, classes, None, tail=self._line_tail(end)).natural_frames
         warnings: list[str] = list(emo.warnings)
 
         pad_samples = 0
@@ -338,7 +368,15 @@ class KokoroBackend:
                 pad_samples = 0
 
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
-        plan = dur.plan(pred, classes, target, anchors)
+        tail = self._line_tail(end, pad_samples)
+        plan = dur.plan(pred, classes, target, anchors, tail=tail)
+        if plan.tail is not None and spec.mode != "free":
+            # Stretching the words before it changes how fast the last phoneme
+            # decays: read the speech end again from the prosody the decoder
+            # will get, and give the difference to the words (one re-plan).
+            heard = self._heard_frames(passes[-1], preds[-1], plan, table, len(pred) - len(preds[-1]))
+            if heard is not None and heard != plan.tail.speech_frames:
+                plan = dur.plan(pred, classes, target, anchors, tail=replace(plan.tail, speech_frames=heard))
         warnings.extend(plan.warnings)
         frames = plan.frames
 
@@ -346,21 +384,9 @@ class KokoroBackend:
         off = 0
         for p, pp in zip(passes, preds, strict=True):
             n = len(p.tokens)
-            d = frames[off : off + n]
+            dm, lead_extra, tail_extra = _fed_durations(pp, frames[off : off + n], plan.tail, off)
             off += n
-            # The model needs its boundary tokens at (at least) their natural
-            # length: shortening them degrades the first and last phonemes
-            # (measured: recogniser CER 0.03 -> 0.15).  So it sees the natural
-            # silences and we cut the extra frames off the audio afterwards;
-            # they are silence, and the plan's timeline stays exact.
-            lead_extra = max(0, int(np.rint(pp[0])) - int(d[0]))
-            tail_extra = max(0, int(np.rint(pp[-1])) - int(d[-1]))
-            dm = d.copy()
-            dm[0] += lead_extra
-            dm[-1] += tail_extra
-            style = self._style(table, n)
-            feed = {"tokens": p.tokens[None, :], "style": style, "durations": dm[None, :].astype(np.int64)}
-            f0, energy = self._pros.run(None, feed)
+            f0, energy, feed = self._prosody(p, table, dm)
             f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
             f0 = shape_f0(f0, emo.prosody)
             if pitch:  # the cloned voice's F0 placement
@@ -406,6 +432,7 @@ class KokoroBackend:
             speech = np.concatenate([speech, np.zeros(pad_samples, dtype=np.float32)])
         audio = speech
         np.clip(audio, -1.0, 1.0, out=audio)
+        timings = heard_timings(audio, SAMPLE_RATE, timings, self._anchored_units(timings, spec.anchors))
         out_frames = int(frames.sum())
         return SynthesisResult(
             audio=audio,
@@ -451,6 +478,40 @@ class KokoroBackend:
             out.append((first_token[hit], int(round(frame)), label))
         return out
 
+    def _prosody(self, p: _Pass, table: np.ndarray, dm: np.ndarray):
+        """(F0, energy, decoder feed) for pass ``p`` at fed durations ``dm``;
+        the last few are kept (the end check and the render ask for the same)."""
+        style = self._style(table, len(p.tokens))
+        key = ("pros", p.tokens.tobytes(), style.tobytes(), dm.tobytes())
+        hit = self._pros_cache.get(key)
+        if hit is None:
+            feed = {"tokens": p.tokens[None, :], "style": style, "durations": dm[None, :].astype(np.int64)}
+            f0, energy = self._pros.run(None, feed)
+            hit = (f0, energy, feed)
+            _lru_put(self._pros_cache, key, hit, 4)
+        f0, energy, feed = hit
+        return f0, energy, dict(feed)
+
+    def _heard_frames(self, p: _Pass, pp: np.ndarray, plan: dur.Plan, table: np.ndarray, off: int) -> int | None:
+        """Frames of the last heard token that the prosody for ``plan`` makes audible."""
+        tail = plan.tail
+        d = plan.frames[off:]
+        dm, lead_extra, _ = _fed_durations(pp, d, tail, off)
+        _f0, energy, _feed = self._prosody(p, table, dm)
+        end = dur.speech_end_frames(energy.reshape(-1), per_frame=2)
+        if end is None:
+            return None
+        k = tail.index - off
+        start = int(dm[:k].sum())
+        return max(1, min(int(dm[k]), int(round(end - start))))
+
+    @staticmethod
+    def _anchored_units(timings: list[UnitTiming], anchors) -> frozenset[int]:
+        """Indexes of the timings whose start an anchor fixes."""
+        chars = {int(ci) for ci, _sec in anchors}
+        return frozenset(i for i, u in enumerate(timings)
+                         if u.kind in ("zh", "en") and any(u.src_start <= c < u.src_end for c in chars))
+
     def _timings(self, passes: list[_Pass], units: list[Unit], frames: np.ndarray) -> list[UnitTiming]:
         starts = _token_starts(frames)
         spans: dict[int, list[int]] = {}
@@ -479,6 +540,31 @@ class KokoroBackend:
                 )
             )
         return out
+
+
+def _fed_durations(pp: np.ndarray, d: np.ndarray, tail: dur.Tail | None, off: int) -> tuple[np.ndarray, int, int]:
+    """(durations the model is fed for one pass, frames cut at its start, at its end).
+
+    The model needs its boundary tokens at (at least) their natural length:
+    shortening them degrades the first and last phonemes (measured:
+    recogniser CER 0.03 -> 0.15).  So it sees the natural silences and we cut
+    the extra frames off the audio afterwards; they are silence, and the
+    plan's timeline stays exact.  At the line's end (``tail`` in this pass,
+    which starts at line token ``off``) the last heard token and the silence
+    after it are fed at the model's own lengths, so the last phoneme decays
+    as it would, and the audio is cut to the planned release.
+    """
+    lead_extra = max(0, int(np.rint(pp[0])) - int(d[0]))
+    tail_extra = max(0, int(np.rint(pp[-1])) - int(d[-1]))
+    dm = np.asarray(d, dtype=np.int64).copy()
+    dm[0] += lead_extra
+    if tail is not None and off <= tail.index < off + len(d):
+        k = tail.index - off
+        dm[k:] = np.maximum(dm[k:], np.rint(pp[k:]).astype(np.int64))
+        tail_extra = int(dm[k:].sum() - np.asarray(d[k:]).sum())
+    else:
+        dm[-1] += tail_extra
+    return dm, lead_extra, tail_extra
 
 
 def _token_starts(frames: np.ndarray) -> np.ndarray:

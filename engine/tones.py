@@ -112,6 +112,11 @@ def shape_mandarin_f0(
         nxt_pause = k == len(syl) - 1 or any(
             units[j].kind == "pause" for j in range(uidx + 1, syl[k + 1][0])
         )
+        # A syllable before a pause holds the pause's silence too (the model's
+        # long last phoneme): draw its tone over the frames that are voiced.
+        v = np.flatnonzero(voiced[fa:fb])
+        if len(v):
+            fb = fa + int(v[-1]) + 1
         n = fb - fa
         if n <= 0:
             continue
