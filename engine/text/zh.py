@@ -97,6 +97,20 @@ _DIRECTIONAL_HEAD = set("上下进出回过起开")
 _GUO_VERBS = set("去吃看听见做来到说用玩试想学写读住买坐哭爱有干喝打唱聊碰")
 _AA_VERBS = set("看想试说听走问尝找写读教等聊玩猜歇坐动摸揉洗练学查算数抱亲笑跳逛转讲比闻瞧拍")
 _DEGREE_ADVERBS = set("很太真最更多好挺蛮较极超特非么")
+_PRONOUNS = set("我你他她它您")
+#: one-character verbs jieba's single tag gets wrong (换 is tagged nz)
+_COMMON_VERBS = set("换走去来做买卖拿说看找吃喝想写改跑回等给带送叫问开关用学")
+#: 还 huán before a pronoun when one of these comes first (再还我, 快还你, 不还他)
+_HUAN_BEFORE = set("再要快先没去来得不会能该就把") | _PRONOUNS
+#: verbs after which X为 reads wéi, "as" (选他为队长, 立她为后)
+_WEI_VERBS = set("选称任拜封立奉推评定")
+#: what follows the verb 种 zhòng (种了, 种树, 种下)
+_ZHONG_VERB_NEXT = set("了过着下树花草菜地田瓜豆苗")
+#: dictionary readings that are wrong in the packaged dictionaries
+_PHRASE_FIXES = {
+    "不得了": "bu4 de2 liao3",
+    "少不了": "shao3 bu5 liao3",
+}
 # Classifier use: 行 after a numeral is háng (一行字, 第三行) unless followed by 人.
 _HANG_MEASURE_RE = re.compile(r"[一二两三四五六七八九十几每这那哪第]行")
 
@@ -258,6 +272,9 @@ def _lookup(word: str) -> tuple[tuple[ParsedPinyin, bool], ...] | None:
 
     Each syllable is ``(lexical reading, spoken neutral?)``.
     """
+    fix = _PHRASE_FIXES.get(word)
+    if fix is not None:
+        return tuple((p, p.tone == 5) for p in (_p(x) for x in fix.split()) if p is not None)
     base, extra = _phrase_dicts()
     b = base.get(word)
     e = extra.get(word) if extra else None
@@ -601,7 +618,7 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
     next_word = ctx.words[widx + 1] if widx + 1 < len(ctx.words) else None
     pos = word.pos
     if ch == "得":
-        if alone and next_word is not None and next_word.pos.startswith("v") and (
+        if alone and next_word is not None and _is_verb(next_word) and (
             prev_word is None or prev_word.pos in ("r", "n", "nr", "d") or prev_word.text in ("还", "就", "也", "都", "必须", "总")
         ):
             return ParsedPinyin("dei", 3)
@@ -632,13 +649,16 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
     if ch == "种":
         if prev and prev in _NUMERAL_BEFORE_MEASURE | set("各多"):
             return ParsedPinyin("zhong", 3)
-        if pos.startswith("v"):
+        if pos.startswith("v") or (nxt and nxt in _ZHONG_VERB_NEXT):
             return ParsedPinyin("zhong", 4)
-    if ch == "觉" and "睡" in ctx.chars_before(k, 3):
+    if ch == "觉" and ("睡" in ctx.chars_before(k, 3) or (alone and (
+            "睡" in _clause_before(ctx.text, k, 10) or (prev and prev in "个一午")))):
         return ParsedPinyin("jiao", 4)
+    if ch == "为" and alone and any(c in _WEI_VERBS for c in ctx.chars_before(k, 3)):
+        return ParsedPinyin("wei", 2)
     if ch == "教" and nxt and (nxt in "我你他她它们大" or (nxt == "教" and ctx.char(k + 2) in tuple("我你他她它们大"))):
         return ParsedPinyin("jiao", 1)
-    if ch == "还" and nxt and nxt in "钱书债款给清":
+    if ch == "还" and nxt and (nxt in "钱书债款给清回" or (nxt in _PRONOUNS and prev and prev in _HUAN_BEFORE)):
         return ParsedPinyin("huan", 2)
     if ch == "数" and (prev == "一" and ctx.char(k - 2) == "数" or (nxt and nxt in "一到数了着过钱清不完")):
         return ParsedPinyin("shu", 3)
@@ -651,6 +671,26 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
     if ch == "过" and alone and pos == "ug":
         return ParsedPinyin("guo", 5)
     return default
+
+
+def _is_verb(word: _Word) -> bool:
+    """A verb by jieba's tag, or (a word jieba does not tag, 换个) by its first character's."""
+    if word.pos.startswith("v"):
+        return True
+    if word.pos == "x" and word.text:
+        first = word.text[0]
+        return first in _COMMON_VERBS or _state["jieba_tags"].get(first, "").startswith("v")
+    return False
+
+
+def _clause_before(text: str, k: int, n: int) -> str:
+    """Up to ``n`` characters before ``k``, not across punctuation."""
+    out = []
+    for c in reversed(text[max(0, k - n) : k]):
+        if not is_cjk(c):
+            break
+        out.append(c)
+    return "".join(reversed(out))
 
 
 @dataclass

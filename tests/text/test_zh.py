@@ -66,6 +66,28 @@ def test_hai_huan_in_sentence():
     assert pinyin_of("还是要还钱")[3] == "huan2"
 
 
+@pytest.mark.parametrize(
+    "text, char, expected",
+    [
+        ("把书还回去", "还", "huan2"),
+        ("等天晴了再还我", "还", "huan2"),
+        ("你还记得吗", "还", "hai2"),
+        ("我们得换个办法", "得", "dei3"),
+        ("香得不得了", "了", "liao3"),
+        ("昨晚只睡了三个小时的觉", "觉", "jiao4"),
+        ("我觉得很好", "觉", "jue2"),
+        ("爷爷种了两棵树", "种", "zhong4"),
+        ("这种水果很甜", "种", "zhong3"),
+        ("大家选他为队长", "为", "wei2"),
+        ("我为你高兴", "为", "wei4"),
+    ],
+)
+def test_polyphone_context_rules(text, char, expected):
+    # the reading of ``char`` as spoken (sandhi applied), from the rules for single characters
+    readings = pinyin_of(text)
+    assert readings[text.index(char)] == expected
+
+
 def test_dei_must():
     assert pinyin_of("我得走了")[1].startswith("dei")
 
