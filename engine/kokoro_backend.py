@@ -496,7 +496,7 @@ class KokoroBackend:
         """Frames of the last heard token that the prosody for ``plan`` makes audible."""
         tail = plan.tail
         d = plan.frames[off:]
-        dm, lead_extra, _ = _fed_durations(pp, d, tail, off)
+        dm, _lead, _tail = _fed_durations(pp, d, tail, off)
         _f0, energy, _feed = self._prosody(p, table, dm)
         end = dur.speech_end_frames(energy.reshape(-1), per_frame=2)
         if end is None:
