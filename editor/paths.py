@@ -30,11 +30,11 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}$")
 MAX_PATH_CHARS = 4096
 
 
-def check_identifier(value: str, where: str) -> str:
-    """``value`` if it is a plain name usable inside a file name, else UnsafePathError naming ``where``."""
+def check_identifier(value: str, where: str, error: type[Exception] = UnsafePathError) -> str:
+    """``value`` if it is a plain name usable inside a file name, else ``error`` naming ``where``."""
     if not isinstance(value, str) or not _ID_RE.match(value) or ".." in value:
         shown = repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "..."
-        raise UnsafePathError(f"{where}: {shown} is not a valid id (use up to 64 letters, digits, '-', '_', '.')")
+        raise error(f"{where}: {shown} is not a valid id (use up to 64 letters, digits, '-', '_', '.')")
     return value
 
 

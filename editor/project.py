@@ -305,7 +305,7 @@ class _Reader:
         v = self.str_(key, nullable=nullable, max_chars=64)
         if v is None:
             return None
-        return check_identifier(v, self._where(key))
+        return check_identifier(v, self._where(key), ProjectError)
 
     def bool_(self, key: str, default: bool) -> bool:
         r = self.sub(key, required=False, default=default)
@@ -396,7 +396,7 @@ def from_dict(data: Any) -> Project:
             if bm.data is not None:
                 if not (isinstance(bm.data, list) and len(bm.data) == 2 and all(isinstance(x, str) for x in bm.data)):
                     raise ProjectError(f"{bm.path}: expected two marker ids")
-                r.bound_markers = [check_identifier(x, f"{bm.path}[{i}]") for i, x in enumerate(bm.data)]
+                r.bound_markers = [check_identifier(x, f"{bm.path}[{i}]", ProjectError) for i, x in enumerate(bm.data)]
             if r.id in seen_ids:
                 raise ProjectError(f"{rr.path}.id: duplicate id {r.id!r}")
             seen_ids.add(r.id)
