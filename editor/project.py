@@ -302,7 +302,7 @@ class _Reader:
 
     def id_(self, key: str, nullable: bool = False) -> str | None:
         """An id: it may become part of a file name, so only plain names are accepted."""
-        v = self.str_(key, nullable=nullable, max_chars=64)
+        v = self.str_(key, nullable=nullable)
         if v is None:
             return None
         return check_identifier(v, self._where(key), ProjectError)
