@@ -47,6 +47,8 @@ MAX_TIMELINE_SECONDS = 4 * 3600.0
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 192000
 MAX_STRING_CHARS = 20_000
 MAX_INT_DIGITS = 18
+#: The mixer holds the whole timeline: at most 4 h at 48 kHz (or 1 h at 192 kHz).
+MAX_TIMELINE_SAMPLES = int(MAX_TIMELINE_SECONDS * 48000)
 #: Orphan temp files of a killed save older than this are removed by the next save.
 ORPHAN_TMP_SECONDS = 30.0
 
@@ -437,6 +439,9 @@ def from_dict(data: Any) -> Project:
         selected_region=vw.str_("selected_region", nullable=True, max_chars=64),
         playhead=vw.num("playhead", default=0.0, lo=0.0),
     )
+    if p.end_time() * p.sample_rate > MAX_TIMELINE_SAMPLES:
+        raise ProjectError(f"a {p.end_time() / 3600:.1f} h timeline at {p.sample_rate} Hz is too long to mix "
+                           f"(at most {MAX_TIMELINE_SECONDS / 3600:.0f} h at 48000 Hz)")
     return p
 
 

@@ -322,7 +322,8 @@ def mix(
     sr = project.sample_rate
     length = int(np.ceil(project.end_time() * sr)) + 1
     out = np.zeros(length, dtype=np.float32)
-    duck = np.ones(length, dtype=np.float32)
+    with_source = include_source and source is not None and len(source)
+    duck = np.ones(length, dtype=np.float32) if with_source else None  # only the source is ducked
     for t in tracks if tracks is not None else audible_tracks(project):
         g = db_to_gain(t.gain_db + project.mix.dub_gain_db)
         for r in t.regions:
@@ -331,8 +332,9 @@ def mix(
                 continue
             s, a = place_clip(clip.audio, clip.sample_rate, r.start, sr, length)
             out[s : s + len(a)] += g * a
-            duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
-    if include_source and source is not None and len(source):
+            if duck is not None:
+                duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
+    if with_source:
         src = resample(source, source_sr or sr, sr)[:length]
         # Smooth the duck envelope (20 ms) so the source does not click.
         k = max(1, int(0.02 * sr))
