@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_indextts2_args(s)
     s.add_argument("--json", action="store_true", help="print the result's metadata as JSON")
     s.add_argument("--phonemes", action="store_true", help="print the phoneme string (no audio unless -o)")
+    s.add_argument("--consent", metavar="TEXT",
+                   help="with --voice RECORDING: who agreed to their voice being cloned, and for what (required)")
+    s.add_argument("--force", action="store_true", help="allow -o to replace an input (the voice recording, ...)")
 
     v = sub.add_parser("voices", help="list the available voices")
     v.error = p.error  # type: ignore[method-assign]
@@ -151,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("video", help="the video file")
     k.add_argument("--json", action="store_true", help="print the candidates as JSON")
     k.add_argument("-o", "--output", help="write them as a keyframe CSV (frame,name) for `dubline new --keyframes`")
+    k.add_argument("--force", action="store_true", help="allow -o to replace the video or a project file")
 
     r = sub.add_parser("render", help="render a project headlessly")
     r.error = p.error  # type: ignore[method-assign]
@@ -161,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="wav/flac mix, mp4/mkv video with the dub muxed in, srt of the dub lines, "
                         "otio timeline, stems (dub + per track), clips (one file per region)")
     r.add_argument("--keep-original-audio", action="store_true", help="mp4/mkv: keep the source audio as track 2")
+    r.add_argument("--force", action="store_true",
+                   help="allow the output to replace the project, its media or another file the render reads")
+    r.add_argument("--consent", metavar="TEXT",
+                   help="for regions whose voice is a recording: who agreed to it being cloned, and for what")
     _add_indextts2_args(r)
 
     ed = sub.add_parser("edit", help="open the editor")
@@ -170,12 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_say(args) -> int:
+    from editor.paths import guard_output
     from engine import DurationSpec, SynthesisRequest
+    from engine import voices as vl
     from engine.api import get_engine
     from engine.audio_io import write_audio
 
     if not args.output and not args.phonemes and not args.json:
         raise UserError("say needs -o OUTPUT.wav (or --phonemes / --json)")
+    if vl.looks_like_recording(args.voice):
+        if not (args.consent or "").strip():
+            raise UserError(f"cloning the voice in {Path(args.voice).name} needs its owner's permission: "
+                            "add --consent \"who agreed, and for what\"")
+        vl.grant_consent(args.voice, args.consent)
     if args.output:
         out = Path(args.output)
         if out.suffix.lower() not in (".wav", ".flac", ".ogg"):
@@ -184,6 +199,8 @@ def cmd_say(args) -> int:
             raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
         if out.exists() and not os.access(out, os.W_OK) or not os.access(out.parent if str(out.parent) else ".", os.W_OK):
             raise UserError(f"cannot write {out}: permission denied")
+        guard_output(out, [("the voice recording", args.voice if vl.looks_like_recording(args.voice) else None),
+                           ("the emotion clip", args.emotion_audio)], args.force)
     if args.duration is not None:
         spec = DurationSpec.exact(args.duration, tuple(args.anchor))
     elif args.duration_ratio is not None:
@@ -214,9 +231,29 @@ def cmd_say(args) -> int:
         if args.output:
             meta["output"] = str(args.output)
         print(json.dumps(meta, ensure_ascii=False, indent=2))
-    for w in res.warnings:
+    for w in res.warnings + unspoken_warnings(req.text):
         print(f"dubline: warning: {w}", file=sys.stderr)
     return 0
+
+
+#: Letters of these scripts are read; any other letter is dropped by the text front end.
+_SPOKEN_SCRIPTS = ("LATIN", "CJK", "FULLWIDTH LATIN", "IDEOGRAPHIC", "BOPOMOFO", "MODIFIER LETTER")
+
+
+def unspoken_warnings(text: str) -> list[str]:
+    """A warning naming the letters the engine drops (Cyrillic, Arabic, kana, Hangul, ...): only
+    Chinese and English are spoken, and silence should not come as a surprise."""
+    import unicodedata
+
+    dropped: dict[str, None] = {}
+    for c in text:
+        if unicodedata.category(c).startswith("L") and not unicodedata.name(c, "").startswith(_SPOKEN_SCRIPTS):
+            dropped.setdefault(c)
+    if not dropped:
+        return []
+    chars = "".join(list(dropped)[:24]) + ("..." if len(dropped) > 24 else "")
+    scripts = sorted({unicodedata.name(c, "?").split()[0].title() for c in dropped})
+    return [f"not spoken (only Chinese and English are read): {chars} ({', '.join(scripts)})"]
 
 
 def _emotion_spec(args):
@@ -224,8 +261,14 @@ def _emotion_spec(args):
     from engine.emotion import parse_vector
 
     vector = parse_vector(args.emotion_vector) if args.emotion_vector else None
-    if args.emotion_audio and not Path(args.emotion_audio).is_file():
-        raise UserError(f"emotion clip not found: {args.emotion_audio}")
+    if args.emotion_audio:
+        from editor.paths import check_readable_file
+        from editor.render_core import MAX_EMOTION_CLIP_BYTES
+
+        try:
+            check_readable_file(args.emotion_audio, MAX_EMOTION_CLIP_BYTES, "emotion clip", UserError)
+        except UserError as e:
+            raise UserError(str(e).replace(": no such file", " not found")) from None
     return EmotionSpec(vector=vector, text=args.emotion_text or None,
                        audio=str(Path(args.emotion_audio).resolve()) if args.emotion_audio else None,
                        from_line=bool(args.emotion_from_line), intensity=float(args.emotion_intensity))
@@ -252,6 +295,8 @@ def cmd_new(args) -> int:
     from editor.importers import SubtitleImportError, import_subtitles, plain_text_regions
 
     path = Path(args.project)
+    if not path.name or path.name in (".", "..") or path.is_dir():
+        raise UserError(f"{args.project} is a folder: give the project a file name, e.g. {Path(args.project) / 'episode.dubline'}")
     if path.suffix != pj.SUFFIX:
         path = path.with_name(path.name + pj.SUFFIX)
     if path.exists() and not args.force:
@@ -322,18 +367,23 @@ def cmd_keyframes(args) -> int:
 
     from editor.keyframes import KeyframeError, detect_keyframes
     from editor.media import MediaError
+    from editor.paths import guard_output
     from editor.project import atomic_write_text
 
+    if args.output:
+        out = Path(args.output)
+        if out.is_dir():
+            raise UserError(f"cannot write {out}: it is a folder")
+        if not (out.parent if str(out.parent) else Path(".")).is_dir():
+            raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
+        guard_output(out, [("the video", args.video)], args.force)
     try:
         found = detect_keyframes(args.video)
     except (KeyframeError, MediaError) as e:
         raise UserError(str(e)) from None
     if args.output:
         lines = ["frame,name"] + [f"{c.frame},{c.kind}" for c in found]
-        try:
-            atomic_write_text(Path(args.output), "\n".join(lines) + "\n", backup=False)
-        except OSError as e:
-            raise UserError(f"cannot write {args.output}: {e.strerror or e}") from None
+        atomic_write_text(Path(args.output), "\n".join(lines) + "\n", backup=False)  # ProjectError: one line
     if args.json:
         print(json.dumps([{"frame": c.frame, "seconds": round(c.seconds, 6), "kind": c.kind,
                            "strength": round(c.score, 2)} for c in found], indent=2))
@@ -347,6 +397,7 @@ def cmd_voice(args) -> int:
     import json
 
     from engine import voices as vl
+    from engine.errors import RequestError
 
     if args.voice_command == "list":
         from engine.api import get_engine
@@ -355,9 +406,16 @@ def cmd_voice(args) -> int:
         for v in eng.stock_voices():
             print(f"{v}\tstock")
         for n in vl.names():
-            t = vl.load(n)
-            print(f"{n}\tcloned {t.meta.get('created', '')}  similarity {t.meta.get('similarity', '?')}")
+            try:
+                t = vl.load(n)
+            except RequestError as e:  # one damaged file must not hide the others
+                print(f"{n}\tdamaged ({e})")
+                continue
+            if t is not None:
+                print(f"{n}\tcloned {t.meta.get('created', '')}  similarity {t.meta.get('similarity', '?')}")
         return 0
+    if args.voice_command in ("show", "remove") and not vl.is_voice_name(args.name):
+        raise UserError(f"{args.name[:60]!r} is not a voice name (see `dubline voice list`)")
     if args.voice_command == "show":
         t = vl.load(args.name)
         if t is None:
@@ -413,9 +471,7 @@ def cmd_voice(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.export import ExportError, export_project
-    from editor.headless import RenderFailed
-    from editor.project import ProjectError
+    from editor.export import export_project
 
     _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
@@ -425,11 +481,9 @@ def cmd_render(args) -> int:
     folder = out if fmt in ("stems", "clips") else out.parent
     if fmt not in ("stems", "clips") and not (folder if str(folder) else Path(".")).is_dir():
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
-    try:
-        result = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
-                                keep_original=args.keep_original_audio)
-    except (ProjectError, RenderFailed, ExportError) as e:
-        raise UserError(str(e)) from None
+    # DublineError (project, render, export, media) becomes one line in main()
+    result = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
+                            keep_original=args.keep_original_audio, force=args.force, consent=args.consent)
     if isinstance(result, list):
         for p in result:
             print(p)
@@ -447,7 +501,19 @@ def _has_display() -> bool:
 
 
 def cmd_edit(args) -> int:
+    if args.project:
+        p = Path(args.project)
+        try:
+            exists = p.is_file()
+        except (OSError, ValueError):
+            exists = False
+        if not exists:
+            raise UserError(f"{_short(str(p))}: no such project file" + ("" if p.suffix else
+                            " (commands: say, new, render, voice, voices, keyframes, demo)"))
     if not _has_display():
+        if args.project:
+            raise UserError(f"no display found to open {p.name}: render it headlessly with "
+                            f"`dubline render {args.project} -o mix.wav`")
         print("dubline: no display found: rendering the demo headlessly instead", file=sys.stderr)
         ns = argparse.Namespace(output="out/demo")
         return cmd_demo(ns)
@@ -460,6 +526,7 @@ def cmd_edit(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from editor.errors import DublineError
     from engine.errors import EngineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -476,12 +543,27 @@ def main(argv: list[str] | None = None) -> int:
                 "edit": cmd_edit}
     try:
         return handlers[args.command](args)
-    except (UserError, EngineError) as e:
-        return _fail(str(e))
+    except (UserError, EngineError, DublineError) as e:  # one error base per floor, one line each
+        return _fail(_one_line(e))
     except KeyboardInterrupt:
         return _fail("interrupted")
     except BrokenPipeError:
         return 0
+    except OSError as e:  # the file system refused something a floor did not expect to fail
+        where = f"{_short(str(e.filename))}: " if e.filename else ""
+        return _fail(f"{where}{e.strerror or e}")
+    except MemoryError:
+        return _fail("not enough memory for this (is an input far larger than it should be?)")
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    first = text.splitlines()[0]
+    return first if len(first) <= 400 else first[:397] + "..."
+
+
+def _short(s: str) -> str:
+    return s if len(s) <= 80 else "..." + s[-77:]
 
 
 if __name__ == "__main__":

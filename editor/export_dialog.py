@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor import project as pj
-
 
 @dataclass(frozen=True)
 class ExportFormat:
@@ -60,8 +58,9 @@ def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = Fa
                progress: Callable[[str], None] | None = None,
                cancelled: Callable[[], bool] | None = None) -> tuple[str, str]:
     """Export; ``("ok", path)``, ``("cancelled", "")`` or ``("error", one-line message)``."""
-    from editor.export import ExportCancelled, ExportError, export_project
-    from editor.headless import RenderFailed
+    from editor.errors import DublineError
+    from editor.export import ExportCancelled, export_project
+    from engine.errors import EngineError
 
     def report(msg: str) -> None:
         if cancelled is not None and cancelled():
@@ -73,7 +72,7 @@ def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = Fa
         result = export_project(Path(project_path), fmt, Path(out), report, cancelled, keep_original)
     except ExportCancelled:
         return "cancelled", ""
-    except (ExportError, RenderFailed, pj.ProjectError) as e:
+    except (DublineError, EngineError) as e:  # project, render, export, media: one line each
         return "error", one_line(e)
     except OSError as e:
         return "error", f"cannot write {out}: {e.strerror or e}"

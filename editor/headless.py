@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from editor import project as pj
+from editor.errors import DublineError
 from editor.render_core import Clip, RenderCache, mix, render_region
 from engine.errors import EngineError
 
 Progress = Callable[[str], None]
 
 
-class RenderFailed(Exception):
+class RenderFailed(DublineError):
     """Some regions could not be rendered; the message lists them."""
 
 
@@ -37,7 +38,8 @@ def load_source_audio(project: pj.Project, project_path: Path, progress: Progres
     except ImportError:
         return None, None
     try:
-        audio = load_audio(str(media), sample_rate=project.sample_rate)
+        # only what the mix can hold is decoded: a longer file than the project says is not read to its end
+        audio = load_audio(str(media), sample_rate=project.sample_rate, max_seconds=project.end_time() + 1.0)
     except MediaError as e:
         if progress:
             progress(f"{e}: mixing the dub only")
@@ -47,12 +49,33 @@ def load_source_audio(project: pj.Project, project_path: Path, progress: Progres
     return np.asarray(audio, np.float32), project.sample_rate
 
 
+def check_recording_consent(project: pj.Project, consent: str | None) -> None:
+    """Regions whose voice is a recording are cloned only with ``consent`` (granted here for those
+    recordings); without it, RenderFailed names them before anything is rendered."""
+    from engine import voices as vl
+
+    recordings = sorted({r.voice or t.default_voice for t, r in project.all_regions()
+                         if r.text.strip() and vl.looks_like_recording(r.voice or t.default_voice)})
+    if not recordings:
+        return
+    if not (consent or "").strip():
+        names = ", ".join(Path(v).name for v in recordings[:3]) + (" ..." if len(recordings) > 3 else "")
+        raise RenderFailed(f"the project clones the voice in {names}: cloning a recording needs its owner's "
+                           "permission (add --consent \"who agreed, and for what\")")
+    for v in recordings:
+        vl.grant_consent(v, consent)
+
+
 def render_all(project: pj.Project, project_path: Path, progress: Progress | None = None,
-               engine=None) -> dict[str, Clip]:
+               engine=None, consent: str | None = None) -> dict[str, Clip]:
     """Render (or take from the cache) every region with text; raise RenderFailed listing failures."""
     from engine.api import get_engine
 
-    eng = engine or get_engine(project.backend or "embedded", progress=progress)
+    check_recording_consent(project, consent)
+    try:
+        eng = engine or get_engine(project.backend or "embedded", progress=progress)
+    except EngineError as e:
+        raise RenderFailed(str(e)) from None
     pj.register_project_voices(project, project_path)
     cache = RenderCache(pj.cache_dir_for(project_path))
     clips: dict[str, Clip] = {}

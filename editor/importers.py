@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from editor.errors import DublineError
 from editor.project import Project, Region, Track
 
 SUBTITLE_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt", ".sub")
 _ASS_TAG = re.compile(r"\{[^}]*\}")
 
 
-class SubtitleImportError(Exception):
+class SubtitleImportError(DublineError):
     """A file cannot be imported; the message says why."""
 
 
@@ -45,12 +46,16 @@ class ImportReport:
         return sum(len(t.regions) for t in self.tracks)
 
 
+#: A feature film's subtitles are well under a megabyte.
+MAX_SUBTITLE_BYTES = 32 << 20
+
+
 def read_subtitles(path: str | Path) -> list[SubtitleLine]:
     import pysubs2
 
-    path = Path(path)
-    if not path.is_file():
-        raise SubtitleImportError(f"{path}: no such file")
+    from editor.paths import check_readable_file
+
+    path = check_readable_file(path, MAX_SUBTITLE_BYTES, "subtitles", SubtitleImportError)
     try:
         subs = pysubs2.load(str(path), encoding="utf-8")
     except UnicodeDecodeError:

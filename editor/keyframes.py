@@ -37,8 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
+from editor.errors import DublineError
 
-class KeyframeError(ValueError):
+
+class KeyframeError(DublineError, ValueError):
     """A keyframe file or video that cannot be used (one line, names the place)."""
 
 
@@ -148,7 +150,9 @@ def parse_keyframes(text: str, fps: float, name: str = "keyframes") -> list[Keyf
 
 
 def load_keyframes(path: str | Path, fps: float) -> list[Keyframe]:
-    p = Path(path)
+    from editor.paths import check_readable_file
+
+    p = check_readable_file(path, 32 << 20, "keyframe file", KeyframeError)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:

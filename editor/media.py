@@ -49,7 +49,10 @@ except ImportError:  # pragma: no cover - exercised only in broken installs
 VFR_SCAN_PACKETS = 100
 
 
-class MediaError(Exception):
+from editor.errors import DublineError  # noqa: E402
+
+
+class MediaError(DublineError):
     """A media file cannot be used; ``str(e)`` is one line meant for the user."""
 
 
@@ -62,11 +65,18 @@ def _unreadable(path) -> MediaError:
 
 
 def _check_file(path) -> Path:
+    import stat
+
     p = Path(path)
-    if not p.exists():
-        raise MediaError(f"cannot open {_name(p)}: no such file")
-    if p.is_dir():
+    try:
+        st = p.stat()
+    except (OSError, ValueError) as e:
+        why = "no such file" if isinstance(e, FileNotFoundError) else getattr(e, "strerror", None) or "unusable path"
+        raise MediaError(f"cannot open {_name(p)[:80]}: {why}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise MediaError(f"cannot open {_name(p)}: is a folder, not a media file")
+    if not stat.S_ISREG(st.st_mode):  # a device or pipe would be read without end
+        raise MediaError(f"cannot open {_name(p)}: not a regular file")
     if not os.access(p, os.R_OK):
         raise MediaError(f"cannot open {_name(p)}: permission denied")
     return p
@@ -777,7 +787,7 @@ def video_pass(path):
 
 
 # ---------------------------------------------------------------- audio
-def load_audio(path, sample_rate: int = 48000) -> np.ndarray | None:
+def load_audio(path, sample_rate: int = 48000, max_seconds: float | None = None) -> np.ndarray | None:
     """Decode the first audio track of ``path`` to float32 mono at ``sample_rate``.
 
     Returns **None when the file has no audio track** (a silent video); raises
@@ -785,6 +795,7 @@ def load_audio(path, sample_rate: int = 48000) -> np.ndarray | None:
     video, sample 0 is aligned with the first video frame (audio that starts
     later is padded with silence, audio before the first frame is dropped), so
     timeline time t is frame ``t * fps`` and sample ``t * sample_rate``.
+    ``max_seconds`` stops decoding there (the result may be a little longer).
     """
     p = _check_file(path)
     sample_rate = int(sample_rate)
@@ -792,15 +803,15 @@ def load_audio(path, sample_rate: int = 48000) -> np.ndarray | None:
         raise ValueError(f"sample_rate {sample_rate} is too low")
     if av is not None:
         try:
-            return _load_audio_pyav(p, sample_rate)
+            return _load_audio_pyav(p, sample_rate, max_seconds)
         except MediaError:
             raise
         except _av_errors() as e:
             log.info("PyAV could not decode %s (%s); trying the ffmpeg binary", p, e)
-    return _load_audio_ffmpeg(p, sample_rate)
+    return _load_audio_ffmpeg(p, sample_rate, max_seconds)
 
 
-def _load_audio_pyav(p: Path, sample_rate: int) -> np.ndarray | None:
+def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray | None:
     try:
         container = av.open(str(p), mode="r", metadata_errors="ignore")
     except _av_errors():
@@ -811,6 +822,9 @@ def _load_audio_pyav(p: Path, sample_rate: int) -> np.ndarray | None:
         a = container.streams.audio[0]
         v = _video_stream(container)
         est = _stream_duration(container, a) or _stream_duration(container, v)
+        limit = None if max_seconds is None else int((max_seconds + 1.0) * sample_rate)
+        if limit is not None:
+            est = min(est, max_seconds)
         buf = np.zeros(int((est + 1.0) * sample_rate) + 4096, np.float32)
         n = 0
         first_time = None
@@ -838,7 +852,10 @@ def _load_audio_pyav(p: Path, sample_rate: int) -> np.ndarray | None:
                 continue
             for frame in frames:
                 take(resampler.resample(frame))
-        take(resampler.resample(None))
+            if limit is not None and n > limit:
+                break
+        else:
+            take(resampler.resample(None))
         audio = buf[:n]
         if v is not None:
             v_start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
@@ -887,14 +904,15 @@ def _ffmpeg_audio_channels(exe: str, p: Path) -> int | None:
     return None
 
 
-def _load_audio_ffmpeg(p: Path, sample_rate: int) -> np.ndarray | None:
+def _load_audio_ffmpeg(p: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray | None:
     """The same decoding with the ffmpeg binary, for files PyAV cannot read."""
     exe = ffmpeg_exe()
     channels = _ffmpeg_audio_channels(exe, p)
     # Average the channels like the PyAV path; ffmpeg's own downmix (-ac 1) is
     # louder for stereo (each channel at -3 dB, summed), so ask for it only when
     # the channel count is unknown.
-    cmd = [exe, "-hide_banner", "-nostdin", "-v", "error", "-i", str(p), "-map", "0:a:0", "-vn",
+    limit = [] if max_seconds is None else ["-t", f"{max_seconds + 1.0:.3f}"]
+    cmd = [exe, "-hide_banner", "-nostdin", "-v", "error", "-i", str(p), *limit, "-map", "0:a:0", "-vn",
            "-ar", str(sample_rate), "-ac", str(channels or 1), "-f", "f32le", "pipe:1"]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
@@ -914,7 +932,8 @@ _COPYABLE_AUDIO_MP4 = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 
 def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_path,
                          keep_original_audio: bool = False, audio_bitrate: str = "192k",
-                         dub_title: str = "Dub", original_title: str = "Original") -> Path:
+                         dub_title: str = "Dub", original_title: str = "Original",
+                         metadata: dict[str, str] | None = None) -> Path:
     """Write ``out_path``: the video stream of ``video_path`` copied bit for bit, plus ``audio`` as AAC.
 
     ``audio`` is float32 mono ``(n,)`` or ``(n, channels)``; sample 0 plays with
@@ -922,7 +941,8 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
     audio track follows as a second, non-default track (copied when the
     container allows, else re-encoded to AAC).  The file is written to a
     temporary name in the output folder and renamed, so ``out_path`` is either
-    the old file or the complete new one.  Returns ``out_path``.
+    the old file or the complete new one.  ``metadata`` becomes container tags
+    (kept as custom tags in MP4 too).  Returns ``out_path``.
     """
     src = _check_file(video_path)
     out = Path(out_path)
@@ -951,6 +971,8 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
             "-map", "0:v:0", "-map", "1:a:0"]
     if keep:
         cmd += ["-map", "0:a:0"]
+    for k, v in (metadata or {}).items():
+        cmd += ["-metadata", f"{k}={v}"]
     cmd += ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate,
             "-metadata:s:a:0", f"title={dub_title}", "-disposition:a:0", "default"]
     if keep:
@@ -958,9 +980,12 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
         cmd += ["-c:a:1", "copy" if copy_ok else "aac", "-metadata:s:a:1", f"title={original_title}",
                 "-disposition:a:1", "0"]
     if suffix in (".mp4", ".m4v", ".mov"):
-        cmd += ["-movflags", "+faststart"]
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=str(folder))
-    os.close(fd)
+        cmd += ["-movflags", "+faststart+use_metadata_tags" if metadata else "+faststart"]
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=str(folder))
+        os.close(fd)
+    except OSError as e:
+        raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
     try:
         proc = subprocess.Popen(cmd + [tmp], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, err = proc.communicate(memoryview(a).cast("B"))

@@ -8,7 +8,16 @@ older schema versions are migrated step by step (``MIGRATIONS``); newer ones
 are refused without touching the file.
 
 Saving is atomic (temp file in the same folder, fsync, rename) and keeps the
-previous version as ``NAME.dubline.bak``.
+previous version as ``NAME.dubline.bak``.  A project is checked before it is
+written the same way it is checked when read, so Dubline never writes a file it
+would refuse to open.
+
+The file is untrusted input: it is read only when it is a regular file under
+``MAX_PROJECT_BYTES``; NaN/Infinity, numbers beyond float range, integers of
+more than 18 digits, lone surrogates and over-long strings are refused while
+parsing; every time is bounded by ``MAX_TIMELINE_SECONDS`` and the sample rate
+by ``MIN/MAX_SAMPLE_RATE`` (so nothing downstream allocates or loops without
+bound); ids are plain names (editor/paths.py) because they become file names.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import copy
 import json
 import math
 import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -24,12 +34,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from editor.errors import DublineError
+from editor.paths import MAX_PATH_CHARS, check_identifier
+
 SCHEMA_VERSION = 1
 SUFFIX = ".dubline"
 DURATION_MODES = ("fit", "ratio", "free")
 
+#: Bounds on what a project file may say (see the module docstring).
+MAX_PROJECT_BYTES = 64 << 20
+MAX_TIMELINE_SECONDS = 4 * 3600.0
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8000, 192000
+MAX_STRING_CHARS = 20_000
+MAX_INT_DIGITS = 18
+#: The mixer holds the whole timeline: at most 4 h at 48 kHz (or 1 h at 192 kHz).
+MAX_TIMELINE_SAMPLES = int(MAX_TIMELINE_SECONDS * 48000)
+#: Orphan temp files of a killed save older than this are removed by the next save.
+ORPHAN_TMP_SECONDS = 30.0
 
-class ProjectError(Exception):
+
+class ProjectError(DublineError):
     """A project file cannot be read or written; ``str(e)`` names the problem."""
 
 
@@ -244,32 +268,46 @@ class _Reader:
             raise ProjectError(f"{self.path}: expected a list")
         return [_Reader(v, self._where(i)) for i, v in enumerate(self.data)]
 
-    def num(self, key: str, default: float | None = None, lo: float | None = None, hi: float | None = None) -> float:
+    def num(self, key: str, default: float | None = None, lo: float | None = None,
+            hi: float | None = MAX_TIMELINE_SECONDS) -> float:
         r = self.sub(key, required=default is None, default=default)
         v = r.data
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             raise ProjectError(f"{r.path}: expected a number, found {_show(v)}")
         if lo is not None and v < lo or hi is not None and v > hi:
-            raise ProjectError(f"{r.path}: {v} is out of range ({lo} to {hi})")
+            raise ProjectError(f"{r.path}: {v:g} is out of range ({lo:g} to {hi:g})" if lo is not None and hi is not None
+                               else f"{r.path}: {v:g} is out of range")
         return float(v)
 
-    def int_(self, key: str, default: int | None = None, lo: int | None = None) -> int:
+    def int_(self, key: str, default: int | None = None, lo: int | None = None, hi: int | None = None) -> int:
         r = self.sub(key, required=default is None, default=default)
         v = r.data
         if isinstance(v, bool) or not isinstance(v, int):
             raise ProjectError(f"{r.path}: expected a whole number, found {_show(v)}")
         if lo is not None and v < lo:
             raise ProjectError(f"{r.path}: {v} is too small")
+        if hi is not None and v > hi:
+            raise ProjectError(f"{r.path}: {v} is too large (at most {hi})")
         return v
 
-    def str_(self, key: str, default: str | None = None, nullable: bool = False) -> str | None:
+    def str_(self, key: str, default: str | None = None, nullable: bool = False,
+             max_chars: int = MAX_STRING_CHARS) -> str | None:
         r = self.sub(key, required=default is None and not nullable, default=default)
         v = r.data
         if v is None and nullable:
             return None
         if not isinstance(v, str):
             raise ProjectError(f"{r.path}: expected text, found {_show(v)}")
+        if len(v) > max_chars:
+            raise ProjectError(f"{r.path}: {len(v)} characters is longer than the {max_chars} limit")
         return v
+
+    def id_(self, key: str, nullable: bool = False) -> str | None:
+        """An id: it may become part of a file name, so only plain names are accepted."""
+        v = self.str_(key, nullable=nullable)
+        if v is None:
+            return None
+        return check_identifier(v, self._where(key), ProjectError)
 
     def bool_(self, key: str, default: bool) -> bool:
         r = self.sub(key, required=False, default=default)
@@ -279,7 +317,10 @@ class _Reader:
 
 
 def _show(v: Any) -> str:
-    s = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else repr(v)
+    try:
+        s = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else repr(v)
+    except (ValueError, TypeError, RecursionError):
+        s = type(v).__name__
     return s if len(s) < 40 else s[:37] + "..."
 
 
@@ -298,13 +339,13 @@ def from_dict(data: Any) -> Project:
         root = _Reader(obj)
     p = Project()
     p.fps = root.num("fps", lo=1.0, hi=1000.0)
-    p.sample_rate = root.int_("sample_rate", lo=8000)
-    p.backend = root.str_("backend", default="embedded") or "embedded"
+    p.sample_rate = root.int_("sample_rate", lo=MIN_SAMPLE_RATE, hi=MAX_SAMPLE_RATE)
+    p.backend = root.str_("backend", default="embedded", max_chars=64) or "embedded"
     media = root.sub("media", required=False)
     if media.data is not None:
         p.media = MediaRef(
-            path=media.str_("path", default=""),
-            abs_path=media.str_("abs_path", default=""),
+            path=media.str_("path", default="", max_chars=MAX_PATH_CHARS),
+            abs_path=media.str_("abs_path", default="", max_chars=MAX_PATH_CHARS),
             has_video=media.bool_("has_video", True),
             duration=media.num("duration", default=0.0, lo=0.0),
         )
@@ -312,9 +353,9 @@ def from_dict(data: Any) -> Project:
     seen_ids: set[str] = set()
     for tr in root.sub("tracks").items():
         t = Track(
-            id=tr.str_("id"),
-            name=tr.str_("name", default=""),
-            default_voice=tr.str_("default_voice", default="jf_alpha"),
+            id=tr.id_("id"),
+            name=tr.str_("name", default="", max_chars=200),
+            default_voice=tr.str_("default_voice", default="jf_alpha", max_chars=MAX_PATH_CHARS),
             gain_db=tr.num("gain_db", default=0.0, lo=-96.0, hi=24.0),
             mute=tr.bool_("mute", False),
             solo=tr.bool_("solo", False),
@@ -322,14 +363,14 @@ def from_dict(data: Any) -> Project:
         )
         for rr in tr.sub("regions").items():
             r = Region(
-                id=rr.str_("id"),
+                id=rr.id_("id"),
                 start=rr.num("start", lo=0.0),
                 end=rr.num("end", lo=0.0),
                 text=rr.str_("text", default=""),
-                voice=rr.str_("voice", nullable=True),
-                duration_mode=rr.str_("duration_mode", default="fit"),
+                voice=rr.str_("voice", nullable=True, max_chars=MAX_PATH_CHARS),
+                duration_mode=rr.str_("duration_mode", default="fit", max_chars=16),
                 ratio=rr.num("ratio", default=1.0, lo=0.2, hi=5.0),
-                render_hash=rr.str_("render_hash", nullable=True),
+                render_hash=rr.str_("render_hash", nullable=True, max_chars=128),
             )
             if r.end <= r.start:
                 raise ProjectError(f"{rr.path}: end ({r.end}) must be after start ({r.start})")
@@ -346,12 +387,18 @@ def from_dict(data: Any) -> Project:
                     or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in ar.data)
                 ):
                     raise ProjectError(f"{ar.path}: expected [character index, seconds]")
-                r.anchors.append([int(ar.data[0]), float(ar.data[1])])
+                index, seconds = ar.data
+                if index != int(index) or not 0 <= index <= MAX_ANCHOR_INDEX:
+                    raise ProjectError(f"{ar.path}: character index {index:g} is not a whole number "
+                                       f"from 0 to {MAX_ANCHOR_INDEX}")
+                if not 0.0 <= seconds <= MAX_TIMELINE_SECONDS:
+                    raise ProjectError(f"{ar.path}: {seconds:g} s is out of range")
+                r.anchors.append([int(index), float(seconds)])
             bm = rr.sub("bound_markers", required=False, default=None)
             if bm.data is not None:
                 if not (isinstance(bm.data, list) and len(bm.data) == 2 and all(isinstance(x, str) for x in bm.data)):
                     raise ProjectError(f"{bm.path}: expected two marker ids")
-                r.bound_markers = list(bm.data)
+                r.bound_markers = [check_identifier(x, f"{bm.path}[{i}]", ProjectError) for i, x in enumerate(bm.data)]
             if r.id in seen_ids:
                 raise ProjectError(f"{rr.path}.id: duplicate id {r.id!r}")
             seen_ids.add(r.id)
@@ -364,18 +411,20 @@ def from_dict(data: Any) -> Project:
     for mr in root.sub("markers", required=False, default=[]).items():
         p.markers.append(
             Marker(
-                id=mr.str_("id"),
+                id=mr.id_("id"),
                 time=mr.num("time", lo=0.0),
-                name=mr.str_("name", default=""),
-                color=mr.str_("color", default="#f5a623"),
-                kind=mr.str_("kind", default="marker"),
+                name=mr.str_("name", default="", max_chars=200),
+                color=mr.str_("color", default="#f5a623", max_chars=32),
+                kind=mr.str_("kind", default="marker", max_chars=32),
             )
         )
     for vr in root.sub("voices", required=False, default=[]).items():
-        p.voices.append(VoiceRef(name=vr.str_("name"), path=vr.str_("path", default="")))
+        p.voices.append(VoiceRef(name=_voice_name(vr), path=_relative_inside(vr, "path")))
     gl = root.sub("glossary", required=False, default={})
     if not isinstance(gl.data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in gl.data.items()):
         raise ProjectError(f"{gl.path}: expected an object of term: reading")
+    if len(gl.data) > 10_000 or any(len(k) > 200 or len(v) > 200 for k, v in gl.data.items()):
+        raise ProjectError(f"{gl.path}: terms and readings are at most 200 characters (and 10000 terms)")
     p.glossary = dict(gl.data)
     mx = root.sub("mix", required=False, default={})
     p.mix = Mix(
@@ -386,11 +435,36 @@ def from_dict(data: Any) -> Project:
     vw = root.sub("view", required=False, default={})
     p.view = ViewState(
         pixels_per_second=vw.num("pixels_per_second", default=100.0, lo=1e-3, hi=1e6),
-        scroll_seconds=vw.num("scroll_seconds", default=0.0),
-        selected_region=vw.str_("selected_region", nullable=True),
+        scroll_seconds=vw.num("scroll_seconds", default=0.0, lo=-MAX_TIMELINE_SECONDS),
+        selected_region=vw.str_("selected_region", nullable=True, max_chars=64),
         playhead=vw.num("playhead", default=0.0, lo=0.0),
     )
+    if p.end_time() * p.sample_rate > MAX_TIMELINE_SAMPLES:
+        raise ProjectError(f"a {p.end_time() / 3600:.1f} h timeline at {p.sample_rate} Hz is too long to mix "
+                           f"(at most {MAX_TIMELINE_SECONDS / 3600:.0f} h at 48000 Hz)")
     return p
+
+
+MAX_ANCHOR_INDEX = 2000  # engine.types.MAX_TEXT_CHARS: an anchor points at a character of the line
+
+
+def _voice_name(r: _Reader) -> str:
+    """A project voice's name: the engine's voice-name rule (it names a template file)."""
+    from engine.voices import NAME_RE
+
+    name = r.str_("name", max_chars=64)
+    if not NAME_RE.match(name) or name.startswith(".") or name != name.strip():
+        raise ProjectError(f"{r._where('name')}: {_show(name)} is not a valid voice name")
+    return name
+
+
+def _relative_inside(r: _Reader, key: str) -> str:
+    """A path the project keeps inside its own folder (voice templates): relative, no '..'."""
+    v = r.str_(key, default="", max_chars=MAX_PATH_CHARS)
+    parts = Path(v).parts
+    if v and (Path(v).is_absolute() or ".." in parts or "\0" in v or v.startswith("~")):
+        raise ProjectError(f"{r._where(key)}: {_show(v)} must be a path inside the project folder")
+    return v
 
 
 def _valid_emotion(r: _Reader) -> dict:
@@ -425,17 +499,81 @@ def migrate(d: dict, version: int) -> dict:
 
 # ------------------------------------------------------------ files
 def dumps(p: Project) -> str:
-    return json.dumps(to_dict(p), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    """The file text; ProjectError when the project holds something that cannot be written
+    (NaN, a lone surrogate, a value the file format refuses)."""
+    try:
+        text = json.dumps(to_dict(p), ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
+        text.encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as e:  # UnicodeEncodeError is a ValueError
+        raise ProjectError(f"cannot save the project: it holds a value a project file cannot store ({_why(e)})") from None
+    return text
+
+
+def _why(e: Exception) -> str:
+    if isinstance(e, UnicodeEncodeError):
+        return "a lone surrogate character in a text"
+    return str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+
+
+def _parse_constant(name: str):
+    raise ProjectError(f"{name} is not a number a project may hold")
+
+
+def _parse_float(text: str) -> float:
+    v = float(text)
+    if not math.isfinite(v):
+        raise ProjectError(f"{text[:20]} is out of the range of numbers")
+    return v
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ProjectError(f"a {len(text)}-digit whole number is out of range")
+    return int(text)
+
+
+def _check_strings(data: Any, path: str = "") -> None:
+    """Refuse text no file can hold: lone surrogates (from ``\\ud800`` escapes) and huge strings."""
+    stack = [(data, path)]
+    while stack:
+        v, where = stack.pop()
+        if isinstance(v, str):
+            _check_text(v, where)
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                _check_text(k, where or "the file")
+                stack.append((x, f"{where}.{k}" if where else k))
+        elif isinstance(v, list):
+            stack.extend((x, f"{where}[{i}]") for i, x in enumerate(v))
+
+
+def _check_text(s: str, where: str) -> None:
+    if len(s) > MAX_STRING_CHARS:
+        raise ProjectError(f"{where}: {len(s)} characters is longer than the {MAX_STRING_CHARS} limit")
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProjectError(f"{where}: holds a lone surrogate (\\u{ord(s[_first_surrogate(s)]):04x}), "
+                           "which is not text") from None
+
+
+def _first_surrogate(s: str) -> int:
+    return next(i for i, c in enumerate(s) if 0xD800 <= ord(c) <= 0xDFFF)
 
 
 def loads(text: str) -> Project:
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_parse_constant, parse_float=_parse_float, parse_int=_parse_int)
     except json.JSONDecodeError as e:
         raise ProjectError(f"not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); the file may be damaged or truncated") from None
+    except ProjectError as e:
+        raise ProjectError(f"not a valid project: {e}") from None
     except RecursionError:
         raise ProjectError("not valid JSON (nested too deeply)") from None
+    except ValueError as e:  # anything else the decoder refuses
+        raise ProjectError(f"not valid JSON ({_why(e)})") from None
     try:
+        _check_strings(data)
         return from_dict(data)
     except ProjectError:
         raise
@@ -447,13 +585,25 @@ def load(path: str | os.PathLike) -> Project:
     """Read a project file; media paths are resolved against its folder."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        st = path.stat()
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path}: is a folder, not a project file") from None
     except OSError as e:
-        raise ProjectError(f"{path}: cannot read ({e.strerror})") from None
+        raise ProjectError(f"{_short(path)}: cannot read ({e.strerror or e})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ProjectError(f"{path}: is a folder, not a project file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ProjectError(f"{path}: not a project file (a device or pipe)")
+    if st.st_size > MAX_PROJECT_BYTES:
+        raise ProjectError(f"{path.name}: {st.st_size / 1e6:.0f} MB is too large for a project file "
+                           f"(limit {MAX_PROJECT_BYTES >> 20} MB)")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_PROJECT_BYTES + 1)  # the file may have grown since the stat
+    except OSError as e:
+        raise ProjectError(f"{_short(path)}: cannot read ({e.strerror or e})") from None
+    if len(raw) > MAX_PROJECT_BYTES:
+        raise ProjectError(f"{path.name}: too large for a project file (limit {MAX_PROJECT_BYTES >> 20} MB)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -464,18 +614,32 @@ def load(path: str | os.PathLike) -> Project:
         raise ProjectError(f"{path.name}: {e}") from None
 
 
+def _short(p: Path) -> str:
+    s = str(p)
+    return s if len(s) <= 80 else "..." + s[-77:]
+
+
 def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
-    """Write via a temp file in the same folder + fsync + rename; keep ``.bak``."""
+    """Write via a temp file in the same folder + fsync + rename; keep ``.bak``.
+
+    A new file gets the usual permissions (0666 less the umask); a replaced file keeps its own.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProjectError(f"cannot save {path.name}: the text holds a lone surrogate character") from None
+    if path.is_dir():
+        raise ProjectError(f"cannot save {_short(path)}: it is a folder")
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(folder))
     except OSError as e:
-        raise ProjectError(f"cannot save {path}: {e.strerror}") from None
+        raise ProjectError(f"cannot save {_short(path)}: {e.strerror or e}") from None
     try:
-        _chmod_like_umask(fd)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        _chmod_like(fd, path)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         if backup and path.is_file():
@@ -495,18 +659,38 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
             pass
     except OSError as e:
         _unlink(tmp)
-        raise ProjectError(f"cannot save {path}: {e.strerror or e}") from None
+        raise ProjectError(f"cannot save {_short(path)}: {e.strerror or e}") from None
     except BaseException:
         _unlink(tmp)
         raise
 
 
-def _chmod_like_umask(fd: int) -> None:
-    """mkstemp makes 0600 files; a project should get the user's usual permissions."""
-    mask = os.umask(0)
-    os.umask(mask)
+def file_mode_for(path: Path) -> int:
+    """The permissions ``path`` should get when written: its own if it exists, else 0666 less the umask."""
     try:
-        os.fchmod(fd, 0o666 & ~mask)
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where /proc allows (threads may be creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _chmod_like(fd: int, path: Path) -> None:
+    """mkstemp makes 0600 files; the written file gets ``file_mode_for(path)``."""
+    try:
+        os.fchmod(fd, file_mode_for(path))
     except (OSError, AttributeError):  # no fchmod on Windows
         pass
 
@@ -514,7 +698,7 @@ def _chmod_like_umask(fd: int) -> None:
 def _copy_file(src: Path, dst: Path) -> None:
     data = src.read_bytes()
     fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=str(dst.parent))
-    _chmod_like_umask(fd)
+    _chmod_like(fd, src)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -534,11 +718,55 @@ def _unlink(p: str) -> None:
 
 
 def save(p: Project, path: str | os.PathLike, backup: bool = True) -> None:
-    """Save atomically, keeping the previous file as ``NAME.dubline.bak``."""
+    """Save atomically, keeping the previous file as ``NAME.dubline.bak``.
+
+    The text is checked exactly as ``load`` would check it before anything is
+    written (ProjectError, file untouched), and orphan temp files of an earlier
+    killed save are removed.
+    """
     path = Path(path)
     if p.media is not None:
-        rebase_media(p, path.parent)
-    atomic_write_text(path, dumps(p), backup=backup)
+        try:
+            rebase_media(p, path.parent)
+        except (OSError, ValueError) as e:
+            raise ProjectError(f"cannot save {path.name}: the media path is unusable ({_why(e)})") from None
+    text = dumps(p)
+    try:
+        loads(text)
+    except ProjectError as e:
+        raise ProjectError(f"cannot save {path.name}: {e}") from None
+    clean_orphan_temps(path)
+    atomic_write_text(path, text, backup=backup)
+
+
+def clean_orphan_temps(path: Path, older_than: float = ORPHAN_TMP_SECONDS) -> list[Path]:
+    """Remove ``.NAME.*.tmp`` files a killed save of ``path`` left behind (only ours, only old ones:
+    a save in flight in another process is never touched)."""
+    import time
+
+    folder = path.parent if str(path.parent) else Path(".")
+    removed = []
+    now = time.time()
+    try:
+        candidates = list(folder.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        try:
+            st = tmp.lstat()
+            if stat.S_ISREG(st.st_mode) and now - st.st_mtime > older_than:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob wildcards made literal."""
+    import glob
+
+    return glob.escape(name)
 
 
 def rebase_media(p: Project, folder: Path) -> None:
@@ -556,7 +784,8 @@ def rebase_media(p: Project, folder: Path) -> None:
 
 
 def resolve_media(p: Project, project_path: Path) -> Path | None:
-    """Where the media is now: relative path, absolute path, or same name in the project folder."""
+    """Where the media is now: relative path, absolute path, or same name in the project folder
+    (searched a few levels down, a bounded number of entries)."""
     if p.media is None:
         return None
     folder = Path(project_path).resolve().parent
@@ -570,26 +799,62 @@ def resolve_media(p: Project, project_path: Path) -> Path | None:
     if name:
         candidates.append(folder / name)
     for c in candidates:
-        if c.is_file():
+        if _is_regular_file(c):
             return c
-    if name:
-        for found in folder.rglob(name):
-            if found.is_file():
-                return found
+    return _find_by_name(folder, name) if name else None
+
+
+def _is_regular_file(p: Path) -> bool:
+    try:
+        return stat.S_ISREG(p.stat().st_mode)
+    except (OSError, ValueError):  # too long a name, a NUL byte, no permission
+        return False
+
+
+def _find_by_name(folder: Path, name: str, max_depth: int = 3, max_entries: int = 20_000) -> Path | None:
+    """A regular file called exactly ``name`` under ``folder`` (not following links out of it)."""
+    seen = 0
+    level = [folder]
+    for _depth in range(max_depth + 1):
+        nxt = []
+        for d in level:
+            try:
+                with os.scandir(d) as it:
+                    for e in it:
+                        seen += 1
+                        if seen > max_entries:
+                            return None
+                        try:
+                            if e.name == name and e.is_file(follow_symlinks=False):
+                                return Path(e.path)
+                            if e.is_dir(follow_symlinks=False) and not e.name.startswith("."):
+                                nxt.append(Path(e.path))
+                        except OSError:
+                            continue
+            except OSError:
+                continue
+        level = nxt
     return None
 
 
 def register_project_voices(project: Project, project_path: str | os.PathLike | None) -> list[str]:
-    """Make the voices stored with the project available to the engine; returns the names missing on disk."""
+    """Make the voices stored with the project available to the engine; returns the names missing on disk.
+
+    A voice file must lie inside the project folder (a path leading out of it counts as missing).
+    """
+    from editor.errors import UnsafePathError
+    from editor.paths import confined
     from engine import voices as vl
 
     vl.unregister_all()
     missing = []
     base = Path(project_path).parent if project_path else Path.cwd()
     for ref in project.voices:
-        p = Path(ref.path)
-        p = p if p.is_absolute() else base / p
-        if p.is_file():
+        try:
+            p = confined(base, ref.path) if ref.path else None
+        except UnsafePathError:
+            p = None
+        if p is not None and _is_regular_file(p):
             vl.register(ref.name, p)
         else:
             missing.append(ref.name)

@@ -8,6 +8,13 @@ The render cache lives next to the project (``NAME.dubline-cache/``): one
 keyed by a hash of everything that determines the audio (text, voice,
 emotion, duration in samples, anchors, glossary, engine and model version).
 Deleting the folder loses nothing but time.
+
+An entry is trusted only when it checks out: the sidecar names its own key,
+the sample rate and length, and a sha256 over the samples and the timings; a
+read entry must match all of them, hold finite samples, sane timings and, for
+an exact-length line, exactly the requested number of samples.  Anything else
+(flipped bytes, truncation, another line's clip, NaN, a changed header rate, an
+absurd length, bogus timings) is a miss, and the region is rendered again.
 """
 
 from __future__ import annotations
@@ -20,10 +27,18 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.project import Project, Region, Track
-from engine.types import DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
+from editor.project import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
+from engine.errors import RequestError
+from engine.types import MAX_DURATION_SECONDS, DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
 
 ENGINE_SR = 24000
+#: Cache format: entries of another format are misses (and are overwritten when rendered again).
+CACHE_FORMAT = 2
+#: An emotion clip is hashed into the render key; larger files are refused without reading them.
+MAX_EMOTION_CLIP_BYTES = 256 << 20
+#: The longest clip a cache entry may hold: ratio 5 of a long line, with margin.
+MAX_CLIP_SECONDS = 5 * MAX_DURATION_SECONDS
+_MAX_SIDECAR_BYTES = 8 << 20
 
 
 def region_voice(track: Track, region: Region) -> str:
@@ -56,11 +71,30 @@ def voice_fingerprint(voice: str) -> str | None:
 
 
 def _file_digest(path: str) -> str:
-    """An emotion clip is keyed by its content: re-recording it re-renders the lines that use it."""
+    """An emotion clip is keyed by its content: re-recording it re-renders the lines that use it.
+
+    Only a regular file of bounded size is read (``/dev/zero`` or a FIFO is refused with a RequestError)."""
+    from engine.voices import file_digest
+
+    p = Path(path)
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    except OSError:
-        return "unreadable"
+        exists = p.exists()
+    except (OSError, ValueError):
+        exists = False
+    if not exists:
+        return "unreadable"  # the engine reports the missing clip itself
+    try:
+        return file_digest(p, MAX_EMOTION_CLIP_BYTES)
+    except RequestError as e:
+        raise RequestError(f"emotion clip {e}") from None
+
+
+def check_voice_consent(request: SynthesisRequest) -> None:
+    """A recording given as the voice is cloned only with a consent granted for it (engine.voices)."""
+    from engine.voices import looks_like_recording, require_consent
+
+    if isinstance(request.voice, str) and looks_like_recording(request.voice):
+        require_consent(request.voice)
 
 
 def request_key(request: SynthesisRequest, model_version: str) -> str:
@@ -107,58 +141,147 @@ class Clip:
 
 
 class RenderCache:
-    """Rendered clips on disk by content hash (and a small in-memory LRU)."""
+    """Rendered clips on disk by content hash (and a small in-memory LRU); entries are verified when read."""
 
     def __init__(self, folder: Path | None):
         self.folder = Path(folder) if folder else None
         self._mem: dict[str, Clip] = {}
 
-    def get(self, key: str) -> Clip | None:
-        if key in self._mem:
-            return self._mem[key]
-        if self.folder is None:
+    def get(self, key: str, request: SynthesisRequest | None = None) -> Clip | None:
+        """The clip stored under ``key`` if it is intact (and, given ``request``, of the length it asks for);
+        None for a miss, which includes every damaged or mismatching entry."""
+        clip = self._mem.get(key)
+        if clip is None:
+            clip = self._read(key)
+            if clip is None:
+                return None
+        if request is not None and not _length_fits(clip, request):
+            self._mem.pop(key, None)
+            return None
+        self._remember(clip)
+        return clip
+
+    def _read(self, key: str) -> Clip | None:
+        if self.folder is None or not _plain_key(key):
             return None
         wav, meta = self.folder / f"{key}.wav", self.folder / f"{key}.json"
-        if not (wav.is_file() and meta.is_file()):
-            return None
         try:
             import soundfile as sf
 
-            audio, sr = sf.read(str(wav), dtype="float32")
+            if not (_regular(meta, _MAX_SIDECAR_BYTES) and _regular(wav, int(MAX_CLIP_SECONDS * MAX_SAMPLE_RATE * 4) + 4096)):
+                return None
             info = json.loads(meta.read_text(encoding="utf-8"))
+            if not isinstance(info, dict) or info.get("format") != CACHE_FORMAT or info.get("key") != key:
+                return None
+            sr, n = info["sample_rate"], info["samples"]
+            if not (_whole(sr) and MIN_SAMPLE_RATE // 2 <= sr <= MAX_SAMPLE_RATE and _whole(n) and 0 <= n <= MAX_CLIP_SECONDS * sr):
+                return None
+            with sf.SoundFile(str(wav)) as f:
+                if f.samplerate != sr or f.channels != 1 or f.frames != n:
+                    return None
+                audio = f.read(n, dtype="float32")
             units = [UnitTiming(**u) for u in info["units"]]
-            clip = Clip(key, audio, sr, float(info["natural_seconds"]), float(info["ratio"]), units,
-                        list(info.get("warnings", [])))
-        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            clip = Clip(key, np.ascontiguousarray(audio, np.float32), int(sr), float(info["natural_seconds"]),
+                        float(info["ratio"]), units, [str(w) for w in info.get("warnings", [])])
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError, AttributeError):
             return None  # a damaged entry is just a cache miss
-        self._remember(clip)
+        if len(clip.audio) != n or info.get("sha256") != clip_digest(clip) or not _sane(clip):
+            return None
         return clip
 
     def put(self, clip: Clip) -> None:
         self._remember(clip)
-        if self.folder is None:
+        if self.folder is None or not _plain_key(clip.key):
             return
         from engine.audio_io import write_audio
         from engine.model_store import atomic_write_bytes
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            # float WAV keeps the clip bit-exact across save/restore
-            write_audio(self.folder / f"{clip.key}.wav", clip.audio, clip.sample_rate, subtype="FLOAT")
+            # float WAV keeps the clip bit-exact across save/restore (and so its hash)
+            write_audio(self.folder / f"{clip.key}.wav", clip.audio, clip.sample_rate, subtype="FLOAT",
+                        comment="synthetic speech (Dubline render cache)")
             info = {
+                "format": CACHE_FORMAT,
+                "key": clip.key,
+                "sample_rate": int(clip.sample_rate),
+                "samples": int(len(clip.audio)),
+                "sha256": clip_digest(clip),
                 "natural_seconds": clip.natural_seconds,
                 "ratio": clip.ratio,
                 "warnings": clip.warnings,
                 "units": [u.__dict__ for u in clip.units],
             }
-            atomic_write_bytes(self.folder / f"{clip.key}.json", json.dumps(info, ensure_ascii=False).encode())
-        except OSError:
+            atomic_write_bytes(self.folder / f"{clip.key}.json",
+                               json.dumps(info, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        except (OSError, ValueError, RequestError):
             pass  # caching is an optimisation; a full disk must not fail the render
 
     def _remember(self, clip: Clip) -> None:
+        self._mem.pop(clip.key, None)
         self._mem[clip.key] = clip
         if len(self._mem) > 256:
             self._mem.pop(next(iter(self._mem)))
+
+
+def clip_digest(clip: Clip) -> str:
+    """sha256 over what a cache entry promises: key, rate, the float32 samples (as written: clipped to
+    +-1) and the timings."""
+    h = hashlib.sha256()
+    h.update(f"{clip.key}|{int(clip.sample_rate)}|{len(clip.audio)}|".encode())
+    h.update(np.ascontiguousarray(np.clip(np.asarray(clip.audio, np.float32), -1.0, 1.0), "<f4").tobytes())
+    timing = {"natural_seconds": float(clip.natural_seconds), "ratio": float(clip.ratio),
+              "units": [[u.text, u.kind, int(u.src_start), int(u.src_end), float(u.start_seconds),
+                         float(u.end_seconds), u.phonemes] for u in clip.units]}
+    h.update(json.dumps(timing, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def _plain_key(key: str) -> bool:
+    """Keys are hex digests; anything else never becomes a file name."""
+    return isinstance(key, str) and 8 <= len(key) <= 64 and all(c in "0123456789abcdef" for c in key)
+
+
+def _regular(p: Path, max_bytes: int) -> bool:
+    import stat
+
+    try:
+        st = p.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= max_bytes
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _sane(clip: Clip) -> bool:
+    """Finite samples, and timings that describe this clip (ordered, inside it, finite)."""
+    import math
+
+    secs = len(clip.audio) / clip.sample_rate
+    if not np.isfinite(clip.audio).all():
+        return False
+    if not (math.isfinite(clip.natural_seconds) and 0 <= clip.natural_seconds <= MAX_CLIP_SECONDS
+            and math.isfinite(clip.ratio) and 0 < clip.ratio <= 100):
+        return False
+    for u in clip.units:
+        if not (isinstance(u.text, str) and isinstance(u.kind, str) and isinstance(u.phonemes, str)
+                and _whole(u.src_start) and _whole(u.src_end) and 0 <= u.src_start <= u.src_end
+                and isinstance(u.start_seconds, (int, float)) and isinstance(u.end_seconds, (int, float))
+                and math.isfinite(u.start_seconds) and math.isfinite(u.end_seconds)
+                and -1e-3 <= u.start_seconds <= u.end_seconds <= secs + 1e-3):
+            return False
+    return True
+
+
+def _length_fits(clip: Clip, request: SynthesisRequest) -> bool:
+    """An exact-length request's clip has exactly its samples; any clip is under the length limit."""
+    d = request.duration
+    if d.mode == "exact" and d.seconds is not None:
+        return len(clip.audio) == int(round(float(d.seconds) * clip.sample_rate))
+    return len(clip.audio) <= MAX_CLIP_SECONDS * clip.sample_rate
 
 
 def db_to_gain(db: float) -> float:
@@ -199,7 +322,8 @@ def mix(
     sr = project.sample_rate
     length = int(np.ceil(project.end_time() * sr)) + 1
     out = np.zeros(length, dtype=np.float32)
-    duck = np.ones(length, dtype=np.float32)
+    with_source = include_source and source is not None and len(source)
+    duck = np.ones(length, dtype=np.float32) if with_source else None  # only the source is ducked
     for t in tracks if tracks is not None else audible_tracks(project):
         g = db_to_gain(t.gain_db + project.mix.dub_gain_db)
         for r in t.regions:
@@ -208,8 +332,9 @@ def mix(
                 continue
             s, a = place_clip(clip.audio, clip.sample_rate, r.start, sr, length)
             out[s : s + len(a)] += g * a
-            duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
-    if include_source and source is not None and len(source):
+            if duck is not None:
+                duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
+    if with_source:
         src = resample(source, source_sr or sr, sr)[:length]
         # Smooth the duck envelope (20 ms) so the source does not click.
         k = max(1, int(0.02 * sr))
@@ -221,8 +346,9 @@ def mix(
 def render_region(engine, project: Project, track: Track, region: Region, cache: RenderCache) -> Clip:
     """Render (or fetch from the cache) one region's clip."""
     req = region_request(project, track, region)
+    check_voice_consent(req)
     key = request_key(req, engine.model_version())
-    clip = cache.get(key)
+    clip = cache.get(key, req)
     if clip is None:
         res = engine.generate(req)
         clip = Clip.from_result(key, res)

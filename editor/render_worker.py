@@ -32,7 +32,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from editor.document import Document
-from editor.render_core import Clip, RenderCache, region_request, request_key
+from editor.render_core import Clip, RenderCache, check_voice_consent, region_request, request_key
 from engine.errors import EngineError
 from engine.types import SynthesisRequest
 
@@ -245,8 +245,9 @@ class RenderWorker(QObject):
 
     def _render(self, job: Job) -> None:
         try:
+            check_voice_consent(job.request)
             key = request_key(job.request, self._model_version)
-            clip = self._cache.get(key)
+            clip = self._cache.get(key, job.request)
             if clip is None:
                 self.jobStarted.emit(job.region_id, job.rev)
                 res = self._engine.generate(job.request)

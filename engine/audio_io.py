@@ -45,6 +45,10 @@ def write_audio(
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
     except OSError as e:
         raise RequestError(f"cannot write {path}: {e.strerror}") from e
+    try:  # mkstemp makes 0600 files: give the usual permissions, or keep the replaced file's own
+        os.fchmod(fd, _mode_for(path))
+    except (OSError, AttributeError):
+        pass
     os.close(fd)
     try:
         data = np.asarray(audio, dtype=np.float32)
@@ -66,6 +70,28 @@ def write_audio(
         _unlink(tmp)
         raise
     return path
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file's permissions, else 0666 less the umask (read from /proc without changing it)."""
+    import stat
+
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        pass
+    mask = None
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    mask = int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    if mask is None:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _unlink(p: str) -> None:

@@ -8,6 +8,7 @@ names: ``*_seconds``, ``*_samples``, ``*_hz``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -146,6 +147,15 @@ class EmotionSpec:
                     raise RequestError(f"emotion {name} is not a number")
                 if v < 0:
                     raise RequestError(f"emotion {name} is negative ({v:g}); use 0-1")
+                if v > 1:
+                    raise RequestError(f"emotion {name} is {v:g}; weights are 0-1")
+        for what, value in (("text", self.text), ("audio", self.audio)):
+            if value is not None and not isinstance(value, str):
+                raise RequestError(f"emotion {what} must be text, not {type(value).__name__}")
+        if self.text is not None and len(self.text) > MAX_TEXT_CHARS:
+            raise RequestError(f"emotion text is {len(self.text)} characters long; the limit is {MAX_TEXT_CHARS}")
+        if self.audio is not None and len(self.audio) > 4096:
+            raise RequestError("emotion clip path is too long")
 
     def to_dict(self) -> dict:
         d: dict = {"intensity": self.intensity}
@@ -161,7 +171,20 @@ class EmotionSpec:
 
     @staticmethod
     def from_dict(d: Mapping) -> EmotionSpec:
+        """Build and validate; RequestError (one line) for missing pieces and wrong types alike."""
+        if not isinstance(d, Mapping):
+            raise RequestError("an emotion must be an object")
         vec = d.get("vector")
+        if vec is not None and (not isinstance(vec, (list, tuple)) or len(vec) != len(EMOTIONS)
+                                or not all(_number(v) for v in vec)):
+            raise RequestError(f"emotion vector needs {len(EMOTIONS)} numbers ({', '.join(EMOTIONS)})")
+        for key in ("text", "audio"):
+            if d.get(key) is not None and not isinstance(d.get(key), str):
+                raise RequestError(f"emotion {key} must be text, not {type(d.get(key)).__name__}")
+        if not isinstance(d.get("from_line", False), bool):
+            raise RequestError("emotion from_line must be true or false")
+        if not _number(d.get("intensity", 0.8)):
+            raise RequestError("emotion intensity must be a number from 0 to 1")
         spec = EmotionSpec(
             vector=None if vec is None else tuple(float(v) for v in vec),
             text=d.get("text") or None,
@@ -193,6 +216,7 @@ class SynthesisRequest:
             )
         self.duration.validate()
         self.emotion.validate()
+        _check_inline_tones(self.text)
 
 
 @dataclass(frozen=True)
@@ -273,6 +297,25 @@ class SynthesisResult:
             ],
             "warnings": list(self.warnings),
         }
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+#: An inline override written like ``XING2`` but with a tone that does not exist (``XING9``, ``XING0``).
+_BAD_INLINE_TONE = re.compile(r"(?<![A-Za-z0-9])((?:[A-ZÜ]|U:){2,7})([06-9])(?![0-9A-Za-z])")
+
+
+def _check_inline_tones(text: str) -> None:
+    """Refuse ``XING9``: it is an inline pinyin override with a tone outside 1-5, not letters to spell."""
+    for m in _BAD_INLINE_TONE.finditer(text):
+        from engine.text.pinyin import is_valid_syllable
+
+        letters = m.group(1).lower().replace("u:", "ü")
+        if is_valid_syllable(letters):
+            raise RequestError(f"{m.group(0)} at character {m.start()}: a pinyin tone is 1-5 "
+                               f"(e.g. {m.group(1)}2), not {m.group(2)}")
 
 
 def _finite(x) -> bool:

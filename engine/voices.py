@@ -39,6 +39,10 @@ from engine.errors import RequestError
 
 TEMPLATE_SUFFIX = ".dvoice"
 NAME_RE = re.compile(r"^[\w\- .]{1,48}$")
+#: A template is a few hundred kB (30 s of 16 kHz float16 reference at most); anything far larger is not one.
+MAX_TEMPLATE_BYTES = 16 << 20
+#: The largest recording read as a voice reference (a video's soundtrack is decoded from it).
+MAX_RECORDING_BYTES = 2 << 30
 PROBES = ("今天的天气很好，我们出去走走吧。", "Thank you for coming, it means a lot to me.")
 MIN_SECONDS, WARN_SECONDS, MAX_SECONDS = 3.0, 5.0, 30.0
 
@@ -96,13 +100,27 @@ class VoiceTemplate:
 
     @staticmethod
     def from_bytes(data: bytes) -> VoiceTemplate:
-        with np.load(io.BytesIO(data)) as z:
-            meta = json.loads(bytes(z["meta"]).decode("utf-8"))
-            delta, emb = np.array(z["delta"], np.float32), np.array(z["embedding"], np.float32)
-            ref = np.array(z["reference"], np.float16) if "reference" in z.files else None
-        name = meta.pop("name")
-        weights = {str(k): float(v) for k, v in meta.pop("weights").items()}
-        shift = float(meta.pop("pitch_shift", 0.0))
+        """Parse a template; ValueError (one line) for anything that is not a whole, valid one."""
+        import zipfile
+        import zlib
+
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode("utf-8"))
+                delta, emb = np.array(z["delta"], np.float32), np.array(z["embedding"], np.float32)
+                ref = np.array(z["reference"], np.float16) if "reference" in z.files else None
+            if not isinstance(meta, dict):
+                raise ValueError("its description is not an object")
+            name = meta.pop("name")
+            weights = {str(k): float(v) for k, v in meta.pop("weights").items()}
+            shift = float(meta.pop("pitch_shift", 0.0))
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, TypeError, AttributeError,
+                UnicodeDecodeError, OSError) as e:
+            raise ValueError(f"not a complete voice file: {type(e).__name__}") from None
+        if not isinstance(name, str) or delta.shape != (256,) or emb.shape != (256,) or not (
+                np.isfinite(delta).all() and np.isfinite(emb).all() and np.isfinite(shift)
+                and all(np.isfinite(w) for w in weights.values())):
+            raise ValueError("its values are not a voice template")
         return VoiceTemplate(name, weights, delta, shift, emb, meta, ref)
 
     def digest(self) -> str:
@@ -128,7 +146,46 @@ def registered() -> dict[str, Path]:
 
 
 def _path(name: str, folder: Path | None = None) -> Path:
-    return (folder or library_dir()) / f"{name}{TEMPLATE_SUFFIX}"
+    """The template file of library voice ``name``; RequestError when ``name`` is not a plain voice
+    name or the file would land outside the library folder (``../x``, an absolute path, a symlink out)."""
+    name = str(name)
+    if not is_voice_name(name):
+        raise RequestError(f"{_shown(name)} is not a voice name (1-48 letters, digits, spaces, '-', '_' or '.')")
+    base = (folder or library_dir())
+    p = base / f"{name}{TEMPLATE_SUFFIX}"
+    try:
+        real_base, real = base.resolve(), p.resolve()
+    except (OSError, RuntimeError) as e:
+        raise RequestError(f"voice {_shown(name)}: unusable path ({e})") from None
+    if real.parent != real_base:
+        raise RequestError(f"voice {_shown(name)} points outside the voice library")
+    return p
+
+
+def is_voice_name(name: str) -> bool:
+    """A plain voice name: it names a file in the library, so no separators and no leading dot."""
+    return isinstance(name, str) and bool(NAME_RE.match(name)) and not name.startswith(".") and name == name.strip()
+
+
+def _shown(name: str) -> str:
+    r = repr(name)
+    return r if len(r) <= 60 else r[:57] + "..."
+
+
+def _read_template(p: Path, name: str) -> VoiceTemplate:
+    import stat
+
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size > MAX_TEMPLATE_BYTES:
+            raise ValueError(f"{st.st_size >> 20} MB is far larger than a voice file")
+        with open(p, "rb") as f:
+            data = f.read(MAX_TEMPLATE_BYTES + 1)
+        return VoiceTemplate.from_bytes(data)
+    except (OSError, ValueError) as e:
+        raise RequestError(f"voice {name} is damaged ({e}); remove it and add it again") from None
 
 
 def check_name(name: str, stock: list[str] | tuple[str, ...] = ()) -> str:
@@ -150,35 +207,96 @@ def save(t: VoiceTemplate, folder: Path | None = None) -> Path:
 
 
 def load(name: str, folder: Path | None = None) -> VoiceTemplate | None:
-    candidates = ([_registered[name]] if name in _registered else []) + [_path(name, f) for f in
-                                                                         ([folder] if folder else []) + [library_dir()]]
-    for p in candidates:
-        if p.is_file():
+    """The template of voice ``name`` (a project's own, then ``folder``, then the library); None when there
+    is none, or when ``name`` is not a plain voice name (a path never reaches outside the library)."""
+    name = str(name)
+    candidates = [_registered[name]] if name in _registered else []
+    if is_voice_name(name):
+        for f in ([folder] if folder else []) + [library_dir()]:
             try:
-                return VoiceTemplate.from_bytes(p.read_bytes())
-            except (OSError, ValueError, KeyError) as e:
-                raise RequestError(f"voice {name} is damaged ({e}); remove it and add it again") from None
+                candidates.append(_path(name, f))
+            except RequestError:
+                continue
+    for p in candidates:
+        if _exists(p):
+            return _read_template(p, name)
     return None
+
+
+def _exists(p: Path) -> bool:
+    try:
+        return p.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def names(folder: Path | None = None) -> list[str]:
     d = folder or library_dir()
-    return sorted(p.name[: -len(TEMPLATE_SUFFIX)] for p in d.glob(f"*{TEMPLATE_SUFFIX}")
-                  if not p.name.startswith(("auto-", ".")))
+    try:
+        found = list(d.glob(f"*{TEMPLATE_SUFFIX}"))
+    except OSError:
+        return []
+    return sorted(n for n in (p.name[: -len(TEMPLATE_SUFFIX)] for p in found)
+                  if not n.startswith(("auto-", ".")) and is_voice_name(n))
 
 
 def remove(name: str, folder: Path | None = None) -> None:
-    p = _path(name, folder)
-    if not p.is_file():
+    p = _path(name, folder)  # RequestError for a name that is not a library voice's
+    if not p.is_file() or p.is_symlink():
         raise RequestError(f"no voice named {name}")
     p.unlink()
 
 
+# ---------------------------------------------------------------- consent for recordings
+#: Recordings the user has said may be cloned in this process (resolved path -> consent note).
+_consents: dict[str, str] = {}
+
+#: The note the embedded backend passes when it enrolls a recording given as the voice;
+#: it stands for "no one said yes" and is replaced by the granted note (or refused).
+_AUTOMATIC_NOTE = "reference given directly"
+
+
+def grant_consent(recording: str | Path, note: str) -> None:
+    """Record that the owner of ``recording`` agreed to it being cloned (``note`` says who and for what)."""
+    note = str(note).strip()
+    if not note:
+        raise RequestError("a consent note cannot be empty")
+    _consents[_consent_key(recording)] = note
+
+
+def consent_for(recording: str | Path) -> str | None:
+    return _consents.get(_consent_key(recording))
+
+
+def require_consent(recording: str | Path) -> str:
+    """The consent note granted for ``recording``; RequestError (one line) when there is none."""
+    note = consent_for(recording)
+    if note is None:
+        raise RequestError(f"cloning the voice in {Path(str(recording)).name} needs its owner's permission: "
+                           "add --consent \"who agreed, and for what\"")
+    return note
+
+
+def _consent_key(recording: str | Path) -> str:
+    try:
+        return str(Path(recording).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(recording)
+
+
 # ---------------------------------------------------------------- reference audio
 def read_reference(path: str | Path) -> tuple[np.ndarray, int]:
+    import stat
+
     p = Path(path)
-    if not p.is_file():
-        raise RequestError(f"reference not found: {p}")
+    try:
+        st = p.stat()
+    except (OSError, ValueError):
+        raise RequestError(f"reference not found: {p.name or p}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise RequestError(f"reference {p.name}: not a regular file")
+    if st.st_size > MAX_RECORDING_BYTES:
+        raise RequestError(f"reference {p.name}: {st.st_size >> 20} MB is too large for a voice recording")
     try:
         import soundfile as sf
 
@@ -301,6 +419,8 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
     from engine.emotion.from_audio import _f0_track
     from engine.speaker import SR, embed, embed_processed, similarity
 
+    if str(consent).strip().startswith(_AUTOMATIC_NOTE):
+        consent = require_consent(reference)  # a recording given as the voice: only with the user's yes
     if not str(consent).strip():
         raise RequestError("cloning a voice needs its owner's permission: give a consent note "
                            "(e.g. --consent \"recorded by Li Wei for this project, 2026-11-24\")")
@@ -391,18 +511,54 @@ def available(stock: list[str]) -> list[str]:
 
 def is_recording(voice: str) -> bool:
     """``voice`` names an existing recording (a path), not a stock or library voice."""
-    return ("/" in voice or os.sep in voice or bool(Path(voice).suffix)) and Path(voice).is_file()
+    try:
+        return ("/" in voice or os.sep in voice or bool(Path(voice).suffix)) and Path(voice).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
+
+
+def looks_like_recording(voice: str) -> bool:
+    """``voice`` is written as a path to a recording (whether or not it exists)."""
+    return isinstance(voice, str) and ("/" in voice or os.sep in voice or (
+        Path(voice).suffix.lower() in (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".mp4", ".mkv", ".mov", ".webm")))
 
 
 def fingerprint(voice: str) -> str | None:
     """The content hash of a library voice's template (None for stock voices): part of render keys,
     so re-enrolling a voice re-renders the lines that use it."""
-    p = _registered.get(str(voice)) or (_path(voice) if NAME_RE.match(str(voice)) else None)
+    p = _registered.get(str(voice))
+    if p is None and is_voice_name(str(voice)):
+        try:
+            p = _path(str(voice))
+        except RequestError:
+            p = None
     try:
-        return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p is not None and p.is_file() else None
+        if p is None or not p.is_file() or p.stat().st_size > MAX_TEMPLATE_BYTES:
+            return None
+        return hashlib.sha256(p.read_bytes()).hexdigest()[:16]
     except OSError:
         return None
 
 
 def auto_template_name(path: str | Path) -> str:
-    return "auto-" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return "auto-" + file_digest(path)
+
+
+def file_digest(path: str | Path, max_bytes: int = MAX_RECORDING_BYTES) -> str:
+    """sha256 (16 hex digits) of a regular file of at most ``max_bytes``, read in blocks; RequestError otherwise."""
+    import stat
+
+    p = Path(path)
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise RequestError(f"{p.name}: not a regular file")
+        if st.st_size > max_bytes:
+            raise RequestError(f"{p.name}: {st.st_size >> 20} MB is too large")
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()[:16]
+    except OSError as e:
+        raise RequestError(f"cannot read {p.name}: {e.strerror or e}") from None

@@ -167,7 +167,8 @@ def test_cli_say_with_indextts2(tmp_path, settings, speaker_wav):
     out = tmp_path / "line.wav"
     cmd = [sys.executable, "-m", "editor.cli", "say", "出发[fā chū]吧！", "--backend", "indextts2",
            "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--device", "cpu",
-           "--voice", speaker_wav, "--duration", "2.5", "-o", str(out), "--json",
+           "--voice", speaker_wav, "--consent", "test speaker, for the test suite",
+           "--duration", "2.5", "-o", str(out), "--json",
            "--emotion-vector", "happy=0.8", "--emotion-intensity", "0.5"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
                        env={**__import__("os").environ, "DUBLINE_INDEXTTS2_PYTHON": settings.python})
