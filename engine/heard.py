@@ -108,3 +108,46 @@ def heard_timings(audio: np.ndarray, sample_rate: int, units: list, fixed_starts
             out[k] = replace(out[k], start_seconds=float(last.end_seconds),
                              end_seconds=float(max(last.end_seconds, out[k].end_seconds)))
     return out
+
+
+def pull_in_tail(audio: np.ndarray, sample_rate: int, search_from: int, keep_end: int,
+                 margin_seconds: float = 0.030) -> np.ndarray:
+    """Bring sound the cut at ``keep_end`` would lose back inside it.
+
+    A line's last consonant can come after a silent closure (the burst of a
+    final "t"), later than the energy curve promised.  When ``audio`` is heard
+    after ``keep_end - margin``, the longest silence between ``search_from``
+    and that sound is shortened by the difference, so everything heard ends
+    ``margin`` before the cut and the length is unchanged (the end is padded
+    with silence).  Returns ``audio`` itself when nothing needs to move.
+    """
+    heard, hop = audible_mask(audio, sample_rate)
+    idx = np.flatnonzero(heard)
+    if not len(idx):
+        return audio
+    last_end = (int(idx[-1]) + 1) * hop
+    need = last_end + int(margin_seconds * sample_rate) - keep_end
+    if need <= 0 or last_end <= search_from:
+        return audio
+    # silent runs (in hops) between search_from and the last heard hop
+    lo, hi = search_from // hop, int(idx[-1])
+    quiet = ~heard[lo:hi]
+    best_start = best_len = run_start = 0
+    run = 0
+    for j, q in enumerate(quiet):
+        if q:
+            if run == 0:
+                run_start = j
+            run += 1
+            if run > best_len:
+                best_start, best_len = run_start, run
+        else:
+            run = 0
+    guard = 2 * hop  # keep a little silence either side of the cut
+    room = best_len * hop - 2 * guard
+    if room <= 0:
+        return audio
+    cut = min(need, room)
+    a = (lo + best_start) * hop + guard + (room - cut) // 2
+    out = np.concatenate([audio[:a], audio[a + cut :], np.zeros(cut, dtype=audio.dtype)])
+    return out

@@ -21,7 +21,7 @@ from engine.backend import ProgressFn, pick_onnx_providers
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
-from engine.heard import heard_timings
+from engine.heard import heard_timings, pull_in_tail
 from engine.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
@@ -397,6 +397,10 @@ class KokoroBackend:
             expect = int(dm.sum()) * FRAME
             if len(audio) != expect:  # the graph's contract; fix up defensively
                 audio = np.pad(audio, (0, max(0, expect - len(audio))))[:expect]
+            if plan.tail is not None and off - n <= plan.tail.index < off:
+                # a last consonant heard after the cut (a final burst) is moved inside it
+                audio = pull_in_tail(audio, SAMPLE_RATE, int(dm[: plan.tail.index - (off - n)].sum()) * FRAME,
+                                     expect - tail_extra * FRAME)
             audio = audio[lead_extra * FRAME : expect - tail_extra * FRAME]
             audio_parts.append(audio)
         speech = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)

@@ -122,3 +122,19 @@ def test_heard_timings_move_edges_next_to_silence_only():
     # an anchored start stays where the anchor put it
     fixed = heard_timings(audio, SR, units, fixed_starts=frozenset({4}))
     assert fixed[4].start_seconds == 0.55
+
+
+def test_a_burst_after_the_cut_is_pulled_inside_it():
+    from engine.heard import pull_in_tail
+
+    audio = np.zeros(SR, dtype=np.float32)
+    audio[: int(0.30 * SR)] = 0.5  # the vowel
+    audio[int(0.60 * SR):int(0.62 * SR)] = 0.3  # the burst after a long closure
+    keep_end = int(0.50 * SR)
+    out = pull_in_tail(audio, SR, int(0.25 * SR), keep_end)
+    assert len(out) == len(audio)
+    kept = out[:keep_end]
+    assert np.abs(kept[int(0.40 * SR):]).max() > 0.2  # the burst is inside now
+    assert np.abs(kept[: int(0.30 * SR)] - 0.5).max() == 0  # the vowel untouched
+    # nothing to move: the same array back
+    assert pull_in_tail(audio, SR, 0, int(0.70 * SR)) is audio
