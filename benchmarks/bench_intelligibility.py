@@ -9,8 +9,12 @@ Two phases, two interpreters (a driver runs both when called without a phase):
     .venv-bench/bin/python benchmarks/bench_intelligibility.py score [--out DIR]
     python3 benchmarks/bench_intelligibility.py            # both
 
-Variants rendered in the same run, on the held-out sets (ZH_HELDOUT,
-EN_HELDOUT; nothing is tuned on them):
+Line sets (``--set``): ``heldout`` (lines.py's ZH_HELDOUT / EN_HELDOUT, 20
+each, looked at too often by now), ``dev`` and ``test`` (lines_unseen.py: 80
+zh + 50 en each; tune on ``dev`` only, report ``test`` as it comes).
+``--langs zh`` renders one language, ``--lines N`` the first N of each.
+
+Variants rendered in the same run:
 
 * ``dubline``   – the engine (planned durations, Mandarin tone shaping)
 * ``notones``   – the engine with tone shaping off (zh only): what tones buy
