@@ -622,6 +622,8 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
             prev_word is None or prev_word.pos in ("r", "n", "nr", "d") or prev_word.text in ("还", "就", "也", "都", "必须", "总")
         ):
             return ParsedPinyin("dei", 3)
+        if alone and nxt == "了" and prev_word is not None and prev_word.pos in ("r", "n", "nr"):
+            return ParsedPinyin("de", 2)  # 他得了第一名: obtained (跑得了 stays de liǎo)
         if prev:
             return ParsedPinyin("de", 5)
         return ParsedPinyin("de", 2)
