@@ -93,7 +93,12 @@ def choose_project(project_path: str | None, settings: QSettings) -> tuple[Path 
 
 def run_editor(project_path: str | None) -> int:
     protect_singleton_refcounts()  # before any Qt call: see its docstring (PySide6 6.12.0 on Python 3.11)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        from editor.qt_platform import StartupGuard
+
+        with StartupGuard():  # a display plugin that cannot load: one line and exit 2, not an abort
+            app = QApplication(sys.argv[:1])
     app.setOrganizationName("Dubline")
     app.setApplicationName("Dubline")
     app.setApplicationDisplayName("Dubline")
@@ -121,6 +126,9 @@ def run_editor(project_path: str | None) -> int:
             win.timeline.zoom_fit()
 
     QTimer.singleShot(0, open_first)
+    from editor.startup_check import arm
+
+    _check = arm(win)  # noqa: F841 -- DUBLINE_STARTUP_CHECK (packaging/CI): report the start-up, then quit
     code = app.exec()
     win.shutdown()
     return int(code)

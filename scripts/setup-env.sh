@@ -47,6 +47,10 @@ if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
 fi
 python -c "from engine import native; print('dubline:', native.status())" || true
 deactivate
+# The tests open the real editor on Xvfb: its X server, and the libraries Qt's xcb plugin needs.
+if [ "$WANT_TEST" = "1" ]; then
+  bash scripts/system-libs.sh --test
+fi
 
 if [ "$WANT_INDEXTTS2" = "1" ]; then
   SPEC="indextts2-inference>=2.1,<3"
