@@ -20,15 +20,29 @@ from PySide6.QtWidgets import QApplication
 from editor import project as pj
 from editor.document import protect_singleton_refcounts
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-BUNDLED_DEMO = RESOURCES / "demo" / "demo.dubline"
-
 log = logging.getLogger(__name__)
+
+
+def bundled_demo() -> Path | None:
+    """The demo project shipped with the app (its media beside it), or None when it is not shipped."""
+    from engine import resources
+    from engine.errors import ModelError
+
+    try:
+        if resources.exists("demo", "demo.mp4"):
+            resources.path("demo", "demo.mp4")  # beside the project, also where data comes out of a zip
+        return resources.path("demo", "demo.dubline")
+    except ModelError:
+        return None
 
 
 def user_data_dir() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base) if base else Path.home() / ".local" / "share" / "Dubline"
+    if base:
+        return Path(base)
+    from engine.user_dirs import editor_data_fallback
+
+    return editor_data_fallback()
 
 
 def demo_project_from_lines() -> pj.Project:
@@ -56,14 +70,15 @@ def demo_copy(target_dir: Path | None = None) -> Path:
     target = folder / "demo.dubline"
     if target.is_file():
         return target
-    if BUNDLED_DEMO.is_file():
+    bundled = bundled_demo()
+    if bundled is not None:
         try:
-            project = pj.load(BUNDLED_DEMO)
+            project = pj.load(bundled)
         except pj.ProjectError as e:
             log.warning("bundled demo unreadable (%s): building one from the line set", e)
             project = demo_project_from_lines()
         else:
-            media = pj.resolve_media(project, BUNDLED_DEMO)
+            media = pj.resolve_media(project, bundled)
             if media is not None:
                 copied = folder / media.name
                 if not copied.exists():

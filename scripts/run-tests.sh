@@ -20,5 +20,10 @@ if command -v Xvfb >/dev/null || { [ "$(id -u)" = "0" ] && command -v apt-get >/
 fi
 . .venv/bin/activate
 ruff check .
+# The wheel alone, installed as a user installs it (fresh venv outside the checkout);
+# DUBLINE_SKIP_WHEEL=1 leaves it out.  Before the tests, so pytest's summary closes the output.
+if [ "${DUBLINE_SKIP_WHEEL:-0}" != "1" ]; then
+  bash scripts/check-wheel.sh
+fi
 export QT_QPA_PLATFORM=offscreen
 python -m pytest -q "$@"

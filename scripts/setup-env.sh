@@ -25,12 +25,8 @@ python -m pip install -q --upgrade pip >/dev/null
 if [ "${DUBLINE_WITH_TORCH:-0}" = "1" ]; then
   python -m pip install -q "torch==2.13.0"
 fi
-# g2p-en ships the Apache-2.0 letter-to-sound model we use for unknown English
-# words; install it without its dependencies (one of them is GPL, none is needed).
-python -m pip install -q --no-deps "g2p-en==2.1.0"
-# resemblyzer ships the Apache-2.0 GE2E speaker-encoder weights we run in numpy
-# (engine/speaker.py); its own dependencies (torch, librosa, webrtcvad) are not needed.
-python -m pip install -q --no-deps "resemblyzer==0.1.4"
+# The speaker encoder's and the English letter-to-sound model's weights ship in resources/models/
+# (Apache-2.0, from resemblyzer and g2p-en, whose own dependencies we do not want): nothing extra here.
 if [ "$WANT_TEST" = "1" ]; then
   python -m pip install -q -e ".[test]"
 else
