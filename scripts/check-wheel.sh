@@ -8,13 +8,12 @@
 # skips it); needs python3 with venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
+if [ -n "${PYTHON:-}" ]; then PY=$PYTHON; elif [ -x .venv/bin/python ]; then PY=.venv/bin/python; else PY=python3; fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dubline-wheel.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 fail() { echo "check-wheel: FAILED: $*" >&2; exit 1; }
 
-"$PY" -m pip wheel -q --no-deps -w "$WORK/dist" . >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; fail "wheel build"; }
-WHEEL="$(ls "$WORK"/dist/dubline-*.whl)"
+WHEEL="$(PYTHON="$PY" bash scripts/build-wheel.sh "$WORK/dist")" || fail "wheel build"
 echo "check-wheel: built $(basename "$WHEEL"): $(du -k "$WHEEL" | cut -f1) KiB"
 "$PY" - "$WHEEL" <<'EOF' || fail "the wheel lacks data files"
 import sys, zipfile
