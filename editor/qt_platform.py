@@ -69,8 +69,33 @@ def platform_name(environ: dict[str, str] | None = None) -> str:
     return {"darwin": "cocoa", "win32": "windows"}.get(sys.platform, "")
 
 
+# The Qt modules the editor imports (PySide6's extension modules); their libraries must load too.
+EDITOR_QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtMultimedia")
+
+
+def qt_dir() -> Path | None:
+    """PySide6's ``Qt`` folder (libraries and plugins), found without importing any Qt module.
+
+    Importing QtCore is what fails on a bare system (it needs libglib), so nothing here imports it.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("PySide6")
+    except (ImportError, ValueError):
+        spec = None
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        p = Path(loc) / "Qt"
+        if p.is_dir():
+            return p
+    return None
+
+
 def plugins_dir() -> Path | None:
-    """Qt's plugin folder inside the installed PySide6 (or a frozen bundle), without importing QtWidgets."""
+    """Qt's plugin folder inside the installed PySide6 (or a frozen bundle)."""
+    qt = qt_dir()
+    if qt is not None and (qt / "plugins").is_dir():
+        return qt / "plugins"
     try:
         from PySide6.QtCore import QLibraryInfo
     except ImportError:
@@ -80,14 +105,31 @@ def plugins_dir() -> Path | None:
 
 
 def plugin_files(name: str, plugins: Path | None = None) -> list[Path]:
-    """The plugin library for platform ``name``, and for xcb its OpenGL integrations."""
+    """What must load for the editor to open a window with platform ``name``: PySide6's modules the
+    editor imports, the platform plugin, and for xcb its OpenGL integrations."""
     plugins = plugins or plugins_dir()
     if plugins is None:
         return []
-    files = sorted((plugins / "platforms").glob(f"libq{name}.so"))
+    files: list[Path] = []
+    package = plugins.parent.parent  # .../PySide6
+    for module in EDITOR_QT_MODULES:
+        files += sorted(package.glob(f"{module}.*.so"))[:1]
+    files += sorted((plugins / "platforms").glob(f"libq{name}.so"))
     if name == "xcb":
         files += sorted((plugins / "xcbglintegrations").glob("*.so"))
     return files
+
+
+def import_failure_message(exc: BaseException) -> str | None:
+    """One line for an ImportError of Qt caused by a missing system library, naming the packages; else None."""
+    m = _DLOPEN_ERROR.search(str(exc))
+    if not m:
+        return None
+    libs, pkgs = missing_packages()
+    libs = libs or [m.group(1)]
+    pkgs = pkgs or [debian_package(m.group(1))]
+    return (f"Qt cannot start: missing {', '.join(libs)}; "
+            f"install them with: apt-get install {' '.join(pkgs)} (Debian/Ubuntu names)")
 
 
 def parse_ldd(output: str) -> list[str]:

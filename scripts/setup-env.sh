@@ -27,11 +27,15 @@ if [ "${DUBLINE_WITH_TORCH:-0}" = "1" ]; then
 fi
 # The speaker encoder's and the English letter-to-sound model's weights ship in resources/models/
 # (Apache-2.0, from resemblyzer and g2p-en, whose own dependencies we do not want): nothing extra here.
-if [ "$WANT_TEST" = "1" ]; then
-  python -m pip install -q -e ".[test]"
-else
-  python -m pip install -q -e .
+# pip's and setuptools' chatter (an editable-install notice) only when something goes wrong
+PIPLOG="$(mktemp)"
+if [ "$WANT_TEST" = "1" ]; then SPEC=".[test]"; else SPEC="."; fi
+if ! python -m pip install -q -e "$SPEC" >"$PIPLOG" 2>&1; then
+  cat "$PIPLOG" >&2
+  rm -f "$PIPLOG"
+  exit 1
 fi
+rm -f "$PIPLOG"
 # The engine's native kernels (engine/native: ~15 % faster synthesis) are compiled once
 # with the system C compiler; without one it runs on onnxruntime's own operators.
 if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then

@@ -21,7 +21,9 @@ qt_missing() {
 }
 QT_NEED="$(qt_missing)"
 EXTRA=""
-if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
+if ! command -v fc-list >/dev/null; then
+  EXTRA="$EXTRA fontconfig fonts-noto-cjk"  # a bare system: no font tools, so no CJK font either
+elif [ -z "$(fc-list :lang=zh 2>/dev/null | head -1)" ]; then
   EXTRA="$EXTRA fonts-noto-cjk"
 fi
 if command -v ldconfig >/dev/null && ! ldconfig -p 2>/dev/null | grep -q "libpulse.so.0"; then
@@ -36,15 +38,21 @@ NEED="$(echo $QT_NEED $EXTRA)"
 [ -n "$NEED" ] || exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   echo "dubline: installing system packages for the editor: $NEED" >&2
-  if apt-get update -qq; then
+  LOG="$(mktemp)"
+  if apt-get update -qq >"$LOG" 2>&1; then
     # asked again now that apt-cache knows this release's names (e.g. the t64 renames)
     [ -z "$QT_NEED" ] || QT_NEED="$(qt_missing --apt)"
     # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $QT_NEED $EXTRA >/dev/null \
-      || echo "dubline: note: could not install $QT_NEED $EXTRA" >&2
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $QT_NEED $EXTRA \
+         >"$LOG" 2>&1; then
+      tail -5 "$LOG" >&2
+      echo "dubline: note: could not install $QT_NEED $EXTRA" >&2
+    fi
   else
+    tail -5 "$LOG" >&2
     echo "dubline: note: apt-get update failed; install $NEED yourself" >&2
   fi
+  rm -f "$LOG"
   STILL="$(qt_missing --libraries)"
   [ -z "$STILL" ] || echo "dubline: note: Qt's display plugin still lacks $STILL" >&2
 else

@@ -72,3 +72,16 @@ def test_linux_folders_are_as_before(monkeypatch, tmp_path):
     from engine.voices import library_dir
 
     assert library_dir() == tmp_path / "mine" / "voices"
+
+
+def test_gui_script_without_a_console_logs_to_the_cache(monkeypatch, tmp_path, capsys):
+    """dubline-editor under Windows' pythonw has no stdout/stderr: its messages go to a log file."""
+    from editor import gui_main
+
+    monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path))
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert gui_main.main(["--help"]) == 0
+    log = tmp_path / "dubline-editor.log"
+    sys.stdout.flush()
+    assert "usage" in log.read_text(encoding="utf-8")

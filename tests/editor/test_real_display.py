@@ -172,3 +172,21 @@ def test_platform_name_follows_the_environment():
     if sys.platform.startswith("linux"):
         assert qt_platform.platform_name({"DISPLAY": ":0"}) == "xcb"
         assert qt_platform.platform_name({"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-0"}) == "wayland"
+
+
+def test_qt_import_failure_names_the_packages(monkeypatch):
+    """On a bare system importing QtCore fails (libglib): `dubline` says what to install, in one line."""
+    monkeypatch.setattr(qt_platform, "missing_packages", lambda name=None, resolve_with_apt=False, unknown=None: (
+        ["libglib-2.0.so.0", "libGL.so.1"], ["libglib2.0-0", "libgl1"]))
+    err = ImportError("libglib-2.0.so.0: cannot open shared object file: No such file or directory")
+    msg = qt_platform.import_failure_message(err)
+    assert msg == ("Qt cannot start: missing libglib-2.0.so.0, libGL.so.1; "
+                   "install them with: apt-get install libglib2.0-0 libgl1 (Debian/Ubuntu names)")
+    assert qt_platform.import_failure_message(ImportError("No module named 'PySide6'")) is None
+
+
+def test_the_checked_files_include_the_qt_modules_the_editor_imports():
+    files = [f.name for f in qt_platform.plugin_files("xcb")]
+    if not files:
+        pytest.skip("PySide6 is not installed as a folder here")
+    assert any(f.startswith("QtWidgets.") for f in files) and "libqxcb.so" in files
