@@ -118,6 +118,10 @@ def run_editor(project_path: str | None) -> int:
     app.setApplicationName("Dubline")
     app.setApplicationDisplayName("Dubline")
     logging.basicConfig(level=logging.WARNING, format="dubline: %(levelname)s: %(message)s")
+    from editor.qt_platform import font_problem
+
+    if (fonts := font_problem()) is not None:
+        log.warning(fonts)
     from editor.mainwindow import MainWindow
 
     settings = QSettings()

@@ -285,6 +285,18 @@ class StartupGuard:
         return False
 
 
+def font_problem() -> str | None:
+    """What is wrong with the system's fonts for the editor's text (needs a QGuiApplication), or None."""
+    from PySide6.QtGui import QFontDatabase
+
+    if not QFontDatabase.families():
+        return ("no fonts found: every label will show as boxes; install fonts "
+                "(Debian/Ubuntu: apt-get install fontconfig fonts-noto-cjk)")
+    if not QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return "no Chinese font: Chinese lines will show as boxes (Debian/Ubuntu: apt-get install fonts-noto-cjk)"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m editor.qt_platform",
                                  description="Print the Debian packages the Qt display plugin needs and lacks.")

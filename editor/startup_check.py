@@ -95,6 +95,10 @@ class StartupCheck(QObject):
         shot.save(str(self.out_dir / "window.png"))
         self.report["screenshot"] = image_stats(shot)
         self.report["window_title"] = self.win.windowTitle()
+        from PySide6.QtGui import QFontDatabase
+
+        self.report["fonts"] = len(QFontDatabase.families())
+        self.report["chinese_fonts"] = len(QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese))
         (self.out_dir / "startup.json").write_text(json.dumps(self.report, indent=2), encoding="utf-8")
         QApplication.instance().quit()
 

@@ -94,6 +94,8 @@ def main() -> int:
                 failures.append(f"editor start {i}: {rep.get('error', 'no line rendered in time')}")
             if rep.get("platform") != "xcb":
                 failures.append(f"editor start {i}: platform {rep.get('platform')}, not xcb")
+            if not rep.get("fonts"):
+                failures.append(f"editor start {i}: no fonts on this system: every label shows as boxes")
             if shot.get("colours", 0) <= 200 or shot.get("grey_std", 0) <= 20:
                 failures.append(f"editor start {i}: the window looks blank ({shot})")
             window_s = rep["window_exposed_at"] - t0 if "window_exposed_at" in rep else float("inf")

@@ -88,6 +88,7 @@ def test_editor_opens_a_real_window_and_renders(xvfb, tmp_path, engine):
     assert shot["width"] >= 800 and shot["height"] >= 500, shot
     assert shot["colours"] > 200 and shot["grey_std"] > 20, shot
     assert (out / "window.png").stat().st_size > 10_000
+    assert rep["fonts"] > 0  # labels are text, not boxes
     print(f"window on screen {rep['window_exposed_at'] - t0:.2f} s after start; "
           f"first line rendered after {rep['first_render_at'] - t0:.2f} s")
 
