@@ -20,15 +20,29 @@ from PySide6.QtWidgets import QApplication
 from editor import project as pj
 from editor.document import protect_singleton_refcounts
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-BUNDLED_DEMO = RESOURCES / "demo" / "demo.dubline"
-
 log = logging.getLogger(__name__)
+
+
+def bundled_demo() -> Path | None:
+    """The demo project shipped with the app (its media beside it), or None when it is not shipped."""
+    from engine import resources
+    from engine.errors import ModelError
+
+    try:
+        if resources.exists("demo", "demo.mp4"):
+            resources.path("demo", "demo.mp4")  # beside the project, also where data comes out of a zip
+        return resources.path("demo", "demo.dubline")
+    except ModelError:
+        return None
 
 
 def user_data_dir() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base) if base else Path.home() / ".local" / "share" / "Dubline"
+    if base:
+        return Path(base)
+    from engine.user_dirs import editor_data_fallback
+
+    return editor_data_fallback()
 
 
 def demo_project_from_lines() -> pj.Project:
@@ -56,14 +70,15 @@ def demo_copy(target_dir: Path | None = None) -> Path:
     target = folder / "demo.dubline"
     if target.is_file():
         return target
-    if BUNDLED_DEMO.is_file():
+    bundled = bundled_demo()
+    if bundled is not None:
         try:
-            project = pj.load(BUNDLED_DEMO)
+            project = pj.load(bundled)
         except pj.ProjectError as e:
             log.warning("bundled demo unreadable (%s): building one from the line set", e)
             project = demo_project_from_lines()
         else:
-            media = pj.resolve_media(project, BUNDLED_DEMO)
+            media = pj.resolve_media(project, bundled)
             if media is not None:
                 copied = folder / media.name
                 if not copied.exists():
@@ -93,11 +108,20 @@ def choose_project(project_path: str | None, settings: QSettings) -> tuple[Path 
 
 def run_editor(project_path: str | None) -> int:
     protect_singleton_refcounts()  # before any Qt call: see its docstring (PySide6 6.12.0 on Python 3.11)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        from editor.qt_platform import StartupGuard
+
+        with StartupGuard():  # a display plugin that cannot load: one line and exit 2, not an abort
+            app = QApplication(sys.argv[:1])
     app.setOrganizationName("Dubline")
     app.setApplicationName("Dubline")
     app.setApplicationDisplayName("Dubline")
     logging.basicConfig(level=logging.WARNING, format="dubline: %(levelname)s: %(message)s")
+    from editor.qt_platform import font_problem
+
+    if (fonts := font_problem()) is not None:
+        log.warning(fonts)
     from editor.mainwindow import MainWindow
 
     settings = QSettings()
@@ -121,6 +145,9 @@ def run_editor(project_path: str | None) -> int:
             win.timeline.zoom_fit()
 
     QTimer.singleShot(0, open_first)
+    from editor.startup_check import arm
+
+    _check = arm(win)  # noqa: F841 -- DUBLINE_STARTUP_CHECK (packaging/CI): report the start-up, then quit
     code = app.exec()
     win.shutdown()
     return int(code)

@@ -35,7 +35,12 @@ UNTITLED_PREFIX = "untitled-"
 
 def recovery_folder() -> Path:
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    root = Path(base) if base else Path.home() / ".local" / "share" / "Dubline"
+    if base:
+        root = Path(base)
+    else:
+        from engine.user_dirs import editor_data_fallback
+
+        root = editor_data_fallback()
     return root / "recovery"
 
 

@@ -519,7 +519,11 @@ def cmd_edit(args) -> int:
         return cmd_demo(ns)
     try:
         from editor.app import run_editor
-    except ImportError:
+    except ImportError as e:
+        from editor.qt_platform import import_failure_message
+
+        if (msg := import_failure_message(e)) is not None:  # Qt is there, a system library it needs is not
+            return _fail(msg)
         print("dubline: the editor is not available in this build: rendering the demo headlessly", file=sys.stderr)
         return cmd_demo(argparse.Namespace(output="out/demo"))
     return run_editor(args.project)

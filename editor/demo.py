@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-
 
 def demo_lines() -> dict:
-    return json.loads((RESOURCES / "demo" / "lines.json").read_text(encoding="utf-8"))
+    from engine import resources
+
+    return json.loads(resources.read_text("demo", "lines.json"))
 
 
 def render_demo(out_dir: Path, progress: Callable[[str], None] | None = None) -> Path:

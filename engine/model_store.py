@@ -26,13 +26,10 @@ _PARTS = 4
 
 
 def cache_root() -> Path:
-    """The user cache directory for Dubline (``$DUBLINE_CACHE`` overrides)."""
-    env = os.environ.get("DUBLINE_CACHE")
-    if env:
-        root = Path(env)
-    else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = Path(base) / "dubline"
+    """The user cache directory for Dubline (``$DUBLINE_CACHE`` overrides; per OS: engine.user_dirs), created."""
+    from engine.user_dirs import cache_dir
+
+    root = cache_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:

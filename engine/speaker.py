@@ -1,11 +1,14 @@
-"""GE2E speaker encoder (the weights in the ``resemblyzer`` wheel), run by our own numpy code.
+"""GE2E speaker encoder (Resemblyzer's weights), run by our own numpy code.
 
 resemblyzer ships ``pretrained.pt`` (Apache-2.0): a 3-layer LSTM (256 units)
 over 40-band mel power spectra at 16 kHz (25 ms window, 10 ms hop), a linear
 layer and ReLU, L2-normalised.  An utterance's embedding is the normalised
-mean over 1.6 s partial windows (1.3 partials per second).  We read the
-file's legacy torch serialisation ourselves (no torch at run time) and run
-the same network in numpy; the mel filterbank is librosa's (Slaney) rebuilt
+mean over 1.6 s partial windows (1.3 partials per second).  Dubline ships the
+model's tensors as ``resources/models/ge2e/ge2e_encoder.npz`` (with the
+licence and a NOTICE of the conversion), so neither resemblyzer nor torch is
+installed; ``load_weights`` also reads the original file's legacy torch
+serialisation (the tests check the two agree where resemblyzer is present).
+The network runs in numpy; the mel filterbank is librosa's (Slaney) rebuilt
 in numpy.  Embeddings are cached by the SHA-256 of the decoded audio.
 """
 
@@ -67,21 +70,33 @@ class _Unpickler(pickle.Unpickler):
         return self.storages[key]
 
 
+WEIGHTS = ("models", "ge2e", "ge2e_encoder.npz")  # in the shipped data (engine.resources)
+
+
 def _weights_path() -> Path:
+    from engine import resources
+
+    return resources.path(*WEIGHTS)  # ModelError naming the file when it is not shipped
+
+
+def resemblyzer_weights_path() -> Path | None:
+    """resemblyzer's own ``pretrained.pt`` when that package is installed (tests, verification), else None."""
     import importlib.util
 
     spec = importlib.util.find_spec("resemblyzer")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the speaker encoder is missing: install the resemblyzer package (see README)")
+        return None
     p = Path(list(spec.submodule_search_locations)[0]) / "pretrained.pt"
-    if not p.is_file():
-        raise ModelError(f"the speaker encoder weights are missing ({p}); reinstall resemblyzer")
-    return p
+    return p if p.is_file() else None
 
 
 def load_weights(path: Path | None = None) -> dict[str, np.ndarray]:
-    """The state dict of a legacy-format torch file, as numpy arrays."""
-    raw = (path or _weights_path()).read_bytes()
+    """The encoder's tensors as float32 arrays: from Dubline's ``.npz`` or a legacy-format torch file."""
+    path = path or _weights_path()
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            return {name: np.asarray(z[name], dtype=np.float32) for name in z.files}
+    raw = path.read_bytes()
     f = io.BytesIO(raw)
     for _ in range(3):  # magic number, protocol version, system info
         pickle.load(f)
@@ -111,7 +126,7 @@ def _model() -> dict:
             if m is None:
                 try:
                     m = load_weights()
-                except (OSError, pickle.UnpicklingError, KeyError, ValueError, struct.error) as e:
+                except (OSError, pickle.UnpicklingError, KeyError, ValueError, struct.error, EOFError) as e:
                     raise ModelError(f"the speaker encoder weights cannot be read ({e})") from e
                 _state["w"] = m
     return m

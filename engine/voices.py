@@ -54,11 +54,10 @@ class Cancelled(Exception):
 
 
 def data_root() -> Path:
-    env = os.environ.get("DUBLINE_DATA")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "dubline"
+    """``$DUBLINE_DATA``, else the per-OS data folder (engine.user_dirs; Linux ``~/.local/share/dubline``)."""
+    from engine.user_dirs import data_dir
+
+    return data_dir()
 
 
 def library_dir() -> Path:

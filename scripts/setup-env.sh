@@ -25,17 +25,17 @@ python -m pip install -q --upgrade pip >/dev/null
 if [ "${DUBLINE_WITH_TORCH:-0}" = "1" ]; then
   python -m pip install -q "torch==2.13.0"
 fi
-# g2p-en ships the Apache-2.0 letter-to-sound model we use for unknown English
-# words; install it without its dependencies (one of them is GPL, none is needed).
-python -m pip install -q --no-deps "g2p-en==2.1.0"
-# resemblyzer ships the Apache-2.0 GE2E speaker-encoder weights we run in numpy
-# (engine/speaker.py); its own dependencies (torch, librosa, webrtcvad) are not needed.
-python -m pip install -q --no-deps "resemblyzer==0.1.4"
-if [ "$WANT_TEST" = "1" ]; then
-  python -m pip install -q -e ".[test]"
-else
-  python -m pip install -q -e .
+# The speaker encoder's and the English letter-to-sound model's weights ship in resources/models/
+# (Apache-2.0, from resemblyzer and g2p-en, whose own dependencies we do not want): nothing extra here.
+# pip's and setuptools' chatter (an editable-install notice) only when something goes wrong
+PIPLOG="$(mktemp)"
+if [ "$WANT_TEST" = "1" ]; then SPEC=".[test]"; else SPEC="."; fi
+if ! python -m pip install -q -e "$SPEC" >"$PIPLOG" 2>&1; then
+  cat "$PIPLOG" >&2
+  rm -f "$PIPLOG"
+  exit 1
 fi
+rm -f "$PIPLOG"
 # The engine's native kernels (engine/native: ~15 % faster synthesis) are compiled once
 # with the system C compiler; without one it runs on onnxruntime's own operators.
 if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
@@ -47,6 +47,10 @@ if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
 fi
 python -c "from engine import native; print('dubline:', native.status())" || true
 deactivate
+# The tests open the real editor on Xvfb: its X server, and the libraries Qt's xcb plugin needs.
+if [ "$WANT_TEST" = "1" ]; then
+  bash scripts/system-libs.sh --test
+fi
 
 if [ "$WANT_INDEXTTS2" = "1" ]; then
   SPEC="indextts2-inference>=2.1,<3"

@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import threading
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from engine.types import EMOTIONS
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources" / "emotion" / "anchors.json"
+ANCHORS = ("emotion", "anchors.json")  # in the shipped data (engine.resources)
 _lock = threading.Lock()
 _state: dict = {}
 
@@ -33,7 +32,9 @@ _state: dict = {}
 def _data() -> dict:
     d = _state.get("data")
     if d is None:
-        d = json.loads(RESOURCES.read_text(encoding="utf-8"))
+        from engine import resources
+
+        d = json.loads(resources.read_text(*ANCHORS))
         _state["data"] = d
     return d
 

@@ -23,7 +23,8 @@ Pipeline for one run of text (:meth:`EnglishG2P.units`):
    fallback is used.
 
 Nothing is downloaded at run time: the lexicons come from the installed
-``misaki`` package (``misaki/data``), the model weights from ``g2p_en``.
+``misaki`` package (``misaki/data``), the model weights from g2p-en's file as
+Dubline ships it (``resources/models/g2p_en``, Apache-2.0, with its notice).
 """
 
 from __future__ import annotations
@@ -400,7 +401,15 @@ class NeuralG2P:
 
     @staticmethod
     def find() -> str | None:
-        """Path of the checkpoint inside the installed g2p_en package (not imported), or None."""
+        """Path of the checkpoint Dubline ships (resources/models/g2p_en), else g2p_en's (not imported), or None."""
+        from engine import resources
+        from engine.errors import ModelError
+
+        try:
+            if resources.exists("models", "g2p_en", "checkpoint20.npz"):
+                return str(resources.path("models", "g2p_en", "checkpoint20.npz"))
+        except ModelError:
+            pass
         try:
             spec = importlib.util.find_spec("g2p_en")
         except (ImportError, ValueError):

@@ -154,9 +154,10 @@ def test_main_window_screenshot(qtbot, engine, tmp_path):
 
 
 def test_demo_copy_never_touches_the_bundled_file(tmp_path):
-    from editor.app import BUNDLED_DEMO, demo_copy
+    from editor.app import bundled_demo, demo_copy
 
-    before = BUNDLED_DEMO.read_bytes() if BUNDLED_DEMO.is_file() else None
+    bundled = bundled_demo()
+    before = bundled.read_bytes() if bundled is not None else None
     p = demo_copy(tmp_path)
     assert p.is_file() and p.parent == tmp_path / "demo"
     proj = load(p)
@@ -164,4 +165,4 @@ def test_demo_copy_never_touches_the_bundled_file(tmp_path):
     save(proj, p)
     assert demo_copy(tmp_path) == p and len(load(p).tracks[0].regions) == len(proj.tracks[0].regions)
     if before is not None:
-        assert BUNDLED_DEMO.read_bytes() == before
+        assert bundled.read_bytes() == before
