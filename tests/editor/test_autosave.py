@@ -31,8 +31,10 @@ def test_autosave_writes_a_recovery_file_that_loads_to_the_same_model(qtbot, win
     path = _setup(window, tmp_path, make_project)
     rec = asv.recovery_path_for(path, tmp_path / "recovery")
     _edit(window)
-    qtbot.waitUntil(rec.is_file, timeout=3000)
-    assert pj.to_dict(pj.load(rec)) == pj.to_dict(window.doc.project)
+    # the region's render may finish (and change the model) after a write: autosave
+    # (every 50 ms here) must then catch up with it
+    qtbot.waitUntil(lambda: rec.is_file() and pj.to_dict(pj.load(rec)) == pj.to_dict(window.doc.project),
+                    timeout=15000)
     # the user's project was not touched by autosave
     assert len(pj.load(path).all_regions()) == 2
     assert not (tmp_path / "show.dubline.bak").exists()
@@ -42,7 +44,7 @@ def test_clean_save_removes_the_recovery_file(qtbot, window, make_project, tmp_p
     path = _setup(window, tmp_path, make_project)
     rec = asv.recovery_path_for(path, tmp_path / "recovery")
     _edit(window)
-    qtbot.waitUntil(rec.is_file, timeout=3000)
+    qtbot.waitUntil(rec.is_file, timeout=15000)
     assert window.save()
     assert not rec.exists()
     window.autosave.timer.timeout.emit()
