@@ -169,6 +169,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow the output to replace the project, its media or another file the render reads")
     r.add_argument("--consent", metavar="TEXT",
                    help="for regions whose voice is a recording: who agreed to it being cloned, and for what")
+    la = r.add_argument_group("delivery (audio formats: wav, flac, mp4, mkv, stems; every export is measured)")
+    la.add_argument("--loudness", metavar="TARGET",
+                    help="normalise to ebu (-23 LUFS, -1 dBTP), atsc (-24 LKFS, -2 dBTP), web (-16 LUFS, -1 dBTP) "
+                         "or a number of LUFS (ceiling -1 dBTP); default: measure only")
+    la.add_argument("--true-peak", type=float, metavar="DBTP",
+                    help="true-peak ceiling of the limiter (default the preset's, else -1 dBTP)")
+    la.add_argument("--sample-rate", type=int, metavar="HZ", help="sample rate (default the project's, 48000)")
+    la.add_argument("--bit-depth", type=int, choices=(16, 24, 32), default=24,
+                    help="16 or 24-bit PCM (TPDF-dithered) or 32-bit float (default 24)")
+    la.add_argument("--mono", action="store_true", help="a mono mix (default stereo: the source kept stereo, "
+                    "each dub track placed by its pan)")
+    r.add_argument("--json", action="store_true",
+                   help="print what was written and the loudness readings as JSON")
     _add_indextts2_args(r)
 
     ed = sub.add_parser("edit", help="open the editor")
@@ -471,7 +484,7 @@ def cmd_voice(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.export import export_project
+    from editor.export import ExportOptions, export_project
 
     _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
@@ -481,14 +494,22 @@ def cmd_render(args) -> int:
     folder = out if fmt in ("stems", "clips") else out.parent
     if fmt not in ("stems", "clips") and not (folder if str(folder) else Path(".")).is_dir():
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
+    options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
+                                 1 if args.mono else 2, args.keep_original_audio)
     # DublineError (project, render, export, media) becomes one line in main()
-    result = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
-                            keep_original=args.keep_original_audio, force=args.force, consent=args.consent)
-    if isinstance(result, list):
-        for p in result:
+    report = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
+                            force=args.force, consent=args.consent, options=options)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif report.folder is not None:
+        for p in report.outputs:
             print(p)
     else:
-        print(result)
+        print(report.path)
+    if report.loudness is not None:
+        print(f"dubline: {report.summary()}", file=sys.stderr)
+    for w in report.warnings:
+        print(f"dubline: warning: {w}", file=sys.stderr)
     return 0
 
 

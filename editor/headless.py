@@ -24,8 +24,10 @@ class RenderFailed(DublineError):
     """Some regions could not be rendered; the message lists them."""
 
 
-def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None):
-    """(audio, sample_rate) of the project's media, or (None, None) with a note."""
+def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None,
+                      channels: int = 1, sample_rate: int | None = None):
+    """(audio, sample_rate) of the project's media (``(n, 2)`` for ``channels=2``), or (None, None) with a note."""
+    sample_rate = int(sample_rate or project.sample_rate)
     if project.media is None:
         return None, None
     media = pj.resolve_media(project, project_path)
@@ -39,14 +41,15 @@ def load_source_audio(project: pj.Project, project_path: Path, progress: Progres
         return None, None
     try:
         # only what the mix can hold is decoded: a longer file than the project says is not read to its end
-        audio = load_audio(str(media), sample_rate=project.sample_rate, max_seconds=project.end_time() + 1.0)
+        audio = load_audio(str(media), sample_rate=sample_rate, max_seconds=project.end_time() + 1.0,
+                           channels=channels)
     except MediaError as e:
         if progress:
             progress(f"{e}: mixing the dub only")
         return None, None
     if audio is None:
         return None, None
-    return np.asarray(audio, np.float32), project.sample_rate
+    return np.asarray(audio, np.float32), sample_rate
 
 
 def check_recording_consent(project: pj.Project, consent: str | None) -> None:

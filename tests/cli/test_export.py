@@ -101,3 +101,56 @@ def test_mp4_export_of_audio_only_project_is_refused(tmp_path, capsys, engine):
     pj.save(p, tmp_path / "a.dubline")
     assert main(["render", str(tmp_path / "a.dubline"), "-o", str(tmp_path / "a.mp4")]) == 2
     assert "no video" in capsys.readouterr().err
+
+
+def test_render_to_a_loudness_target_is_measured_and_on_spec(episode, engine, capsys):
+    import json
+
+    from tests.engine.ffmpeg_meter import ffmpeg_ebur128
+
+    out = episode / "ebu.wav"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "ebu", "--json"]) == 0
+    cap = capsys.readouterr()
+    report = json.loads(cap.out)
+    loud = report["loudness"]
+    assert loud["target_lufs"] == -23.0 and loud["ceiling_dbtp"] == -1.0
+    assert loud["integrated_lufs"] == pytest.approx(-23.0, abs=0.1) and loud["true_peak_dbtp"] <= -1.0
+    assert "LUFS integrated" in cap.err and "true peak" in cap.err  # the summary line
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype) == (2, 48000, "PCM_24")
+    ff = ffmpeg_ebur128(out)  # an independent meter agrees
+    assert ff["I"] == pytest.approx(-23.0, abs=0.3) and ff["TP"] <= -1.0
+
+
+def test_render_options_rate_depth_mono_and_a_number(episode, engine, capsys):
+    import json
+
+    out = episode / "web.flac"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "-18", "--true-peak", "-2",
+                 "--sample-rate", "44100", "--bit-depth", "16", "--mono", "--json"]) == 0
+    loud = json.loads(capsys.readouterr().out)["loudness"]
+    assert loud["integrated_lufs"] == pytest.approx(-18.0, abs=0.1) and loud["true_peak_dbtp"] <= -2.0
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype) == (1, 44100, "PCM_16")
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "loud"]) == 2
+    assert "use ebu" in capsys.readouterr().err
+
+
+def test_render_without_a_target_still_measures(episode, engine, capsys):
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(episode / "plain.wav")]) == 0
+    err = capsys.readouterr().err
+    assert "loudness:" in err and "target" not in err
+
+
+def test_mkv_streams_carry_title_language_and_provenance(episode, engine):
+    out = episode / "dubbed.mkv"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--keep-original-audio"]) == 0
+    with av.open(str(out)) as c:
+        dub, orig = c.streams.audio
+        tags = {k.lower(): v for k, v in dub.metadata.items()}  # Matroska keeps tag names in capitals
+        assert dub.language in ("zho", "eng") and "synthetic speech" in tags.get("title", "").lower()
+        assert "jm_kumo" in tags.get("comment", "") and "jf_alpha" in tags.get("comment", "")
+        assert orig.metadata.get("title") == "Original"
+        assert dub.codec_context.channels == 2
+        top = {k.lower(): v for k, v in c.metadata.items()}
+        assert "synthetic speech" in top["comment"] and top["synthetic_speech"] == "jf_alpha, jm_kumo"
