@@ -299,11 +299,46 @@ def _l1_gain(factor: int) -> float:
 
 
 def _block_peaks(x: np.ndarray, block: int) -> np.ndarray:
-    n = len(x)
+    """Largest magnitude in each ``block`` of samples (all channels)."""
+    x = _as_2d(x)
+    n, ch = x.shape
     nb = -(-n // block)
-    a = np.abs(x).max(axis=1) if x.ndim == 2 else np.abs(x)
-    a = np.pad(a, (0, nb * block - n))
-    return a.reshape(nb, block).max(axis=1)
+    full = n // block
+    out = np.empty(nb)
+    if full:
+        rows = np.ascontiguousarray(x[: full * block]).reshape(full, block * ch)
+        out[:full] = np.maximum(rows.max(axis=1), -rows.min(axis=1))
+    if nb > full:
+        out[full] = np.abs(x[full * block:]).max()
+    return out
+
+
+def _block_envelopes(xp: np.ndarray, starts: np.ndarray, length: int, factor: int) -> np.ndarray:
+    """For each start s, the interpolated envelope (largest magnitude over all phases and channels) of the
+    windows s .. s+length-1 of ``xp`` (window i covers ``xp[i: i + taps]``, i.e. the interval after sample
+    ``i + taps/2 - 1``); windows past the end read zeros.  Batched FFT convolution: one call for many blocks.
+    Returns ``(len(starts), length)``."""
+    k = interpolator(factor)
+    taps = k.shape[1]
+    half = taps // 2
+    n, ch = xp.shape
+    m = length + taps - 1
+    nfft = 1 << (m - 1).bit_length()
+    idx = starts[:, None] + np.arange(m)[None, :]
+    inside = idx < n
+    seg = np.where(inside[..., None], xp[np.minimum(idx, n - 1)], 0.0)  # (K, m, ch)
+    seg = np.ascontiguousarray(seg.transpose(0, 2, 1), dtype=np.float64)  # (K, ch, m): FFTs on the last axis
+    mag = np.abs(seg[:, :, half - 1: half - 1 + length])
+    env = mag[:, 0]  # phase 0: the samples themselves
+    for c in range(1, ch):
+        np.maximum(env, mag[:, c], out=env)
+    spec = np.fft.rfft(seg, nfft, axis=-1)
+    kern = np.fft.rfft(k[1:], nfft, axis=-1)  # (factor-1, nfft/2+1)
+    for p in range(factor - 1):
+        y = np.abs(np.fft.irfft(spec * kern[p], nfft, axis=-1)[:, :, taps - 1: taps - 1 + length])
+        for c in range(ch):
+            np.maximum(env, y[:, c], out=env)
+    return env
 
 
 def true_peak(x: np.ndarray, sample_rate: int) -> float:
@@ -434,26 +469,29 @@ def _split_steps(sq: np.ndarray, pending: np.ndarray, start: int, steps: int, st
 
 
 def _true_peak_valid(x: np.ndarray, factor: int, best: float = 0.0) -> float:
-    """Largest interpolated magnitude over the samples of ``x`` that have all their taps, or ``best`` if
-    larger (blocks that cannot beat it are skipped)."""
+    """Largest interpolated magnitude over the windows of ``x`` that have all their taps, or ``best`` if
+    larger.  Blocks are interpolated loudest first, a batch at a time; blocks that cannot beat the best so
+    far are skipped."""
     taps = interpolator(factor).shape[1]
-    if len(x) < taps:
-        return 0.0
+    windows = len(x) - taps + 1
+    if windows <= 0:
+        return best
     block = 4096
-    n = len(x)
     peaks = _block_peaks(x, block)
     near = peaks.copy()
     near[1:] = np.maximum(near[1:], peaks[:-1])
     near[:-1] = np.maximum(near[:-1], peaks[1:])
-    bound = near * _l1_gain(factor)
-    for i in np.argsort(-bound):
-        if bound[i] <= best:
+    nb = -(-windows // block)
+    bound = near[:nb] * _l1_gain(factor)
+    order = np.argsort(-bound)
+    for i in range(0, nb, 32):
+        batch = order[i: i + 32]
+        batch = batch[bound[batch] > best]
+        if len(batch) == 0:
             break
-        lo = i * block
-        seg = x[lo: min(n, lo + block + taps - 1)]
-        vals = _interp_abs_max(seg, factor)
-        if len(vals):
-            best = max(best, float(vals.max()))
+        env = _block_envelopes(x, batch * block, block, factor)
+        valid = (batch[:, None] * block + np.arange(block)[None, :]) < windows
+        best = max(best, float(np.where(valid, env, 0.0).max()))
     return best
 
 
@@ -590,9 +628,10 @@ def limit_true_peak(audio: np.ndarray, sample_rate: int, ceiling_dbtp: float = D
     out = x2
     aim = ceiling
     for _ in range(4):
-        if _needed_reduction_db(out, sample_rate, ceiling * (1.0 + 1e-6)) is None:
+        need = _needed_reduction_db(out, sample_rate, aim)
+        if need is None or need[2].max() <= ceiling * (1.0 + 1e-6):
             break
-        idx, db = _needed_reduction_db(out, sample_rate, aim)
+        idx, db, _ = need
         report.passes += 1
         for lo, hi, where, depth in _stretches(idx, db, la, rate, n):
             seg = np.zeros(hi - lo)
@@ -607,10 +646,12 @@ def limit_true_peak(audio: np.ndarray, sample_rate: int, ceiling_dbtp: float = D
 
 
 def _needed_reduction_db(x: np.ndarray, sample_rate: int, ceiling: float):
-    """(sample indices, dB of reduction needed there) for samples whose true-peak neighbourhood tops ``ceiling``;
-    None when there are none.  Only blocks that could top it are interpolated."""
+    """(sample indices, dB of reduction needed there, envelope there) for samples whose true-peak
+    neighbourhood tops ``ceiling``; None when there are none.  Only blocks that could top it are
+    interpolated."""
     factor = oversampling(sample_rate)
     block = 4096
+    n = len(x)
     peaks = _block_peaks(x, block)
     near = peaks.copy()
     near[1:] = np.maximum(near[1:], peaks[:-1])
@@ -618,26 +659,29 @@ def _needed_reduction_db(x: np.ndarray, sample_rate: int, ceiling: float):
     cand = np.nonzero(near * _l1_gain(factor) > ceiling)[0]
     if len(cand) == 0:
         return None
-    idx_parts, db_parts = [], []
-    n = len(x)
-    for b in cand:
-        lo, hi = b * block, min(n, (b + 1) * block)
+    if factor == 1:
+        xp, half = x, 1
+    else:
+        half = interpolator(factor).shape[1] // 2
+        xp = np.pad(x, ((half - 1, half), (0, 0)))
+    idx_parts, env_parts = [], []
+    for i in range(0, len(cand), 32):
+        batch = cand[i: i + 32]
         if factor == 1:
-            env = np.abs(x[lo:hi]).max(axis=1)
+            rows = np.abs(x[np.minimum(batch[:, None] * block + np.arange(block), n - 1)]).max(axis=2)
         else:
-            half = interpolator(factor).shape[1] // 2
-            a, z = max(0, lo - half + 1), min(n, hi + half)
-            seg = np.pad(x[a:z].astype(np.float64), ((half - 1 - (lo - a), half - (z - hi)), (0, 0)))
-            env = _interp_abs_max(seg, factor)[: hi - lo]
-            # the interval [n, n+1) also bounds sample n+1's left side: take the max of both neighbours
-            env = np.maximum(env, np.concatenate([[0.0], env[:-1]]))
-        over = np.nonzero(env > ceiling)[0]
-        if len(over):
-            idx_parts.append(over + lo)
-            db_parts.append(20.0 * np.log10(ceiling / env[over]))
+            rows = _block_envelopes(xp, batch * block, block, factor)
+        # the interval before a sample bounds it too: take the larger of both neighbours
+        rows = np.maximum(rows, np.concatenate([np.zeros((len(batch), 1)), rows[:, :-1]], axis=1))
+        where = batch[:, None] * block + np.arange(block)[None, :]
+        hit = (rows > ceiling) & (where < n)
+        if hit.any():
+            idx_parts.append(where[hit])
+            env_parts.append(rows[hit])
     if not idx_parts:
         return None
-    return np.concatenate(idx_parts), np.concatenate(db_parts)
+    idx, env = np.concatenate(idx_parts), np.concatenate(env_parts)
+    return idx, 20.0 * np.log10(ceiling / env), env
 
 
 def _stretches(idx: np.ndarray, db: np.ndarray, lookahead: int, rate: float, n: int):
