@@ -161,9 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("project", help="a .dubline project file")
     r.add_argument("-o", "--output", required=True,
                    help="output file, or folder for stems/clips (format from --format or the file suffix)")
-    r.add_argument("--format", choices=("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"),
-                   help="wav/flac mix, mp4/mkv video with the dub muxed in, srt of the dub lines, "
-                        "otio timeline, stems (dub + per track), clips (one file per region)")
+    r.add_argument("--format", choices=("wav", "flac", "mp4", "mkv", "srt", "vtt", "ass", "otio", "fcpxml", "xml",
+                                        "edl", "aaf", "stems", "clips"),
+                   help="wav/flac mix, mp4/mkv video with the dub muxed in, srt/vtt/ass subtitles of the dub "
+                        "lines (speech timings), a timeline for an editor (otio, fcpxml: Final Cut Pro X, "
+                        "xml: Final Cut Pro 7 / Premiere / Resolve, edl: CMX 3600, aaf: Avid), stems "
+                        "(dub + per track), clips (one file per region)")
     r.add_argument("--keep-original-audio", action="store_true", help="mp4/mkv: keep the source audio as track 2")
     r.add_argument("--force", action="store_true",
                    help="allow the output to replace the project, its media or another file the render reads")
@@ -484,13 +487,13 @@ def cmd_voice(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.export import ExportOptions, export_project
+    from editor.export import FORMATS, SUFFIX_FORMATS, ExportOptions, export_project
 
     _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
-    fmt = args.format or out.suffix.lower().lstrip(".")
-    if fmt not in ("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"):
-        raise UserError(f"cannot tell the format of {out.name}: add --format wav|flac|mp4|mkv|srt|otio|stems|clips")
+    fmt = args.format or SUFFIX_FORMATS.get(out.suffix.lower(), "")
+    if fmt not in FORMATS:
+        raise UserError(f"cannot tell the format of {out.name}: add --format {'|'.join(FORMATS)}")
     folder = out if fmt in ("stems", "clips") else out.parent
     if fmt not in ("stems", "clips") and not (folder if str(folder) else Path(".")).is_dir():
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")

@@ -22,6 +22,7 @@ a recording used as a voice is named by its file name, never its full path).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,13 @@ from editor.render_core import Clip, audible_tracks, mix
 from engine.errors import EngineError
 from engine.loudness import DEFAULT_CEILING_DBTP, LimiterReport, Loudness, LoudnessError, check_ceiling, parse_target
 
-FORMATS = ("wav", "flac", "stems", "clips", "srt", "mp4", "mkv", "otio")
+FORMATS = ("wav", "flac", "stems", "clips", "srt", "vtt", "ass", "mp4", "mkv", "otio", "fcpxml", "xml", "edl", "aaf")
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+#: Timeline interchange through OpenTimelineIO's adapter plugins: format -> adapter name.
+INTERCHANGE_ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "xml": "fcp_xml", "edl": "cmx_3600", "aaf": "AAF"}
+#: The file suffix each format is told by (stems and clips are folders).
+SUFFIX_FORMATS = {".wav": "wav", ".flac": "flac", ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".mp4": "mp4",
+                  ".mkv": "mkv", ".otio": "otio", ".fcpxml": "fcpxml", ".xml": "xml", ".edl": "edl", ".aaf": "aaf"}
 Progress = Callable[[str], None]
 
 
@@ -144,14 +151,6 @@ def _atomic_text(path: Path, text: str) -> None:
     pj.atomic_write_text(path, text, backup=False)
 
 
-def srt_timestamp(seconds: float) -> str:
-    ms = int(round(max(0.0, seconds) * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-
 def speech_span(region: pj.Region, clip: Clip | None) -> tuple[float, float]:
     """When speech really starts and ends in a region (from the engine's timings)."""
     if clip is None or not clip.units:
@@ -162,18 +161,38 @@ def speech_span(region: pj.Region, clip: Clip | None) -> tuple[float, float]:
     return region.start + spoken[0].start_seconds, region.start + spoken[-1].end_seconds
 
 
-def export_srt(project: pj.Project, clips: dict[str, Clip], out: Path) -> ExportReport:
-    """SRT of the dub lines with their real (synthesised) timings."""
+def subtitle_events(project: pj.Project, clips: dict[str, Clip]) -> list[tuple[float, float, str, str]]:
+    """(start, end, text, track name) of every dub line, timed by its speech (see :func:`speech_span`)."""
     rows = []
     for t in audible_tracks(project):
         for r in t.regions:
             if r.text.strip():
                 a, b = speech_span(r, clips.get(r.id))
-                rows.append((a, b, _display_text(r.text)))
+                rows.append((a, b, _display_text(r.text), t.name))
     rows.sort()
-    text = "".join(f"{i}\n{srt_timestamp(a)} --> {srt_timestamp(b)}\n{line}\n\n" for i, (a, b, line) in enumerate(rows, 1))
-    _atomic_text(out, text)
+    return rows
+
+
+def export_subtitles(project: pj.Project, clips: dict[str, Clip], out: Path, fmt: str = "srt") -> ExportReport:
+    """SRT, WebVTT or ASS of the dub lines with their real (synthesised) speech timings, through pysubs2.
+    ASS names each line's speaker (its track) and carries the provenance in its script info."""
+    import pysubs2
+
+    subs = pysubs2.SSAFile()
+    for a, b, text, track in subtitle_events(project, clips):
+        ev = pysubs2.SSAEvent(start=int(round(a * 1000)), end=int(round(b * 1000)), name=track if fmt == "ass" else "")
+        ev.plaintext = text
+        subs.append(ev)
+    if fmt == "ass":
+        subs.info["Title"] = "Dubline dub"
+        subs.info["Comment"] = provenance(project, "dub subtitles")
+    _atomic_text(out, subs.to_string(fmt if fmt != "vtt" else "vtt"))
     return ExportReport([out])
+
+
+def export_srt(project: pj.Project, clips: dict[str, Clip], out: Path) -> ExportReport:
+    """SRT of the dub lines with their real (synthesised) timings."""
+    return export_subtitles(project, clips, out, "srt")
 
 
 def _display_text(text: str) -> str:
@@ -353,33 +372,40 @@ def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip]
     return _report([path], options, finished)
 
 
-def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
-                clips_folder: Path | None = None, inputs=(), force: bool = False,
-                options: ExportOptions | None = None) -> ExportReport:
-    """An OpenTimelineIO timeline: the video, the source audio and the dub clips at their positions."""
+def build_timeline(project: pj.Project, project_path: Path, clips: dict[str, Clip], folder: Path | None,
+                   inputs=(), force: bool = False, options: ExportOptions | None = None, uris: bool = False,
+                   with_source: bool = True):
+    """An OpenTimelineIO timeline: the video, the source audio and each dub track's lines at their frames,
+    each line's rendered clip written into ``folder`` as its media (``uris``: referenced by file URL, as
+    NLE formats want).  Returns (timeline, {region id: clip file})."""
     import opentimelineio as otio
 
     fps = float(project.fps)
     rt = otio.opentime.RationalTime
 
-    def trange(start: float, dur: float):
-        return otio.opentime.TimeRange(rt(round(start * fps), fps), rt(max(1, round(dur * fps)), fps))
+    def trange(start_f: int, dur_f: int):
+        return otio.opentime.TimeRange(rt(start_f, fps), rt(dur_f, fps))
+
+    def url(p) -> str:
+        return Path(p).resolve().as_uri() if uris else str(p)
 
     tl = otio.schema.Timeline(name=Path(project_path).stem)
+    tl.global_start_time = rt(0, fps)
+    tl.metadata["dubline"] = {"synthetic_speech": True, "voices": voices_used(project)}
     media = pj.resolve_media(project, project_path)
-    if project.media is not None:
-        ref = otio.schema.ExternalReference(target_url=str(media or project.media.abs_path or project.media.path))
-        dur = project.media.duration or project.end_time()
+    if with_source and project.media is not None:
+        dur_f = max(1, round((project.media.duration or project.end_time()) * fps))
+        src = media or project.media.abs_path or project.media.path
+        ref = otio.schema.ExternalReference(target_url=url(src), available_range=trange(0, dur_f))
         if project.media.has_video:
             vt = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
-            vt.append(otio.schema.Clip(name="source", media_reference=ref, source_range=trange(0, dur)))
+            vt.append(otio.schema.Clip(name="source", media_reference=ref, source_range=trange(0, dur_f)))
             tl.tracks.append(vt)
         at = otio.schema.Track(name="Source audio", kind=otio.schema.TrackKind.Audio)
-        at.append(otio.schema.Clip(name="source audio", media_reference=ref.clone(), source_range=trange(0, dur)))
+        at.append(otio.schema.Clip(name="source audio", media_reference=ref.clone(), source_range=trange(0, dur_f)))
         tl.tracks.append(at)
-    folder = clips_folder or out.with_name(out.stem + "_clips")
-    written = {}
-    if clips:
+    written: dict[str, Path] = {}
+    if clips and folder is not None:
         from engine.audio_io import write_audio
 
         _make_folder(folder)
@@ -397,16 +423,20 @@ def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip],
             start_f = round(r.start * fps)
             dur_f = max(1, round(r.duration * fps))
             if start_f > cursor:
-                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0, fps), rt(start_f - cursor, fps))))
+                track.append(otio.schema.Gap(source_range=trange(0, start_f - cursor)))
                 cursor = start_f
             elif start_f < cursor:  # frame rounding made neighbours touch: trim
                 dur_f -= cursor - start_f
                 if dur_f <= 0:
                     continue
-            ref = (otio.schema.ExternalReference(target_url=str(written[r.id])) if r.id in written
-                   else otio.schema.MissingReference())
+            c = clips.get(r.id)
+            if r.id in written and c is not None:
+                avail = max(dur_f, int(math.ceil(len(c.audio) / c.sample_rate * fps - 1e-6)))
+                ref = otio.schema.ExternalReference(target_url=url(written[r.id]), available_range=trange(0, avail))
+            else:
+                ref = otio.schema.MissingReference()
             clip = otio.schema.Clip(name=_display_text(r.text)[:60] or r.id, media_reference=ref,
-                                    source_range=otio.opentime.TimeRange(rt(0, fps), rt(dur_f, fps)))
+                                    source_range=trange(0, dur_f))
             clip.metadata["dubline"] = {"region_id": r.id, "text": r.text, "start_seconds": r.start,
                                         "end_seconds": r.end, "voice": voice_label(r.voice or t.default_voice),
                                         "synthetic_speech": True}
@@ -415,11 +445,113 @@ def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip],
         tl.tracks.append(track)
     for m in project.markers:
         tl.tracks.markers.append(otio.schema.Marker(name=m.name or m.kind,
-                                                    marked_range=otio.opentime.TimeRange(rt(round(m.time * fps), fps),
-                                                                                         rt(0, fps))))
-    text = otio.adapters.write_to_string(tl, "otio_json")
-    _atomic_text(out, text)
+                                                    marked_range=trange(round(m.time * fps), 0)))
+    return tl, written
+
+
+def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
+                clips_folder: Path | None = None, inputs=(), force: bool = False,
+                options: ExportOptions | None = None) -> ExportReport:
+    """An OpenTimelineIO timeline (.otio) with the dub clips written beside it."""
+    import opentimelineio as otio
+
+    folder = clips_folder or out.with_name(out.stem + "_clips")
+    tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options)
+    _atomic_text(out, otio.adapters.write_to_string(tl, "otio_json"))
     return ExportReport([out, *written.values()])
+
+
+def export_interchange(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path, fmt: str,
+                       inputs=(), force: bool = False, options: ExportOptions | None = None) -> ExportReport:
+    """FCP X XML, FCP 7 XML, CMX 3600 EDL or AAF through OpenTimelineIO's adapter plugins, each line's clip
+    (written beside the file) as its media.
+
+    A CMX 3600 EDL holds one track of events: all dub lines in one EDL when no two overlap, else one EDL
+    per dub track (``NAME.edl``, ``NAME_track02.edl``, ...).  AAF references the clips (no embedded media).
+    """
+    import opentimelineio as otio
+
+    folder = out.with_name(out.stem + "_clips")
+    adapter = INTERCHANGE_ADAPTERS[fmt]
+    if fmt != "edl":
+        tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True)
+        try:
+            if fmt == "aaf":
+                _atomic_file(out, lambda tmp: otio.adapters.write_to_file(tl, str(tmp), adapter_name=adapter,
+                                                                          use_empty_mob_ids=True))
+            else:
+                _atomic_text(out, otio.adapters.write_to_string(tl, adapter))
+        except otio.exceptions.OTIOError as e:
+            raise ExportError(f"cannot write {fmt}: {e}") from None
+        return ExportReport([out, *written.values()])
+    tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True,
+                                 with_source=False)
+    dub_tracks = list(tl.tracks)
+    groups = [dub_tracks] if not _overlapping(project) else [[t] for t in dub_tracks]
+    outs = []
+    for i, group in enumerate(groups, 1):
+        if not any(isinstance(c, otio.schema.Clip) for t in group for c in t):
+            continue
+        merged = _merge_tracks(group, project.fps)
+        edl_tl = otio.schema.Timeline(name=f"{Path(project_path).stem} {merged.name}"[:70])
+        edl_tl.tracks.append(merged)
+        edl_tl.tracks.append(otio.schema.Track(name="V", kind=otio.schema.TrackKind.Video))  # the writer needs one
+        path = out if i == 1 or len(groups) == 1 else _target(out.parent, f"{out.stem}_track{i:02d}{out.suffix}",
+                                                                   inputs, force)
+        try:
+            _atomic_text(path, otio.adapters.write_to_string(edl_tl, adapter, rate=float(project.fps)))
+        except otio.exceptions.OTIOError as e:
+            raise ExportError(f"cannot write an EDL: {e}") from None
+        outs.append(path)
+    if not outs:
+        raise ExportError("nothing to put in an EDL: no dub line has been rendered")
+    return ExportReport([*outs, *written.values()])
+
+
+def _overlapping(project: pj.Project) -> bool:
+    spans = sorted((round(r.start * project.fps), round(r.end * project.fps)) for _, r in project.all_regions()
+                   if r.text.strip())
+    return any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _merge_tracks(tracks, fps: float):
+    """One audio track holding the clips of ``tracks`` (which do not overlap) at their timeline frames."""
+    import opentimelineio as otio
+
+    if len(tracks) == 1:
+        return tracks[0].clone()
+    rt = otio.opentime.RationalTime
+    placed = []
+    for t in tracks:
+        for c in t.find_clips():
+            placed.append((round(c.range_in_parent().start_time.to_frames()), c.clone()))
+    placed.sort(key=lambda x: x[0])
+    out = otio.schema.Track(name="Dub", kind=otio.schema.TrackKind.Audio)
+    cursor = 0
+    for start, c in placed:
+        if start > cursor:
+            out.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0, fps), rt(start - cursor, fps))))
+        out.append(c)
+        cursor = start + round(c.duration().to_frames())
+    return out
+
+
+def _atomic_file(path: Path, write) -> None:
+    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place."""
+    import os
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
+    os.close(fd)
+    try:
+        os.unlink(tmp)  # some writers refuse an existing file
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def timecode(seconds: float, fps: float) -> str:
@@ -503,11 +635,13 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
             return export_stems(project, clips, out, cancelled, inputs, force, options, source, source_sr)
         if fmt == "clips":
             return export_clips(project, clips, out, cancelled, inputs, force, options)
-        if fmt == "srt":
-            return export_srt(project, clips, out)
+        if fmt in SUBTITLE_FORMATS:
+            return export_subtitles(project, clips, out, fmt)
         if fmt in ("mp4", "mkv"):
             return export_video(project, project_path, clips, out, source, source_sr, options=options)
-        return export_otio(project, project_path, clips, out, inputs=inputs, force=force, options=options)
+        if fmt == "otio":
+            return export_otio(project, project_path, clips, out, inputs=inputs, force=force, options=options)
+        return export_interchange(project, project_path, clips, out, fmt, inputs, force, options)
     except (DublineError, ExportCancelled):
         raise
     except EngineError as e:  # a file the engine's writer refused (folder gone, not writable)

@@ -54,7 +54,13 @@ EXPORT_FORMATS = (
     ExportFormat("mp4", "Video with dub (MP4)", ".mp4", "MP4 video (*.mp4)"),
     ExportFormat("mkv", "Video with dub (MKV)", ".mkv", "Matroska video (*.mkv)"),
     ExportFormat("srt", "Subtitles of the dub (SRT)", ".srt", "SubRip subtitles (*.srt)"),
+    ExportFormat("vtt", "Subtitles of the dub (WebVTT)", ".vtt", "WebVTT subtitles (*.vtt)"),
+    ExportFormat("ass", "Subtitles of the dub (ASS)", ".ass", "Advanced SubStation Alpha (*.ass)"),
     ExportFormat("otio", "Timeline (OpenTimelineIO)", ".otio", "OpenTimelineIO (*.otio)"),
+    ExportFormat("fcpxml", "Timeline (Final Cut Pro X XML)", ".fcpxml", "FCP X XML (*.fcpxml)"),
+    ExportFormat("xml", "Timeline (FCP 7 XML: Premiere, Resolve)", ".xml", "FCP 7 XML (*.xml)"),
+    ExportFormat("edl", "Timeline (CMX 3600 EDL)", ".edl", "CMX 3600 EDL (*.edl)"),
+    ExportFormat("aaf", "Timeline (AAF: Avid)", ".aaf", "AAF (*.aaf)"),
     ExportFormat("stems", "Stems (folder of WAVs)", "", ""),
     ExportFormat("clips", "Per-region clips (folder of WAVs)", "", ""),
 )
@@ -237,7 +243,7 @@ class ExportDialog(QDialog):
         audio = f.fmt in AUDIO_FORMATS
         for w in (self.loudness_combo, self.custom_lufs, self.ceiling, self.rate_combo, self.channels_combo):
             w.setEnabled(audio)
-        self.depth_combo.setEnabled(audio or f.fmt in ("clips", "otio"))
+        self.depth_combo.setEnabled(audio or f.fmt in ("clips", "otio", "fcpxml", "xml", "edl", "aaf"))
         self.keep_original.setToolTip("" if video else "Only for MP4/MKV")
         old = self.dest_edit.text().strip()
         # follow the format while the destination is still a default one

@@ -154,3 +154,62 @@ def test_mkv_streams_carry_title_language_and_provenance(episode, engine):
         assert dub.codec_context.channels == 2
         top = {k.lower(): v for k, v in c.metadata.items()}
         assert "synthetic speech" in top["comment"] and top["synthetic_speech"] == "jf_alpha, jm_kumo"
+
+
+def _cuts(tl, kind="Audio"):
+    """(track name, first frame, frames, clip file name) of every clip in the timeline's tracks of ``kind``,
+    at its absolute position (an EDL reader starts its track at the first event's record time)."""
+    out = []
+    for t in tl.tracks:
+        if t.kind != kind:
+            continue
+        offset = t.source_range.start_time.to_frames() if t.source_range is not None else 0
+        for c in t.find_clips():
+            rng = c.range_in_parent()
+            url = getattr(c.media_reference, "target_url", "") or ""
+            out.append((round(rng.start_time.to_frames() - offset), round(rng.duration.to_frames()),
+                        url.rsplit("/", 1)[-1]))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("fmt", ["fcpxml", "xml", "edl", "aaf"])
+def test_nle_timelines_read_back_with_the_same_cuts(episode, engine, fmt):
+    proj = str(episode / "ep.dubline")
+    assert main(["render", proj, "-o", str(episode / "ref.otio")]) == 0
+    ref = otio.adapters.read_from_file(str(episode / "ref.otio"))
+    out = episode / f"ep.{fmt}"
+    assert main(["render", proj, "-o", str(out)]) == 0
+    back = otio.adapters.read_from_file(str(out), **({"rate": 25} if fmt == "edl" else {}))  # an EDL has no rate
+    expected = [c for c in _cuts(ref) if c[2].endswith(".wav")]  # the dub lines (not the source audio)
+    assert len(expected) == 2
+    got = [c for c in _cuts(back) if c[2].endswith(".wav") or fmt == "edl"]
+    if fmt == "edl":  # reel names are cut to 8 characters: compare the cuts
+        assert [c[:2] for c in got] == [c[:2] for c in expected]
+        text = out.read_text()
+        assert "00:00:00:05" in text and "00:00:01:15" in text  # record-in of each line (0.2 s, 1.6 s at 25 fps)
+    else:
+        assert got == expected
+        clips_dir = episode / "ep_clips"
+        assert all((clips_dir / name).is_file() for *_, name in got)  # each line's clip is its media
+    if fmt in ("fcpxml", "xml", "aaf"):
+        assert _cuts(back, "Video") == _cuts(ref, "Video")  # the picture is there too
+
+
+def test_vtt_and_ass_carry_the_speech_timings(episode, engine):
+    import pysubs2
+
+    proj = str(episode / "ep.dubline")
+    subs = {}
+    for fmt in ("srt", "vtt", "ass"):
+        out = episode / f"dub.{fmt}"
+        assert main(["render", proj, "-o", str(out)]) == 0
+        subs[fmt] = pysubs2.load(str(out))
+    srt = [(e.start, e.end, e.plaintext) for e in subs["srt"]]
+    assert [(e.start, e.end, e.plaintext) for e in subs["vtt"]] == srt
+    assert [(e.start, e.end, e.plaintext) for e in subs["ass"]] == srt
+    assert [e.name for e in subs["ass"]] == ["Mika", "Ren"]  # the speaker is the track
+    assert "synthetic speech" in subs["ass"].info.get("Comment", "")
+    first = subs["srt"][0]
+    # speech starts after the region's start and ends before its end (real timings, not the box)
+    assert 200 <= first.start < 400 and first.end <= 1400
+    assert (episode / "dub.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
