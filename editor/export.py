@@ -302,7 +302,7 @@ def export_clips(project: pj.Project, clips: dict[str, Clip], folder: Path,
     for i, r in enumerate(regions, 1):
         _check(cancelled)
         c = clips[r.id]
-        tc = timecode(r.start, project.fps).replace(":", "-")
+        tc = timecode(r.start, project.fps).replace(":", "-").replace(";", "-")
         track = next(t for t in project.tracks if r in t.regions)
         voice = voice_label(r.voice or track.default_voice)
         outs.append(write_audio(_target(folder, f"{i:03d}_{tc}.wav", inputs, force), c.audio, c.sample_rate,
@@ -555,12 +555,10 @@ def _atomic_file(path: Path, write) -> None:
 
 
 def timecode(seconds: float, fps: float) -> str:
-    """HH:MM:SS:FF at ``fps`` (non-drop-frame)."""
-    fr = int(round(seconds * fps))
-    nominal = max(1, int(round(fps)))
-    ff = fr % nominal
-    total = fr // nominal
-    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}:{ff:02d}"
+    """The timecode of the frame nearest ``seconds`` (drop-frame at 29.97/59.94; editor/timecode.py)."""
+    from editor.timecode import format_frames
+
+    return format_frames(int(round(seconds * fps)), fps)
 
 
 def _safe(name: str) -> str:
