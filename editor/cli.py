@@ -393,10 +393,20 @@ def cmd_keyframes(args) -> int:
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
         guard_output(out, [("the video", args.video)], args.force)
+    from editor.media import probe
+    from editor.progress import ProgressBar
+
     try:
-        found = detect_keyframes(args.video)
+        total = int(probe(args.video).frame_count or 0) or 1000  # unknown count: per mille
+    except (MediaError, AttributeError, TypeError, ValueError):
+        total = 1000
+    bar = ProgressBar(total, "keyframes", unit="frames")
+    try:
+        found = detect_keyframes(args.video, progress=lambda f: bar.update(round(f * total)))
     except (KeyframeError, MediaError) as e:
         raise UserError(str(e)) from None
+    finally:
+        bar.close()
     if args.output:
         lines = ["frame,name"] + [f"{c.frame},{c.kind}" for c in found]
         atomic_write_text(Path(args.output), "\n".join(lines) + "\n", backup=False)  # ProjectError: one line
@@ -499,9 +509,29 @@ def cmd_render(args) -> int:
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
     options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
                                  1 if args.mono else 2, args.keep_original_audio)
+    from editor.progress import ProgressBar
+
+    bar: ProgressBar | None = None
+
+    def step(done: int, total: int, note: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = ProgressBar(total, "render", unit="lines")
+        bar.update(done, note)
+
+    def message(m: str) -> None:
+        if bar is not None:
+            bar.message(m)
+        else:
+            print(m, file=sys.stderr, flush=True)
+
     # DublineError (project, render, export, media) becomes one line in main()
-    report = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
-                            force=args.force, consent=args.consent, options=options)
+    try:
+        report = export_project(Path(args.project), fmt, out, progress=message, force=args.force,
+                                consent=args.consent, options=options, step=step)
+    finally:
+        if bar is not None:
+            bar.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     elif report.folder is not None:

@@ -592,7 +592,8 @@ def export_inputs(project: pj.Project, project_path: Path) -> list[tuple[str, Pa
 def export_project(project_path: Path, fmt: str, out: Path, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None, keep_original: bool = False,
                    force: bool = False, consent: str | None = None,
-                   options: ExportOptions | None = None) -> ExportReport:
+                   options: ExportOptions | None = None,
+                   step: Callable[[int, int, str], None] | None = None) -> ExportReport:
     """Render what is needed and write ``fmt`` to ``out``; used by the CLI and the editor.
 
     Returns an :class:`ExportReport` (the files, and for audio the loudness readings and warnings).
@@ -619,7 +620,7 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
             raise ExportError(f"cannot write {_short(out)}: it is a folder")
         guard_output(out, inputs, force)
     try:
-        clips = render_all(project, project_path, progress, consent=consent)
+        clips = render_all(project, project_path, progress, consent=consent, step=step)
         _check(cancelled)
         needs_source = fmt in ("wav", "flac", "mp4", "mkv") or (fmt == "stems" and options.loudness_target is not None)
         source, source_sr = (load_source_audio(project, project_path, progress, options.channels,

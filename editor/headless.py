@@ -70,27 +70,57 @@ def check_recording_consent(project: pj.Project, consent: str | None) -> None:
 
 
 def render_all(project: pj.Project, project_path: Path, progress: Progress | None = None,
-               engine=None, consent: str | None = None) -> dict[str, Clip]:
-    """Render (or take from the cache) every region with text; raise RenderFailed listing failures."""
+               engine=None, consent: str | None = None,
+               step: Callable[[int, int, str], None] | None = None) -> dict[str, Clip]:
+    """Render (or take from the cache) every region with text; raise RenderFailed listing failures.
+
+    ``step(done, total, note)`` follows the regions (for a progress bar); ``progress`` gets one-line
+    messages.  When the cache holds every line for the engine last used here (render_core.ENGINE_MEMO),
+    the model is not loaded at all.
+    """
+    from editor.render_core import cached_clip, remember_model_version, remembered_model_version
     from engine.api import get_engine
 
     check_recording_consent(project, consent)
-    try:
-        eng = engine or get_engine(project.backend or "embedded", progress=progress)
-    except EngineError as e:
-        raise RenderFailed(str(e)) from None
     pj.register_project_voices(project, project_path)
     cache = RenderCache(pj.cache_dir_for(project_path))
+    backend = project.backend or "embedded"
     clips: dict[str, Clip] = {}
     failures = []
     todo = [(t, r) for t, r in project.all_regions() if r.text.strip()]
+    version = None if engine is not None else remembered_model_version(cache.folder, backend)
+    if version is not None:
+        for t, r in todo:
+            try:
+                clip = cached_clip(project, t, r, cache, version)
+            except EngineError:
+                clip = None
+            if clip is None:
+                break  # one line to render: the engine is needed after all
+            clips[r.id] = clip
+        if len(clips) == len(todo):
+            for i, (t, r) in enumerate(todo, 1):
+                if step:
+                    step(i, len(todo), f"{t.name}: {r.text[:40]} (cached)")
+            return clips
+        clips = {}
+    try:
+        eng = engine or get_engine(backend, progress=progress)
+    except EngineError as e:
+        raise RenderFailed(str(e)) from None
+    if engine is None:
+        remember_model_version(cache.folder, backend, eng.model_version())
     for i, (t, r) in enumerate(todo, 1):
-        if progress:
+        if step:
+            step(i - 1, len(todo), f"{t.name}: {r.text[:40]}")
+        elif progress:
             progress(f"[{i}/{len(todo)}] {t.name}: {r.text[:40]}")
         try:
             clips[r.id] = render_region(eng, project, t, r, cache)
         except EngineError as e:
             failures.append(f"{_tc(r.start)} {r.text[:24]!r}: {e}")
+    if step:
+        step(len(todo), len(todo), "")
     if failures:
         raise RenderFailed(f"{len(failures)} region(s) failed: " + "; ".join(failures))
     return clips

