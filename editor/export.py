@@ -475,14 +475,23 @@ def export_interchange(project: pj.Project, project_path: Path, clips: dict[str,
     adapter = INTERCHANGE_ADAPTERS[fmt]
     if fmt != "edl":
         tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True)
+        if fmt == "fcpxml" and not any(t.kind == otio.schema.TrackKind.Video for t in tl.tracks):
+            # FCP X hangs audio lanes off a primary storyline: give an audio-only project an empty one
+            length = max((t.duration() for t in tl.tracks), default=otio.opentime.RationalTime(1, project.fps))
+            primary = otio.schema.Track(name="Primary storyline", kind=otio.schema.TrackKind.Video)
+            primary.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, project.fps), length)))
+            tl.tracks.insert(0, primary)
         try:
             if fmt == "aaf":
                 _atomic_file(out, lambda tmp: otio.adapters.write_to_file(tl, str(tmp), adapter_name=adapter,
                                                                           use_empty_mob_ids=True))
             else:
                 _atomic_text(out, otio.adapters.write_to_string(tl, adapter))
-        except otio.exceptions.OTIOError as e:
-            raise ExportError(f"cannot write {fmt}: {e}") from None
+        except OSError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a third-party adapter's refusal, whatever its type: one line
+            raise ExportError(f"cannot write {fmt}: {_one_line(e)}") from None
         return ExportReport([out, *written.values()])
     tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True,
                                  with_source=False)
@@ -499,13 +508,19 @@ def export_interchange(project: pj.Project, project_path: Path, clips: dict[str,
         path = out if i == 1 or len(groups) == 1 else _target(out.parent, f"{out.stem}_track{i:02d}{out.suffix}",
                                                                    inputs, force)
         try:
-            _atomic_text(path, otio.adapters.write_to_string(edl_tl, adapter, rate=float(project.fps)))
-        except otio.exceptions.OTIOError as e:
-            raise ExportError(f"cannot write an EDL: {e}") from None
+            text = otio.adapters.write_to_string(edl_tl, adapter, rate=float(project.fps))
+        except Exception as e:  # noqa: BLE001 - a third-party adapter's refusal, whatever its type: one line
+            raise ExportError(f"cannot write an EDL: {_one_line(e)}") from None
+        _atomic_text(path, text)
         outs.append(path)
     if not outs:
         raise ExportError("nothing to put in an EDL: no dub line has been rendered")
     return ExportReport([*outs, *written.values()])
+
+
+def _one_line(e: BaseException) -> str:
+    text = (str(e).strip() or type(e).__name__).splitlines()[0]
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _overlapping(project: pj.Project) -> bool:
