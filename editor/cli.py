@@ -161,14 +161,30 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("project", help="a .dubline project file")
     r.add_argument("-o", "--output", required=True,
                    help="output file, or folder for stems/clips (format from --format or the file suffix)")
-    r.add_argument("--format", choices=("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"),
-                   help="wav/flac mix, mp4/mkv video with the dub muxed in, srt of the dub lines, "
-                        "otio timeline, stems (dub + per track), clips (one file per region)")
+    r.add_argument("--format", choices=("wav", "flac", "mp4", "mkv", "srt", "vtt", "ass", "otio", "fcpxml", "xml",
+                                        "edl", "aaf", "stems", "clips"),
+                   help="wav/flac mix, mp4/mkv video with the dub muxed in, srt/vtt/ass subtitles of the dub "
+                        "lines (speech timings), a timeline for an editor (otio, fcpxml: Final Cut Pro X, "
+                        "xml: Final Cut Pro 7 / Premiere / Resolve, edl: CMX 3600, aaf: Avid), stems "
+                        "(dub + per track), clips (one file per region)")
     r.add_argument("--keep-original-audio", action="store_true", help="mp4/mkv: keep the source audio as track 2")
     r.add_argument("--force", action="store_true",
                    help="allow the output to replace the project, its media or another file the render reads")
     r.add_argument("--consent", metavar="TEXT",
                    help="for regions whose voice is a recording: who agreed to it being cloned, and for what")
+    la = r.add_argument_group("delivery (audio formats: wav, flac, mp4, mkv, stems; every export is measured)")
+    la.add_argument("--loudness", metavar="TARGET",
+                    help="normalise to ebu (-23 LUFS, -1 dBTP), atsc (-24 LKFS, -2 dBTP), web (-16 LUFS, -1 dBTP) "
+                         "or a number of LUFS (ceiling -1 dBTP); default: measure only")
+    la.add_argument("--true-peak", type=float, metavar="DBTP",
+                    help="true-peak ceiling of the limiter (default the preset's, else -1 dBTP)")
+    la.add_argument("--sample-rate", type=int, metavar="HZ", help="sample rate (default the project's, 48000)")
+    la.add_argument("--bit-depth", type=int, choices=(16, 24, 32), default=24,
+                    help="16 or 24-bit PCM (TPDF-dithered) or 32-bit float (default 24)")
+    la.add_argument("--mono", action="store_true", help="a mono mix (default stereo: the source kept stereo, "
+                    "each dub track placed by its pan)")
+    r.add_argument("--json", action="store_true",
+                   help="print what was written and the loudness readings as JSON")
     _add_indextts2_args(r)
 
     ed = sub.add_parser("edit", help="open the editor")
@@ -377,10 +393,20 @@ def cmd_keyframes(args) -> int:
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
         guard_output(out, [("the video", args.video)], args.force)
+    from editor.media import probe
+    from editor.progress import ProgressBar
+
     try:
-        found = detect_keyframes(args.video)
+        total = int(probe(args.video).frame_count or 0) or 1000  # unknown count: per mille
+    except (MediaError, AttributeError, TypeError, ValueError):
+        total = 1000
+    bar = ProgressBar(total, "keyframes", unit="frames")
+    try:
+        found = detect_keyframes(args.video, progress=lambda f: bar.update(round(f * total)))
     except (KeyframeError, MediaError) as e:
         raise UserError(str(e)) from None
+    finally:
+        bar.close()
     if args.output:
         lines = ["frame,name"] + [f"{c.frame},{c.kind}" for c in found]
         atomic_write_text(Path(args.output), "\n".join(lines) + "\n", backup=False)  # ProjectError: one line
@@ -471,24 +497,52 @@ def cmd_voice(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.export import export_project
+    from editor.export import FORMATS, SUFFIX_FORMATS, ExportOptions, export_project
 
     _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
-    fmt = args.format or out.suffix.lower().lstrip(".")
-    if fmt not in ("wav", "flac", "mp4", "mkv", "srt", "otio", "stems", "clips"):
-        raise UserError(f"cannot tell the format of {out.name}: add --format wav|flac|mp4|mkv|srt|otio|stems|clips")
+    fmt = args.format or SUFFIX_FORMATS.get(out.suffix.lower(), "")
+    if fmt not in FORMATS:
+        raise UserError(f"cannot tell the format of {out.name}: add --format {'|'.join(FORMATS)}")
     folder = out if fmt in ("stems", "clips") else out.parent
     if fmt not in ("stems", "clips") and not (folder if str(folder) else Path(".")).is_dir():
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
+    options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
+                                 1 if args.mono else 2, args.keep_original_audio)
+    from editor.progress import ProgressBar
+
+    bar: ProgressBar | None = None
+
+    def step(done: int, total: int, note: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = ProgressBar(total, "render", unit="lines")
+        bar.update(done, note)
+
+    def message(m: str) -> None:
+        if bar is not None:
+            bar.message(m)
+        else:
+            print(m, file=sys.stderr, flush=True)
+
     # DublineError (project, render, export, media) becomes one line in main()
-    result = export_project(Path(args.project), fmt, out, progress=lambda m: print(m, file=sys.stderr),
-                            keep_original=args.keep_original_audio, force=args.force, consent=args.consent)
-    if isinstance(result, list):
-        for p in result:
+    try:
+        report = export_project(Path(args.project), fmt, out, progress=message, force=args.force,
+                                consent=args.consent, options=options, step=step)
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    elif report.folder is not None:
+        for p in report.outputs:
             print(p)
     else:
-        print(result)
+        print(report.path)
+    if report.loudness is not None:
+        print(f"dubline: {report.summary()}", file=sys.stderr)
+    for w in report.warnings:
+        print(f"dubline: warning: {w}", file=sys.stderr)
     return 0
 
 

@@ -1,5 +1,13 @@
 """Exports: mixed WAV/FLAC, stems, per-region clips, SRT, MP4/MKV, OTIO (no Qt).
 
+Audio deliverables are made to spec (:class:`ExportOptions`): stereo by default
+(the source kept stereo, each dub track placed by its pan), at a chosen sample
+rate (48 kHz unless the project says otherwise), 16/24-bit with TPDF dither or
+32-bit float, measured to ITU-R BS.1770-4 / EBU R128 on every export
+(integrated loudness, loudness range, true peak: :class:`ExportReport`) and,
+given a target, normalised to it under a true-peak ceiling by a limiter (never
+a clip; engine/loudness.py).
+
 Every export writes atomically (temp file in the target folder + rename),
 reports progress through a callback and can be cancelled through a
 ``cancelled()`` callable (checked between regions/steps), so the editor runs
@@ -14,21 +22,120 @@ a recording used as a voice is named by its file name, never its full path).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from editor import project as pj
 from editor.errors import DublineError
 from editor.paths import confined, guard_output
 from editor.render_core import Clip, audible_tracks, mix
 from engine.errors import EngineError
+from engine.loudness import DEFAULT_CEILING_DBTP, LimiterReport, Loudness, LoudnessError, check_ceiling, parse_target
 
-FORMATS = ("wav", "flac", "stems", "clips", "srt", "mp4", "mkv", "otio")
+FORMATS = ("wav", "flac", "stems", "clips", "srt", "vtt", "ass", "mp4", "mkv", "otio", "fcpxml", "xml", "edl", "aaf")
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+#: Timeline interchange through OpenTimelineIO's adapter plugins: format -> adapter name.
+INTERCHANGE_ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "xml": "fcp_xml", "edl": "cmx_3600", "aaf": "AAF"}
+#: The file suffix each format is told by (stems and clips are folders).
+SUFFIX_FORMATS = {".wav": "wav", ".flac": "flac", ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".mp4": "mp4",
+                  ".mkv": "mkv", ".otio": "otio", ".fcpxml": "fcpxml", ".xml": "xml", ".edl": "edl", ".aaf": "aaf"}
 Progress = Callable[[str], None]
 
 
 class ExportCancelled(Exception):
     pass
+
+
+#: Sample rates an export may be written at.
+SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000, 88200, 96000)
+BIT_DEPTHS = (16, 24, 32)
+
+
+@dataclass
+class ExportOptions:
+    """How audio is delivered.  ``loudness_target`` None: measured but not normalised (the limiter still
+    keeps the true peak under ``ceiling_dbtp``)."""
+
+    loudness_target: float | None = None  # LUFS
+    ceiling_dbtp: float = DEFAULT_CEILING_DBTP
+    sample_rate: int | None = None  # None: the project's
+    bit_depth: int = 24  # 16 / 24 (dithered PCM) or 32 (float)
+    channels: int = 2
+    keep_original: bool = False
+
+    @staticmethod
+    def make(loudness: str | float | None = None, true_peak: float | None = None, sample_rate: int | None = None,
+             bit_depth: int = 24, channels: int = 2, keep_original: bool = False) -> ExportOptions:
+        """Options from user input (``loudness``: ebu / atsc / web / a number / none); ExportError if unusable."""
+        try:
+            target = parse_target(loudness)
+            ceiling = check_ceiling(true_peak) if true_peak is not None else (
+                target[1] if target else DEFAULT_CEILING_DBTP)
+        except LoudnessError as e:
+            raise ExportError(str(e)) from None
+        if sample_rate is not None and int(sample_rate) not in SAMPLE_RATES:
+            raise ExportError(f"sample rate {sample_rate}: use one of {', '.join(map(str, SAMPLE_RATES))}")
+        if int(bit_depth) not in BIT_DEPTHS:
+            raise ExportError(f"bit depth {bit_depth}: use 16, 24 or 32 (float)")
+        if int(channels) not in (1, 2):
+            raise ExportError("channels: 1 (mono) or 2 (stereo)")
+        return ExportOptions(target[0] if target else None, ceiling, int(sample_rate) if sample_rate else None,
+                             int(bit_depth), int(channels), keep_original)
+
+    def rate(self, project: pj.Project) -> int:
+        return int(self.sample_rate or project.sample_rate)
+
+    def subtype(self) -> str:
+        from engine.audio_io import BIT_DEPTHS as SUBTYPES
+
+        return SUBTYPES[self.bit_depth]
+
+
+@dataclass
+class ExportReport:
+    """What an export wrote and, for audio, how loud it is."""
+
+    outputs: list[Path]
+    folder: Path | None = None  # stems / clips: the folder written into
+    loudness: Loudness | None = None
+    target_lufs: float | None = None
+    ceiling_dbtp: float | None = None
+    gain_db: float = 0.0
+    limiter: LimiterReport | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.folder or self.outputs[0]
+
+    def summary(self) -> str:
+        """One line: the readings, and what was done to reach them."""
+        if self.loudness is None:
+            return ""
+        line = f"loudness: {self.loudness.summary()}"
+        if self.target_lufs is not None:
+            line += f" (target {self.target_lufs:g} LUFS / {self.ceiling_dbtp:g} dBTP, gain {self.gain_db:+.1f} dB"
+            if self.limiter is not None and self.limiter.max_reduction_db > 0.05:
+                line += f", limiter up to {self.limiter.max_reduction_db:.1f} dB"
+            line += ")"
+        return line
+
+    def to_dict(self) -> dict:
+        d: dict = {"output": str(self.path), "files": [str(p) for p in self.outputs]}
+        if self.loudness is not None:
+            d["loudness"] = self.loudness.to_dict()
+            d["loudness"].update({
+                "target_lufs": self.target_lufs, "ceiling_dbtp": self.ceiling_dbtp,
+                "gain_db": round(self.gain_db, 2),
+                "limiter_max_reduction_db": round(self.limiter.max_reduction_db, 2) if self.limiter else 0.0,
+                "limiter_seconds": round(self.limiter.limited_seconds, 3) if self.limiter else 0.0,
+            })
+        d["warnings"] = list(self.warnings)
+        return d
 
 
 class ExportError(DublineError):
@@ -44,14 +151,6 @@ def _atomic_text(path: Path, text: str) -> None:
     pj.atomic_write_text(path, text, backup=False)
 
 
-def srt_timestamp(seconds: float) -> str:
-    ms = int(round(max(0.0, seconds) * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-
 def speech_span(region: pj.Region, clip: Clip | None) -> tuple[float, float]:
     """When speech really starts and ends in a region (from the engine's timings)."""
     if clip is None or not clip.units:
@@ -62,18 +161,38 @@ def speech_span(region: pj.Region, clip: Clip | None) -> tuple[float, float]:
     return region.start + spoken[0].start_seconds, region.start + spoken[-1].end_seconds
 
 
-def export_srt(project: pj.Project, clips: dict[str, Clip], out: Path) -> Path:
-    """SRT of the dub lines with their real (synthesised) timings."""
+def subtitle_events(project: pj.Project, clips: dict[str, Clip]) -> list[tuple[float, float, str, str]]:
+    """(start, end, text, track name) of every dub line, timed by its speech (see :func:`speech_span`)."""
     rows = []
     for t in audible_tracks(project):
         for r in t.regions:
             if r.text.strip():
                 a, b = speech_span(r, clips.get(r.id))
-                rows.append((a, b, _display_text(r.text)))
+                rows.append((a, b, _display_text(r.text), t.name))
     rows.sort()
-    text = "".join(f"{i}\n{srt_timestamp(a)} --> {srt_timestamp(b)}\n{line}\n\n" for i, (a, b, line) in enumerate(rows, 1))
-    _atomic_text(out, text)
-    return out
+    return rows
+
+
+def export_subtitles(project: pj.Project, clips: dict[str, Clip], out: Path, fmt: str = "srt") -> ExportReport:
+    """SRT, WebVTT or ASS of the dub lines with their real (synthesised) speech timings, through pysubs2.
+    ASS names each line's speaker (its track) and carries the provenance in its script info."""
+    import pysubs2
+
+    subs = pysubs2.SSAFile()
+    for a, b, text, track in subtitle_events(project, clips):
+        ev = pysubs2.SSAEvent(start=int(round(a * 1000)), end=int(round(b * 1000)), name=track if fmt == "ass" else "")
+        ev.plaintext = text
+        subs.append(ev)
+    if fmt == "ass":
+        subs.info["Title"] = "Dubline dub"
+        subs.info["Comment"] = provenance(project, "dub subtitles")
+    _atomic_text(out, subs.to_string(fmt if fmt != "vtt" else "vtt"))
+    return ExportReport([out])
+
+
+def export_srt(project: pj.Project, clips: dict[str, Clip], out: Path) -> ExportReport:
+    """SRT of the dub lines with their real (synthesised) timings."""
+    return export_subtitles(project, clips, out, "srt")
 
 
 def _display_text(text: str) -> str:
@@ -101,48 +220,95 @@ def provenance(project: pj.Project, what: str = "dub mix", tracks=None) -> str:
     return f"synthetic speech (Dubline {what}; voices: {voices_used(project, tracks)})"
 
 
-def export_mix(project: pj.Project, clips: dict[str, Clip], out: Path, source=None, source_sr=None) -> Path:
+def finish_audio(audio: np.ndarray, sample_rate: int, options: ExportOptions, gain_db: float | None = None):
+    """The delivered audio: normalised to the target (or by ``gain_db``) under the true-peak ceiling, measured.
+
+    Returns (audio, report fields: loudness, gain, limiter report, warnings).
+    """
+    from engine.loudness import limit_true_peak, measure, normalize
+
+    if gain_db is None:
+        res = normalize(audio, sample_rate, options.loudness_target, options.ceiling_dbtp)
+        return res.audio, res.loudness, res.gain_db, res.limiter, res.warnings
+    scaled = np.asarray(audio, np.float32) * np.float32(10.0 ** (gain_db / 20.0))
+    out, rep = limit_true_peak(scaled, sample_rate, options.ceiling_dbtp)
+    w = rep.warning()
+    return out, measure(out, sample_rate), gain_db, rep, [w] if w else []
+
+
+def _report(outputs, options: ExportOptions, finished, folder: Path | None = None) -> ExportReport:
+    _, loud, gain, rep, warnings = finished
+    return ExportReport(list(outputs), folder, loud, options.loudness_target, options.ceiling_dbtp, gain, rep,
+                        list(warnings))
+
+
+def export_mix(project: pj.Project, clips: dict[str, Clip], out: Path, source=None, source_sr=None,
+               options: ExportOptions | None = None) -> ExportReport:
     from engine.audio_io import write_audio
 
-    audio = mix(project, clips, source, source_sr)
-    return write_audio(out, audio, project.sample_rate, comment=provenance(project))
+    options = options or ExportOptions()
+    sr = options.rate(project)
+    audio = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
+    finished = finish_audio(audio, sr, options)
+    path = write_audio(out, finished[0], sr, comment=provenance(project), subtype=options.subtype())
+    return _report([path], options, finished)
 
 
 def export_stems(project: pj.Project, clips: dict[str, Clip], folder: Path,
-                 cancelled: Callable[[], bool] | None = None, inputs=(), force: bool = False) -> list[Path]:
-    """dub.wav (all dub tracks, no source) and one WAV per track."""
+                 cancelled: Callable[[], bool] | None = None, inputs=(), force: bool = False,
+                 options: ExportOptions | None = None, source=None, source_sr=None) -> ExportReport:
+    """dub.wav (all dub tracks, no source) and one WAV per track.
+
+    With a loudness target every stem gets the gain that puts the full mix (with the source) on target,
+    so the stems still add up to the delivered mix; each is kept under the true-peak ceiling.  The
+    report reads the dub stem.
+    """
     from engine.audio_io import write_audio
 
+    options = options or ExportOptions()
+    sr = options.rate(project)
     _make_folder(folder)
+    gain = 0.0
+    if options.loudness_target is not None:
+        from engine.loudness import normalize
+
+        full = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
+        gain = normalize(full, sr, options.loudness_target, options.ceiling_dbtp).gain_db
+        del full
     dub = _target(folder, "dub.wav", inputs, force)
-    outs = [write_audio(dub, mix(project, clips, include_source=False), project.sample_rate,
-                        comment=provenance(project, "dub stem"))]
+    finished = finish_audio(mix(project, clips, include_source=False, channels=options.channels, sample_rate=sr),
+                            sr, options, gain)
+    outs = [write_audio(dub, finished[0], sr, comment=provenance(project, "dub stem"), subtype=options.subtype())]
     for i, t in enumerate(project.tracks, 1):
         _check(cancelled)
         name = _safe(t.name) or f"track{i}"
-        audio = mix(project, clips, include_source=False, tracks=[t])
-        outs.append(write_audio(_target(folder, f"track{i:02d}_{name}.wav", inputs, force), audio,
-                                project.sample_rate, comment=provenance(project, f"track {t.name}", [t])))
-    return outs
+        audio = mix(project, clips, include_source=False, tracks=[t], channels=options.channels, sample_rate=sr)
+        stem = finish_audio(audio, sr, options, gain)
+        outs.append(write_audio(_target(folder, f"track{i:02d}_{name}.wav", inputs, force), stem[0], sr,
+                                comment=provenance(project, f"track {t.name}", [t]), subtype=options.subtype()))
+    return _report(outs, options, finished, folder)
 
 
 def export_clips(project: pj.Project, clips: dict[str, Clip], folder: Path,
-                 cancelled: Callable[[], bool] | None = None, inputs=(), force: bool = False) -> list[Path]:
-    """One file per region, named by index and timecode."""
+                 cancelled: Callable[[], bool] | None = None, inputs=(), force: bool = False,
+                 options: ExportOptions | None = None) -> ExportReport:
+    """One file per region (at the engine's rate, in the chosen bit depth), named by index and timecode."""
     from engine.audio_io import write_audio
 
+    options = options or ExportOptions()
     _make_folder(folder)
     regions = sorted((r for _, r in project.all_regions() if r.id in clips), key=lambda r: r.start)
     outs = []
     for i, r in enumerate(regions, 1):
         _check(cancelled)
         c = clips[r.id]
-        tc = timecode(r.start, project.fps).replace(":", "-")
+        tc = timecode(r.start, project.fps).replace(":", "-").replace(";", "-")
         track = next(t for t in project.tracks if r in t.regions)
         voice = voice_label(r.voice or track.default_voice)
         outs.append(write_audio(_target(folder, f"{i:03d}_{tc}.wav", inputs, force), c.audio, c.sample_rate,
-                                comment=f"synthetic speech (Dubline region clip; voice {voice})"))
-    return outs
+                                comment=f"synthetic speech (Dubline region clip; voice {voice})",
+                                subtype=options.subtype()))
+    return ExportReport(outs, folder)
 
 
 def _make_folder(folder: Path) -> None:
@@ -166,49 +332,80 @@ def _short(p: Path) -> str:
     return s if len(s) <= 80 else "..." + s[-77:]
 
 
+def dub_language(project: pj.Project) -> str:
+    """ISO 639-2 code of the dub's language (the script most of its text is in): ``zho``, ``eng`` or ``und``."""
+    han = latin = 0
+    for _, r in project.all_regions():
+        for c in r.text:
+            if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf":
+                han += 1
+            elif c.isascii() and c.isalpha():
+                latin += 1
+    if not han and not latin:
+        return "und"
+    return "zho" if han * 3 >= latin else "eng"  # a Chinese character carries about a word
+
+
 def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
-                 source=None, source_sr=None, keep_original: bool = False) -> Path:
+                 source=None, source_sr=None, keep_original: bool = False,
+                 options: ExportOptions | None = None) -> ExportReport:
     from editor.media import MediaError, mux_audio_into_video
 
+    options = options or ExportOptions(keep_original=keep_original)
     media = pj.resolve_media(project, project_path)
     if media is None or project.media is None or not project.media.has_video:
         raise ExportError("the project has no video to export with (its media is missing or audio-only)")
-    audio = mix(project, clips, source, source_sr)
+    sr = options.rate(project)
+    audio = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
+    finished = finish_audio(audio, sr, options)
+    del audio
+    voices = voices_used(project)
     try:
-        return mux_audio_into_video(str(media), audio, project.sample_rate, str(out),
-                                    keep_original_audio=keep_original,
-                                    metadata={"comment": provenance(project, "dub"),
-                                              "synthetic_speech": voices_used(project)})
+        path = mux_audio_into_video(str(media), finished[0], sr, str(out),
+                                    keep_original_audio=keep_original or options.keep_original,
+                                    dub_title=f"Dub ({dub_language(project)}, synthetic speech)",
+                                    metadata={"comment": provenance(project, "dub"), "synthetic_speech": voices},
+                                    dub_metadata={"language": dub_language(project),
+                                                  "comment": f"synthetic speech; voices: {voices}"})
     except MediaError as e:
         raise ExportError(str(e)) from None
+    return _report([path], options, finished)
 
 
-def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
-                clips_folder: Path | None = None, inputs=(), force: bool = False) -> Path:
-    """An OpenTimelineIO timeline: the video, the source audio and the dub clips at their positions."""
+def build_timeline(project: pj.Project, project_path: Path, clips: dict[str, Clip], folder: Path | None,
+                   inputs=(), force: bool = False, options: ExportOptions | None = None, uris: bool = False,
+                   with_source: bool = True):
+    """An OpenTimelineIO timeline: the video, the source audio and each dub track's lines at their frames,
+    each line's rendered clip written into ``folder`` as its media (``uris``: referenced by file URL, as
+    NLE formats want).  Returns (timeline, {region id: clip file})."""
     import opentimelineio as otio
 
     fps = float(project.fps)
     rt = otio.opentime.RationalTime
 
-    def trange(start: float, dur: float):
-        return otio.opentime.TimeRange(rt(round(start * fps), fps), rt(max(1, round(dur * fps)), fps))
+    def trange(start_f: int, dur_f: int):
+        return otio.opentime.TimeRange(rt(start_f, fps), rt(dur_f, fps))
+
+    def url(p) -> str:
+        return Path(p).resolve().as_uri() if uris else str(p)
 
     tl = otio.schema.Timeline(name=Path(project_path).stem)
+    tl.global_start_time = rt(0, fps)
+    tl.metadata["dubline"] = {"synthetic_speech": True, "voices": voices_used(project)}
     media = pj.resolve_media(project, project_path)
-    if project.media is not None:
-        ref = otio.schema.ExternalReference(target_url=str(media or project.media.abs_path or project.media.path))
-        dur = project.media.duration or project.end_time()
+    if with_source and project.media is not None:
+        dur_f = max(1, round((project.media.duration or project.end_time()) * fps))
+        src = media or project.media.abs_path or project.media.path
+        ref = otio.schema.ExternalReference(target_url=url(src), available_range=trange(0, dur_f))
         if project.media.has_video:
             vt = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
-            vt.append(otio.schema.Clip(name="source", media_reference=ref, source_range=trange(0, dur)))
+            vt.append(otio.schema.Clip(name="source", media_reference=ref, source_range=trange(0, dur_f)))
             tl.tracks.append(vt)
         at = otio.schema.Track(name="Source audio", kind=otio.schema.TrackKind.Audio)
-        at.append(otio.schema.Clip(name="source audio", media_reference=ref.clone(), source_range=trange(0, dur)))
+        at.append(otio.schema.Clip(name="source audio", media_reference=ref.clone(), source_range=trange(0, dur_f)))
         tl.tracks.append(at)
-    folder = clips_folder or out.with_name(out.stem + "_clips")
-    written = {}
-    if clips:
+    written: dict[str, Path] = {}
+    if clips and folder is not None:
         from engine.audio_io import write_audio
 
         _make_folder(folder)
@@ -217,7 +414,8 @@ def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip],
             if c is not None:
                 voice = voice_label(r.voice or t.default_voice)
                 written[r.id] = write_audio(_target(folder, f"{r.id}.wav", inputs, force), c.audio, c.sample_rate,
-                                            comment=f"synthetic speech (Dubline region clip; voice {voice})")
+                                            comment=f"synthetic speech (Dubline region clip; voice {voice})",
+                                            subtype=(options or ExportOptions()).subtype())
     for t in project.tracks:
         track = otio.schema.Track(name=t.name, kind=otio.schema.TrackKind.Audio)
         cursor = 0  # in frames
@@ -225,16 +423,20 @@ def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip],
             start_f = round(r.start * fps)
             dur_f = max(1, round(r.duration * fps))
             if start_f > cursor:
-                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0, fps), rt(start_f - cursor, fps))))
+                track.append(otio.schema.Gap(source_range=trange(0, start_f - cursor)))
                 cursor = start_f
             elif start_f < cursor:  # frame rounding made neighbours touch: trim
                 dur_f -= cursor - start_f
                 if dur_f <= 0:
                     continue
-            ref = (otio.schema.ExternalReference(target_url=str(written[r.id])) if r.id in written
-                   else otio.schema.MissingReference())
+            c = clips.get(r.id)
+            if r.id in written and c is not None:
+                avail = max(dur_f, int(math.ceil(len(c.audio) / c.sample_rate * fps - 1e-6)))
+                ref = otio.schema.ExternalReference(target_url=url(written[r.id]), available_range=trange(0, avail))
+            else:
+                ref = otio.schema.MissingReference()
             clip = otio.schema.Clip(name=_display_text(r.text)[:60] or r.id, media_reference=ref,
-                                    source_range=otio.opentime.TimeRange(rt(0, fps), rt(dur_f, fps)))
+                                    source_range=trange(0, dur_f))
             clip.metadata["dubline"] = {"region_id": r.id, "text": r.text, "start_seconds": r.start,
                                         "end_seconds": r.end, "voice": voice_label(r.voice or t.default_voice),
                                         "synthetic_speech": True}
@@ -243,20 +445,135 @@ def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip],
         tl.tracks.append(track)
     for m in project.markers:
         tl.tracks.markers.append(otio.schema.Marker(name=m.name or m.kind,
-                                                    marked_range=otio.opentime.TimeRange(rt(round(m.time * fps), fps),
-                                                                                         rt(0, fps))))
-    text = otio.adapters.write_to_string(tl, "otio_json")
-    _atomic_text(out, text)
+                                                    marked_range=trange(round(m.time * fps), 0)))
+    return tl, written
+
+
+def export_otio(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
+                clips_folder: Path | None = None, inputs=(), force: bool = False,
+                options: ExportOptions | None = None) -> ExportReport:
+    """An OpenTimelineIO timeline (.otio) with the dub clips written beside it."""
+    import opentimelineio as otio
+
+    folder = clips_folder or out.with_name(out.stem + "_clips")
+    tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options)
+    _atomic_text(out, otio.adapters.write_to_string(tl, "otio_json"))
+    return ExportReport([out, *written.values()])
+
+
+def export_interchange(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path, fmt: str,
+                       inputs=(), force: bool = False, options: ExportOptions | None = None) -> ExportReport:
+    """FCP X XML, FCP 7 XML, CMX 3600 EDL or AAF through OpenTimelineIO's adapter plugins, each line's clip
+    (written beside the file) as its media.
+
+    A CMX 3600 EDL holds one track of events: all dub lines in one EDL when no two overlap, else one EDL
+    per dub track (``NAME.edl``, ``NAME_track02.edl``, ...).  AAF references the clips (no embedded media).
+    """
+    import opentimelineio as otio
+
+    folder = out.with_name(out.stem + "_clips")
+    adapter = INTERCHANGE_ADAPTERS[fmt]
+    if fmt != "edl":
+        tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True)
+        if fmt == "fcpxml" and not any(t.kind == otio.schema.TrackKind.Video for t in tl.tracks):
+            # FCP X hangs audio lanes off a primary storyline: give an audio-only project an empty one
+            length = max((t.duration() for t in tl.tracks), default=otio.opentime.RationalTime(1, project.fps))
+            primary = otio.schema.Track(name="Primary storyline", kind=otio.schema.TrackKind.Video)
+            primary.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(0, project.fps), length)))
+            tl.tracks.insert(0, primary)
+        try:
+            if fmt == "aaf":
+                _atomic_file(out, lambda tmp: otio.adapters.write_to_file(tl, str(tmp), adapter_name=adapter,
+                                                                          use_empty_mob_ids=True))
+            else:
+                _atomic_text(out, otio.adapters.write_to_string(tl, adapter))
+        except OSError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a third-party adapter's refusal, whatever its type: one line
+            raise ExportError(f"cannot write {fmt}: {_one_line(e)}") from None
+        return ExportReport([out, *written.values()])
+    tl, written = build_timeline(project, project_path, clips, folder, inputs, force, options, uris=True,
+                                 with_source=False)
+    dub_tracks = list(tl.tracks)
+    groups = [dub_tracks] if not _overlapping(project) else [[t] for t in dub_tracks]
+    outs = []
+    for i, group in enumerate(groups, 1):
+        if not any(isinstance(c, otio.schema.Clip) for t in group for c in t):
+            continue
+        merged = _merge_tracks(group, project.fps)
+        edl_tl = otio.schema.Timeline(name=f"{Path(project_path).stem} {merged.name}"[:70])
+        edl_tl.tracks.append(merged)
+        edl_tl.tracks.append(otio.schema.Track(name="V", kind=otio.schema.TrackKind.Video))  # the writer needs one
+        path = out if i == 1 or len(groups) == 1 else _target(out.parent, f"{out.stem}_track{i:02d}{out.suffix}",
+                                                                   inputs, force)
+        try:
+            text = otio.adapters.write_to_string(edl_tl, adapter, rate=float(project.fps))
+        except Exception as e:  # noqa: BLE001 - a third-party adapter's refusal, whatever its type: one line
+            raise ExportError(f"cannot write an EDL: {_one_line(e)}") from None
+        _atomic_text(path, text)
+        outs.append(path)
+    if not outs:
+        raise ExportError("nothing to put in an EDL: no dub line has been rendered")
+    return ExportReport([*outs, *written.values()])
+
+
+def _one_line(e: BaseException) -> str:
+    text = (str(e).strip() or type(e).__name__).splitlines()[0]
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _overlapping(project: pj.Project) -> bool:
+    spans = sorted((round(r.start * project.fps), round(r.end * project.fps)) for _, r in project.all_regions()
+                   if r.text.strip())
+    return any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _merge_tracks(tracks, fps: float):
+    """One audio track holding the clips of ``tracks`` (which do not overlap) at their timeline frames."""
+    import opentimelineio as otio
+
+    if len(tracks) == 1:
+        return tracks[0].clone()
+    rt = otio.opentime.RationalTime
+    placed = []
+    for t in tracks:
+        for c in t.find_clips():
+            placed.append((round(c.range_in_parent().start_time.to_frames()), c.clone()))
+    placed.sort(key=lambda x: x[0])
+    out = otio.schema.Track(name="Dub", kind=otio.schema.TrackKind.Audio)
+    cursor = 0
+    for start, c in placed:
+        if start > cursor:
+            out.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(rt(0, fps), rt(start - cursor, fps))))
+        out.append(c)
+        cursor = start + round(c.duration().to_frames())
     return out
 
 
+def _atomic_file(path: Path, write) -> None:
+    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place."""
+    import os
+    import tempfile
+
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
+    os.close(fd)
+    try:
+        os.unlink(tmp)  # some writers refuse an existing file
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def timecode(seconds: float, fps: float) -> str:
-    """HH:MM:SS:FF at ``fps`` (non-drop-frame)."""
-    fr = int(round(seconds * fps))
-    nominal = max(1, int(round(fps)))
-    ff = fr % nominal
-    total = fr // nominal
-    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}:{ff:02d}"
+    """The timecode of the frame nearest ``seconds`` (drop-frame at 29.97/59.94; editor/timecode.py)."""
+    from editor.timecode import format_frames
+
+    return format_frames(int(round(seconds * fps)), fps)
 
 
 def _safe(name: str) -> str:
@@ -289,8 +606,12 @@ def export_inputs(project: pj.Project, project_path: Path) -> list[tuple[str, Pa
 
 def export_project(project_path: Path, fmt: str, out: Path, progress: Progress | None = None,
                    cancelled: Callable[[], bool] | None = None, keep_original: bool = False,
-                   force: bool = False, consent: str | None = None):
+                   force: bool = False, consent: str | None = None,
+                   options: ExportOptions | None = None,
+                   step: Callable[[int, int, str], None] | None = None) -> ExportReport:
     """Render what is needed and write ``fmt`` to ``out``; used by the CLI and the editor.
+
+    Returns an :class:`ExportReport` (the files, and for audio the loudness readings and warnings).
 
     Raises only DublineError subclasses (ExportError, ProjectError, RenderFailed, ...) for what a
     user can cause, and ExportCancelled.  ``force`` allows writing over an input (the project, its
@@ -301,6 +622,9 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     project_path, out = Path(project_path), Path(out)
+    options = options or ExportOptions()
+    if keep_original:
+        options.keep_original = True
     project = pj.load(project_path)
     inputs = export_inputs(project, project_path)
     if fmt in ("stems", "clips"):
@@ -311,24 +635,27 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
             raise ExportError(f"cannot write {_short(out)}: it is a folder")
         guard_output(out, inputs, force)
     try:
-        clips = render_all(project, project_path, progress, consent=consent)
+        clips = render_all(project, project_path, progress, consent=consent, step=step)
         _check(cancelled)
-        needs_source = fmt in ("wav", "flac", "mp4", "mkv")
-        source, source_sr = load_source_audio(project, project_path, progress) if needs_source else (None, None)
+        needs_source = fmt in ("wav", "flac", "mp4", "mkv") or (fmt == "stems" and options.loudness_target is not None)
+        source, source_sr = (load_source_audio(project, project_path, progress, options.channels,
+                                               options.rate(project)) if needs_source else (None, None))
         _check(cancelled)
         if progress:
             progress(f"writing {fmt}")
         if fmt in ("wav", "flac"):
-            return export_mix(project, clips, out, source, source_sr)
+            return export_mix(project, clips, out, source, source_sr, options)
         if fmt == "stems":
-            return export_stems(project, clips, out, cancelled, inputs, force)
+            return export_stems(project, clips, out, cancelled, inputs, force, options, source, source_sr)
         if fmt == "clips":
-            return export_clips(project, clips, out, cancelled, inputs, force)
-        if fmt == "srt":
-            return export_srt(project, clips, out)
+            return export_clips(project, clips, out, cancelled, inputs, force, options)
+        if fmt in SUBTITLE_FORMATS:
+            return export_subtitles(project, clips, out, fmt)
         if fmt in ("mp4", "mkv"):
-            return export_video(project, project_path, clips, out, source, source_sr, keep_original)
-        return export_otio(project, project_path, clips, out, inputs=inputs, force=force)
+            return export_video(project, project_path, clips, out, source, source_sr, options=options)
+        if fmt == "otio":
+            return export_otio(project, project_path, clips, out, inputs=inputs, force=force, options=options)
+        return export_interchange(project, project_path, clips, out, fmt, inputs, force, options)
     except (DublineError, ExportCancelled):
         raise
     except EngineError as e:  # a file the engine's writer refused (folder gone, not writable)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,6 +28,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
+
+#: Loudness choices in the dialog: (label, value for ExportOptions.make).
+LOUDNESS_CHOICES = (
+    ("Measure only", None),
+    ("EBU R128: -23 LUFS, -1 dBTP", "ebu"),
+    ("ATSC A/85: -24 LKFS, -2 dBTP", "atsc"),
+    ("Web / streaming: -16 LUFS, -1 dBTP", "web"),
+    ("Custom…", "custom"),
+)
+AUDIO_FORMATS = ("wav", "flac", "mp4", "mkv", "stems")
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,13 @@ EXPORT_FORMATS = (
     ExportFormat("mp4", "Video with dub (MP4)", ".mp4", "MP4 video (*.mp4)"),
     ExportFormat("mkv", "Video with dub (MKV)", ".mkv", "Matroska video (*.mkv)"),
     ExportFormat("srt", "Subtitles of the dub (SRT)", ".srt", "SubRip subtitles (*.srt)"),
+    ExportFormat("vtt", "Subtitles of the dub (WebVTT)", ".vtt", "WebVTT subtitles (*.vtt)"),
+    ExportFormat("ass", "Subtitles of the dub (ASS)", ".ass", "Advanced SubStation Alpha (*.ass)"),
     ExportFormat("otio", "Timeline (OpenTimelineIO)", ".otio", "OpenTimelineIO (*.otio)"),
+    ExportFormat("fcpxml", "Timeline (Final Cut Pro X XML)", ".fcpxml", "FCP X XML (*.fcpxml)"),
+    ExportFormat("xml", "Timeline (FCP 7 XML: Premiere, Resolve)", ".xml", "FCP 7 XML (*.xml)"),
+    ExportFormat("edl", "Timeline (CMX 3600 EDL)", ".edl", "CMX 3600 EDL (*.edl)"),
+    ExportFormat("aaf", "Timeline (AAF: Avid)", ".aaf", "AAF (*.aaf)"),
     ExportFormat("stems", "Stems (folder of WAVs)", "", ""),
     ExportFormat("clips", "Per-region clips (folder of WAVs)", "", ""),
 )
@@ -56,8 +73,11 @@ def one_line(e: BaseException) -> str:
 
 def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = False,
                progress: Callable[[str], None] | None = None,
-               cancelled: Callable[[], bool] | None = None) -> tuple[str, str]:
-    """Export; ``("ok", path)``, ``("cancelled", "")`` or ``("error", one-line message)``."""
+               cancelled: Callable[[], bool] | None = None, options=None,
+               on_report: Callable[[object], None] | None = None) -> tuple[str, str]:
+    """Export; ``("ok", path)``, ``("cancelled", "")`` or ``("error", one-line message)``.
+
+    ``on_report`` receives the :class:`editor.export.ExportReport` (loudness readings, warnings)."""
     from editor.errors import DublineError
     from editor.export import ExportCancelled, export_project
     from engine.errors import EngineError
@@ -69,16 +89,17 @@ def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = Fa
             progress(msg)
 
     try:
-        result = export_project(Path(project_path), fmt, Path(out), report, cancelled, keep_original)
+        result = export_project(Path(project_path), fmt, Path(out), report, cancelled, keep_original,
+                                options=options)
     except ExportCancelled:
         return "cancelled", ""
     except (DublineError, EngineError) as e:  # project, render, export, media: one line each
         return "error", one_line(e)
     except OSError as e:
         return "error", f"cannot write {out}: {e.strerror or e}"
-    if isinstance(result, list):  # stems / clips: a folder of files
-        return "ok", str(out)
-    return "ok", str(result if result is not None else out)
+    if on_report is not None:
+        on_report(result)
+    return "ok", str(result.path)
 
 
 class ExportWorker(QObject):
@@ -87,12 +108,15 @@ class ExportWorker(QObject):
     progress = Signal(str)
     finished = Signal(str, str)  # status, text (see run_export)
 
-    def __init__(self, project_path: Path, fmt: str, out: Path, keep_original: bool = False):
+    def __init__(self, project_path: Path, fmt: str, out: Path, keep_original: bool = False, options=None):
         super().__init__()
         self.project_path = Path(project_path)
         self.fmt = fmt
         self.out = Path(out)
         self.keep_original = keep_original
+        self.options = options
+        #: the export's report (loudness readings, warnings) once it has finished well
+        self.report = None
         self._cancel = threading.Event()
 
     def cancel(self) -> None:  # any thread
@@ -105,7 +129,8 @@ class ExportWorker(QObject):
     def run(self) -> None:
         try:
             status, text = run_export(self.project_path, self.fmt, self.out, self.keep_original,
-                                      self.progress.emit, self.is_cancelled)
+                                      self.progress.emit, self.is_cancelled, self.options,
+                                      lambda r: setattr(self, "report", r))
         except Exception as e:  # noqa: BLE001 - never let a worker die silently
             status, text = "error", f"export failed ({type(e).__name__}: {one_line(e)})"
         self.finished.emit(status, text)
@@ -123,6 +148,42 @@ class ExportDialog(QDialog):
         form.addRow("Format:", self.format_combo)
         self.keep_original = QCheckBox("Keep the original audio as a second track")
         form.addRow("", self.keep_original)
+        self.loudness_combo = QComboBox()
+        for label, value in LOUDNESS_CHOICES:
+            self.loudness_combo.addItem(label, value)
+        self.loudness_combo.setToolTip("Every audio export is measured (ITU-R BS.1770-4: integrated loudness, "
+                                       "loudness range, true peak); a target also normalises it, with a "
+                                       "true-peak limiter at the ceiling")
+        self.custom_lufs = QDoubleSpinBox()
+        self.custom_lufs.setRange(-60.0, 0.0)
+        self.custom_lufs.setDecimals(1)
+        self.custom_lufs.setValue(-20.0)
+        self.custom_lufs.setSuffix(" LUFS")
+        self.ceiling = QDoubleSpinBox()
+        self.ceiling.setRange(-20.0, 0.0)
+        self.ceiling.setDecimals(1)
+        self.ceiling.setValue(-1.0)
+        self.ceiling.setSuffix(" dBTP")
+        self.ceiling.setToolTip("True-peak ceiling of the limiter")
+        lrow = QHBoxLayout()
+        lrow.addWidget(self.loudness_combo, 1)
+        lrow.addWidget(self.custom_lufs)
+        lrow.addWidget(self.ceiling)
+        form.addRow("Loudness:", lrow)
+        self.rate_combo = QComboBox()
+        for sr in (48000, 44100, 96000, 24000):
+            self.rate_combo.addItem(f"{sr / 1000:g} kHz", sr)
+        self.depth_combo = QComboBox()
+        for label, bits in (("24-bit", 24), ("16-bit", 16), ("32-bit float", 32)):
+            self.depth_combo.addItem(label, bits)
+        self.channels_combo = QComboBox()
+        self.channels_combo.addItem("Stereo", 2)
+        self.channels_combo.addItem("Mono", 1)
+        arow = QHBoxLayout()
+        for w in (self.rate_combo, self.depth_combo, self.channels_combo):
+            arow.addWidget(w)
+        form.addRow("Audio:", arow)
+        self.loudness_combo.currentIndexChanged.connect(self._on_loudness)
         row = QHBoxLayout()
         self.dest_edit = QLineEdit()
         browse = QPushButton("Browse…")
@@ -139,6 +200,29 @@ class ExportDialog(QDialog):
         self.format_combo.currentIndexChanged.connect(self._on_format)
         self.dest_edit.textChanged.connect(self._validate)
         self._on_format()
+        self._on_loudness()
+
+    def _on_loudness(self) -> None:
+        from engine.loudness import DEFAULT_CEILING_DBTP, PRESETS
+
+        value = self.loudness_combo.currentData()
+        self.custom_lufs.setVisible(value == "custom")
+        if value in PRESETS:
+            self.ceiling.setValue(PRESETS[value][1])
+        elif value is None:
+            self.ceiling.setValue(DEFAULT_CEILING_DBTP)
+
+    def options(self):
+        """The delivery options chosen (an :class:`editor.export.ExportOptions`)."""
+        from editor.export import ExportOptions
+
+        value = self.loudness_combo.currentData()
+        if value == "custom":
+            value = self.custom_lufs.value()
+        fmt = self.current_format().fmt
+        return ExportOptions.make(value, self.ceiling.value(), self.rate_combo.currentData(),
+                                  self.depth_combo.currentData(), self.channels_combo.currentData(),
+                                  self.keep_original.isChecked() and fmt in ("mp4", "mkv"))
 
     def current_format(self) -> ExportFormat:
         return EXPORT_FORMATS[self.format_combo.currentIndex()]
@@ -156,6 +240,10 @@ class ExportDialog(QDialog):
         f = self.current_format()
         video = f.fmt in ("mp4", "mkv")
         self.keep_original.setEnabled(video)
+        audio = f.fmt in AUDIO_FORMATS
+        for w in (self.loudness_combo, self.custom_lufs, self.ceiling, self.rate_combo, self.channels_combo):
+            w.setEnabled(audio)
+        self.depth_combo.setEnabled(audio or f.fmt in ("clips", "otio", "fcpxml", "xml", "edl", "aaf"))
         self.keep_original.setToolTip("" if video else "Only for MP4/MKV")
         old = self.dest_edit.text().strip()
         # follow the format while the destination is still a default one

@@ -24,8 +24,10 @@ class RenderFailed(DublineError):
     """Some regions could not be rendered; the message lists them."""
 
 
-def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None):
-    """(audio, sample_rate) of the project's media, or (None, None) with a note."""
+def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None,
+                      channels: int = 1, sample_rate: int | None = None):
+    """(audio, sample_rate) of the project's media (``(n, 2)`` for ``channels=2``), or (None, None) with a note."""
+    sample_rate = int(sample_rate or project.sample_rate)
     if project.media is None:
         return None, None
     media = pj.resolve_media(project, project_path)
@@ -39,14 +41,15 @@ def load_source_audio(project: pj.Project, project_path: Path, progress: Progres
         return None, None
     try:
         # only what the mix can hold is decoded: a longer file than the project says is not read to its end
-        audio = load_audio(str(media), sample_rate=project.sample_rate, max_seconds=project.end_time() + 1.0)
+        audio = load_audio(str(media), sample_rate=sample_rate, max_seconds=project.end_time() + 1.0,
+                           channels=channels)
     except MediaError as e:
         if progress:
             progress(f"{e}: mixing the dub only")
         return None, None
     if audio is None:
         return None, None
-    return np.asarray(audio, np.float32), project.sample_rate
+    return np.asarray(audio, np.float32), sample_rate
 
 
 def check_recording_consent(project: pj.Project, consent: str | None) -> None:
@@ -67,27 +70,57 @@ def check_recording_consent(project: pj.Project, consent: str | None) -> None:
 
 
 def render_all(project: pj.Project, project_path: Path, progress: Progress | None = None,
-               engine=None, consent: str | None = None) -> dict[str, Clip]:
-    """Render (or take from the cache) every region with text; raise RenderFailed listing failures."""
+               engine=None, consent: str | None = None,
+               step: Callable[[int, int, str], None] | None = None) -> dict[str, Clip]:
+    """Render (or take from the cache) every region with text; raise RenderFailed listing failures.
+
+    ``step(done, total, note)`` follows the regions (for a progress bar); ``progress`` gets one-line
+    messages.  When the cache holds every line for the engine last used here (render_core.ENGINE_MEMO),
+    the model is not loaded at all.
+    """
+    from editor.render_core import cached_clip, remember_model_version, remembered_model_version
     from engine.api import get_engine
 
     check_recording_consent(project, consent)
-    try:
-        eng = engine or get_engine(project.backend or "embedded", progress=progress)
-    except EngineError as e:
-        raise RenderFailed(str(e)) from None
     pj.register_project_voices(project, project_path)
     cache = RenderCache(pj.cache_dir_for(project_path))
+    backend = project.backend or "embedded"
     clips: dict[str, Clip] = {}
     failures = []
     todo = [(t, r) for t, r in project.all_regions() if r.text.strip()]
+    version = None if engine is not None else remembered_model_version(cache.folder, backend)
+    if version is not None:
+        for t, r in todo:
+            try:
+                clip = cached_clip(project, t, r, cache, version)
+            except EngineError:
+                clip = None
+            if clip is None:
+                break  # one line to render: the engine is needed after all
+            clips[r.id] = clip
+        if len(clips) == len(todo):
+            for i, (t, r) in enumerate(todo, 1):
+                if step:
+                    step(i, len(todo), f"{t.name}: {r.text[:40]} (cached)")
+            return clips
+        clips = {}
+    try:
+        eng = engine or get_engine(backend, progress=progress)
+    except EngineError as e:
+        raise RenderFailed(str(e)) from None
+    if engine is None:
+        remember_model_version(cache.folder, backend, eng.model_version())
     for i, (t, r) in enumerate(todo, 1):
-        if progress:
+        if step:
+            step(i - 1, len(todo), f"{t.name}: {r.text[:40]}")
+        elif progress:
             progress(f"[{i}/{len(todo)}] {t.name}: {r.text[:40]}")
         try:
             clips[r.id] = render_region(eng, project, t, r, cache)
         except EngineError as e:
             failures.append(f"{_tc(r.start)} {r.text[:24]!r}: {e}")
+    if step:
+        step(len(todo), len(todo), "")
     if failures:
         raise RenderFailed(f"{len(failures)} region(s) failed: " + "; ".join(failures))
     return clips

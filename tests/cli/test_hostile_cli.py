@@ -225,6 +225,13 @@ def test_wav_comments_name_recordings_by_file_name_only(tmp_path, capsys, record
         comment = f.comment
     assert "synthetic speech" in comment and "speaker.wav" in comment
     assert str(recording.parent) not in comment
+    for fmt in ("otio", "fcpxml", "xml", "ass"):  # timelines and subtitles name the voice the same way
+        other = tmp_path / f"m.{fmt}"
+        assert main(["render", str(proj), "-o", str(other), "--consent", "the speaker, for this test"]) == 0
+        text = other.read_text(encoding="utf-8")
+        assert str(recording.parent) not in text
+        if fmt in ("otio", "ass"):  # the NLE XML adapters carry no clip metadata
+            assert "speaker.wav" in text
     from engine import voices as vl
 
     t = vl.load(vl.auto_template_name(recording))

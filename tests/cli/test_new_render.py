@@ -73,3 +73,32 @@ def test_new_errors(tmp_path, capsys, engine):
     assert main(["render", str(tmp_path / "exists.dubline"), "-o", str(tmp_path / "x.wav")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("dubline: error:") == 4
+
+
+def test_a_fully_cached_render_does_not_load_the_model(tmp_path, capsys, engine, monkeypatch):
+    import time
+
+    import engine.api
+    from editor.export import export_project
+
+    lines = [("你好。", 1.2), ("Hi there.", 1.0), ("再见！", 0.9), ("See you.", 1.1)]
+    p = pj.Project()
+    p.tracks = [pj.Track(name=f"T{k}") for k in range(2)]
+    for i in range(200):
+        text, dur = lines[i % 4]
+        p.tracks[i % 2].regions.append(pj.Region(start=i * 1.5, end=i * 1.5 + dur, text=text))
+    path = tmp_path / "long.dubline"
+    pj.save(p, path)
+    assert main(["render", str(path), "-o", str(tmp_path / "first.srt")]) == 0  # renders 4 lines, caches them
+
+    def no_model(*a, **k):
+        raise AssertionError("the model was loaded for a fully cached render")
+
+    monkeypatch.setattr(engine.api, "get_engine", no_model)
+    seen: list[tuple[float, str]] = []
+    t0 = time.perf_counter()
+    export_project(path, "wav", tmp_path / "mix.wav", progress=lambda m: seen.append((time.perf_counter() - t0, m)))
+    writing = [t for t, m in seen if m.startswith("writing")]
+    assert writing and writing[0] < 2.0, seen  # goal: starts writing within 2 s
+    err = capsys.readouterr().err
+    assert "render" in err and "100%" in err  # the first render's progress: percentage and rate

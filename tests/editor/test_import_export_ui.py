@@ -141,3 +141,24 @@ def test_export_dialog_defaults_follow_the_format(qtbot, tmp_path):
     dlg.set_format("mp4")
     assert dlg.keep_original.isEnabled()  # offered for video formats only
     assert not dlg.buttons.button(dlg.buttons.StandardButton.Ok).isEnabled()  # no video in the project
+
+
+def test_export_dialog_delivery_options(qtbot, tmp_path):
+    dlg = ExportDialog(tmp_path / "show.dubline", has_video=True)
+    qtbot.addWidget(dlg)
+    dlg.set_format("wav")
+    o = dlg.options()
+    assert (o.loudness_target, o.ceiling_dbtp, o.channels, o.bit_depth) == (None, -1.0, 2, 24)
+    dlg.loudness_combo.setCurrentIndex(dlg.loudness_combo.findData("atsc"))
+    o = dlg.options()
+    assert (o.loudness_target, o.ceiling_dbtp) == (-24.0, -2.0)
+    dlg.loudness_combo.setCurrentIndex(dlg.loudness_combo.findData("custom"))
+    dlg.custom_lufs.setValue(-18.0)
+    dlg.depth_combo.setCurrentIndex(dlg.depth_combo.findData(16))
+    dlg.rate_combo.setCurrentIndex(dlg.rate_combo.findData(44100))
+    o = dlg.options()
+    assert (o.loudness_target, o.bit_depth, o.sample_rate) == (-18.0, 16, 44100)
+    dlg.set_format("srt")
+    assert not dlg.loudness_combo.isEnabled()
+    dlg.set_format("fcpxml")
+    assert dlg.values()[1].name == "show.fcpxml"
