@@ -198,7 +198,9 @@ def test_render_worker_renders_regions_with_indextts2(qtbot, itts, speaker_wav):
     from editor.document import Document
     from editor.project import Project, Region
     from editor.render_worker import RenderController
+    from engine import voices as vl
 
+    vl.grant_consent(speaker_wav, "synthetic test speaker")  # a recording as the voice needs consent
     p = Project()
     p.backend = "indextts2"
     r = Region(start=0.5, end=2.0, text="你好，世界", voice=speaker_wav)
@@ -256,7 +258,8 @@ def test_a_project_set_to_indextts2_renders_from_the_cli(tmp_path, settings, spe
     pj.save(p, proj)
     out = tmp_path / "scene.wav"
     r = subprocess.run([sys.executable, "-m", "editor.cli", "render", str(proj), "-o", str(out),
-                        "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--no-fp16"],
+                        "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--no-fp16",
+                        "--consent", "synthetic test speaker"],
                        capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr
     audio, sr = sf.read(str(out))
