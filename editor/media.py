@@ -50,6 +50,7 @@ VFR_SCAN_PACKETS = 100
 
 
 from editor.errors import DublineError  # noqa: E402
+from engine.audio_io import file_mode_for  # noqa: E402
 
 
 class MediaError(DublineError):
@@ -1013,7 +1014,7 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
             raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(out))  # mkstemp makes 0600; an export is an ordinary file
+        os.chmod(tmp, file_mode_for(out))  # mkstemp makes 0600; an export is an ordinary file
         os.replace(tmp, out)
     except OSError as e:
         raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
@@ -1024,23 +1025,6 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
             except OSError:
                 pass
     return out
-
-
-def _new_file_mode(path: Path) -> int:
-    """The permissions a new file would get here (or the replaced file's own)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        pass
-    mask = 0o022
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    mask = int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o666 & ~mask
 
 
 def _video_start_offset(src: Path) -> float:

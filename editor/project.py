@@ -36,6 +36,7 @@ from typing import Any
 
 from editor.errors import DublineError
 from editor.paths import MAX_PATH_CHARS, check_identifier
+from engine.audio_io import file_mode_for
 
 SCHEMA_VERSION = 1
 SUFFIX = ".dubline"
@@ -666,28 +667,6 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
     except BaseException:
         _unlink(tmp)
         raise
-
-
-def file_mode_for(path: Path) -> int:
-    """The permissions ``path`` should get when written: its own if it exists, else 0666 less the umask."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~current_umask()
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where /proc allows (threads may be creating files)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _chmod_like(fd: int, path: Path) -> None:

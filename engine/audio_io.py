@@ -59,7 +59,7 @@ def write_audio(
     except OSError as e:
         raise RequestError(f"cannot write {path}: {e.strerror}") from e
     try:  # mkstemp makes 0600 files: give the usual permissions, or keep the replaced file's own
-        os.fchmod(fd, _mode_for(path))
+        os.fchmod(fd, file_mode_for(path))
     except (OSError, AttributeError):
         pass
     os.close(fd)
@@ -120,26 +120,28 @@ def quantize(audio: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarr
     return q.astype(np.int32) << (32 - bits)
 
 
-def _mode_for(path: Path) -> int:
-    """An existing file's permissions, else 0666 less the umask (read from /proc without changing it)."""
+def file_mode_for(path: Path) -> int:
+    """The permissions ``path`` should get when written: its own if it exists, else 0666 less the umask."""
     import stat
 
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        pass
-    mask = None
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where /proc allows (threads may be creating files)."""
     try:
         with open("/proc/self/status", encoding="ascii") as f:
             for line in f:
                 if line.startswith("Umask:"):
-                    mask = int(line.split()[1], 8)
+                    return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
-    if mask is None:
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _unlink(p: str) -> None:
