@@ -72,7 +72,8 @@ def check_readable_file(path: str | os.PathLike, max_bytes: int, what: str = "fi
     if not stat.S_ISREG(st.st_mode):
         raise error(f"{what} {p.name or p}: not a regular file (a device or pipe cannot be read)")
     if st.st_size > max_bytes:
-        raise error(f"{what} {p.name}: {st.st_size / 1e6:.0f} MB is larger than the {max_bytes / 1e6:.0f} MB limit")
+        raise error(f"{what} {p.name}: {st.st_size / 1e6:.0f} MB is too large (larger than the "
+                    f"{max_bytes / 1e6:.0f} MB limit)")
     return p
 
 

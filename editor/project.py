@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from editor.errors import DublineError
-from editor.paths import MAX_PATH_CHARS, check_identifier
+from editor.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 from engine.audio_io import file_mode_for
 
 SCHEMA_VERSION = 1
@@ -587,20 +587,7 @@ def loads(text: str) -> Project:
 
 def load(path: str | os.PathLike) -> Project:
     """Read a project file; media paths are resolved against its folder."""
-    path = Path(path)
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except OSError as e:
-        raise ProjectError(f"{_short(path)}: cannot read ({e.strerror or e})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ProjectError(f"{path}: is a folder, not a project file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ProjectError(f"{path}: not a project file (a device or pipe)")
-    if st.st_size > MAX_PROJECT_BYTES:
-        raise ProjectError(f"{path.name}: {st.st_size / 1e6:.0f} MB is too large for a project file "
-                           f"(limit {MAX_PROJECT_BYTES >> 20} MB)")
+    path = check_readable_file(path, MAX_PROJECT_BYTES, "project file", ProjectError)
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_PROJECT_BYTES + 1)  # the file may have grown since the stat
