@@ -130,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--backend", default="embedded", choices=("embedded", "indextts2"),
                    help="speech backend the project renders with (recorded in the project)")
     n.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    tg = n.add_argument_group("from the source's own dialogue (needs: " + "pip install 'dubline[transcribe]')")
+    tg.add_argument("--transcribe", action="store_true",
+                    help="transcribe the media's dialogue: one region per original line, one track per actor")
+    tg.add_argument("--language", default="auto", choices=("auto", "zh", "en"),
+                    help="language of the original dialogue (default auto: Chinese or English, per passage)")
+    tg.add_argument("--dub-language", choices=("zh", "en"),
+                    help="language of the dub; lines already in it keep the original as their starting text")
+    tg.add_argument("--dub-text", default="auto", choices=("auto", "original", "empty"),
+                    help="starting dub text: the original line (when the languages match, for auto), or empty")
+    tg.add_argument("--actors", type=int, metavar="N",
+                    help="how many speakers the original has (default: found from their voices)")
 
     vo = sub.add_parser("voice", help="the voice library: clone a voice from a recording, list, show, remove")
     vo.error = p.error  # type: ignore[method-assign]
@@ -340,6 +351,8 @@ def cmd_new(args) -> int:
             proj.fps = float(info.fps)
         if info.is_vfr:
             print("dubline: warning: variable frame rate video: frame numbers are approximate", file=sys.stderr)
+    if args.transcribe:
+        _transcribe_into(proj, args)
     if args.subtitles:
         try:
             report = import_subtitles(args.subtitles, proj, default_voice=args.voice,
@@ -376,6 +389,33 @@ def cmd_new(args) -> int:
     n = sum(len(t.regions) for t in proj.tracks)
     print(f"{path} ({n} regions on {len(proj.tracks)} track(s))")
     return 0
+
+
+def _transcribe_into(proj, args) -> None:
+    """``dubline new --transcribe``: the media's dialogue as regions on one track per actor."""
+    from editor import dub_from_source as dfs
+    from editor.progress import ProgressBar
+    from editor.transcribe import Options, TranscribeError, check_available
+
+    if not args.media:
+        raise UserError("--transcribe needs --media VIDEO (the file whose dialogue to transcribe)")
+    if args.actors is not None and not 1 <= args.actors <= 50:
+        raise UserError(f"--actors {args.actors}: give 1 to 50 speakers")
+    try:
+        check_available()
+        audio = dfs.load_source_audio(str(Path(args.media).resolve()))
+        bar = ProgressBar(1000, "transcribe", unit="‰")
+        result = dfs.transcribe_source(audio, proj.fps, Options(language=args.language),
+                                       dub_language=args.dub_language, dub_text=args.dub_text,
+                                       n_actors=args.actors, media_path=str(Path(args.media).resolve()),
+                                       progress=lambda f, m: bar.update(int(1000 * f), m))
+        bar.close()
+    except TranscribeError as e:
+        raise UserError(str(e)) from None
+    dfs.apply_to_new_project(proj, result)
+    t = result.transcript
+    print(f"dubline: transcribed {t.speech_seconds:.0f} s of speech in {len(t.lines)} lines "
+          f"({t.language or 'no speech'}), {len(result.tracks)} actor(s)", file=sys.stderr)
 
 
 def cmd_keyframes(args) -> int:

@@ -38,7 +38,7 @@ from editor.errors import DublineError
 from editor.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 from engine.audio_io import file_mode_for
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SUFFIX = ".dubline"
 DURATION_MODES = ("fit", "ratio", "free")
 
@@ -64,6 +64,28 @@ def new_id() -> str:
 
 # ----------------------------------------------------------------- model types
 @dataclass
+class SourceWord:
+    text: str
+    start: float  # seconds on the timeline
+    end: float
+
+
+@dataclass
+class SourceLine:
+    """The original line under a region, as transcribed from the media: its span, text and word timings."""
+
+    start: float
+    end: float
+    text: str = ""
+    language: str = ""
+    words: list[SourceWord] = field(default_factory=list)
+
+
+#: Most words a source line may hold (a line is at most MAX_STRING_CHARS characters anyway).
+MAX_SOURCE_WORDS = 2000
+
+
+@dataclass
 class Region:
     """A box on a dub track: its width is the line's target duration."""
 
@@ -78,6 +100,7 @@ class Region:
     anchors: list[list[float]] = field(default_factory=list)  # [[char_index, seconds from region start], ...]
     bound_markers: list[str] | None = None  # [start_marker_id, end_marker_id] when bound to keyframes
     render_hash: str | None = None  # hash of the inputs of the last successful render
+    source: SourceLine | None = None  # the original line, when the region came from transcribing the media
 
     @property
     def duration(self) -> float:
@@ -195,6 +218,10 @@ def _region_to_dict(r: Region, fps: float) -> dict:
         "anchors": [[int(a[0]), float(a[1])] for a in r.anchors],
         "bound_markers": r.bound_markers,
         "render_hash": r.render_hash,
+        "source": None if r.source is None else {
+            "start": r.source.start, "end": r.source.end, "text": r.source.text, "language": r.source.language,
+            "words": [[w.text, w.start, w.end] for w in r.source.words],
+        },
     }
 
 
@@ -398,6 +425,7 @@ def from_dict(data: Any) -> Project:
                 if not 0.0 <= seconds <= MAX_TIMELINE_SECONDS:
                     raise ProjectError(f"{ar.path}: {seconds:g} s is out of range")
                 r.anchors.append([int(index), float(seconds)])
+            r.source = _source_line(rr.sub("source", required=False, default=None))
             bm = rr.sub("bound_markers", required=False, default=None)
             if bm.data is not None:
                 if not (isinstance(bm.data, list) and len(bm.data) == 2 and all(isinstance(x, str) for x in bm.data)):
@@ -471,23 +499,58 @@ def _relative_inside(r: _Reader, key: str) -> str:
     return v
 
 
+def _source_line(r: _Reader) -> SourceLine | None:
+    """A region's original line: a span, its text and language, and words as [text, start, end] inside the span."""
+    if r.data is None:
+        return None
+    r.obj()
+    src = SourceLine(start=r.num("start", lo=0.0), end=r.num("end", lo=0.0), text=r.str_("text", default=""),
+                     language=r.str_("language", default="", max_chars=16))
+    if src.end <= src.start:
+        raise ProjectError(f"{r.path}: end ({src.end}) must be after start ({src.start})")
+    items = r.sub("words", required=False, default=[]).items()
+    if len(items) > MAX_SOURCE_WORDS:
+        raise ProjectError(f"{r.path}.words: {len(items)} words is more than the {MAX_SOURCE_WORDS} limit")
+    for wr in items:
+        d = wr.data
+        if (not isinstance(d, list) or len(d) != 3 or not isinstance(d[0], str) or len(d[0]) > 200
+                or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in d[1:])):
+            raise ProjectError(f"{wr.path}: expected [text, start seconds, end seconds]")
+        if not (0.0 <= d[1] <= d[2] <= MAX_TIMELINE_SECONDS):
+            raise ProjectError(f"{wr.path}: the times {d[1]:g}-{d[2]:g} are out of order or range")
+        src.words.append(SourceWord(d[0], float(d[1]), float(d[2])))
+    return src
+
+
 def _valid_emotion(r: _Reader) -> dict:
-    """Validate an emotion dict through the engine's own type."""
+    """Validate an emotion dict through the engine's own type.  ``from_source`` (project level: the original
+    line under the region is the emotion clip) is kept beside what the engine validates."""
     if not r.data:
         return {}
     from engine.errors import EngineError
     from engine.types import EmotionSpec
 
+    data = dict(r.data)
+    from_source = data.pop("from_source", False)
+    if not isinstance(from_source, bool):
+        raise ProjectError(f"{r.path}.from_source: expected true or false, found {_show(from_source)}")
     try:
-        return EmotionSpec.from_dict(r.data).to_dict()
+        out = EmotionSpec.from_dict(data).to_dict()
     except (EngineError, TypeError, ValueError) as e:
         raise ProjectError(f"{r.path}: {e}") from None
+    if from_source:
+        out["from_source"] = True
+    return out
 
 
 # ------------------------------------------------------------ migrations
 #: MIGRATIONS[v] turns a schema-v dict into a schema-(v+1) dict.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {
     0: lambda d: {**d, "schema_version": 1, "markers": d.get("markers", []), "voices": d.get("voices", [])},
+    # 2 adds a region's optional "source" (the transcribed original line) and the emotion key "from_source":
+    # a schema-1 file has neither, so it reads unchanged; the version step keeps older Dubline from opening
+    # (and silently dropping) them
+    1: lambda d: {**d, "schema_version": 2},
 }
 
 

@@ -54,7 +54,8 @@ def region_request(project: Project, track: Track, region: Region) -> SynthesisR
         spec = DurationSpec.of_ratio(region.ratio)
     else:
         spec = DurationSpec.free()
-    emotion = EmotionSpec.from_dict(region.emotion) if region.emotion else EmotionSpec()
+    emotion = source_emotion(project, region) if region.emotion.get("from_source") else (
+        EmotionSpec.from_dict(region.emotion) if region.emotion else EmotionSpec())
     return SynthesisRequest(
         text=region.text,
         voice=region_voice(track, region),
@@ -62,6 +63,23 @@ def region_request(project: Project, track: Track, region: Region) -> SynthesisR
         emotion=emotion,
         glossary=tuple(sorted(project.glossary.items())),
     )
+
+
+def source_emotion(project: Project, region: Region) -> EmotionSpec:
+    """Emotion "from the original line": the media's audio under the region's source line is the emotion clip
+    (its prosody only).  Without a source line or readable media, the voice's own delivery."""
+    from editor.originals import clip_for
+
+    intensity = float(region.emotion.get("intensity", 0.8))
+    src = region.source
+    media = project.media
+    path = None
+    if src is not None and media is not None:
+        for cand in (media.abs_path, media.path):
+            if cand and Path(cand).is_absolute() and Path(cand).is_file():
+                path = clip_for(cand, src.start, src.end)
+                break
+    return EmotionSpec(audio=str(path), intensity=intensity) if path is not None else EmotionSpec()
 
 
 def voice_fingerprint(voice: str) -> str | None:

