@@ -18,28 +18,23 @@ SR = 16000
 #: and on the benchmark's generated dialogue: same speaker 0.80-0.95, different speakers 0.45-0.75).
 THRESHOLD = 0.78
 MIN_EMBED_SECONDS = 0.7
+RELIABLE_SECONDS = 1.5
 
 
 def line_embeddings(audio16: np.ndarray, spans: list[tuple[float, float]],
-                    cancelled: Callable[[], bool] | None = None) -> list[np.ndarray | None]:
-    """One GE2E embedding per span (None where the span is too short)."""
-    from engine.errors import RequestError
-    from engine.speaker import embed
+                    cancelled: Callable[[], bool] | None = None, batch_lines: int = 64) -> list[np.ndarray | None]:
+    """One GE2E embedding per span (None where the span is too short), computed in batches of lines."""
+    from engine.speaker import embed_batch
 
     out: list[np.ndarray | None] = []
-    for a, b in spans:
+    for k in range(0, len(spans), batch_lines):
         if cancelled is not None and cancelled():
             from editor.transcribe import TranscribeCancelled
 
             raise TranscribeCancelled()
-        seg = np.asarray(audio16[int(a * SR): int(b * SR)], np.float32)
-        if len(seg) < MIN_EMBED_SECONDS * SR:
-            out.append(None)
-            continue
-        try:
-            out.append(embed(seg, SR))
-        except RequestError:  # too little speech after the encoder's own silence trimming
-            out.append(None)
+        segs = [np.asarray(audio16[int(a * SR): int(b * SR)], np.float32) for a, b in spans[k:k + batch_lines]]
+        embs = embed_batch([s if len(s) >= MIN_EMBED_SECONDS * SR else s[:0] for s in segs], SR)
+        out.extend(embs)
     return out
 
 
@@ -83,19 +78,32 @@ def cluster(embeddings: list[np.ndarray], threshold: float = THRESHOLD, n_actors
 
 def assign_actors(audio16: np.ndarray, spans: list[tuple[float, float]], threshold: float = THRESHOLD,
                   n_actors: int | None = None, cancelled: Callable[[], bool] | None = None) -> list[int]:
-    """Actor index per span (see the module docstring)."""
+    """Actor index per span (see the module docstring).  Only lines of at least ``RELIABLE_SECONDS`` found the
+    actors (a short line's embedding is too noisy to start one); shorter lines join the actor whose mean
+    embedding is closest, and lines without an embedding the actor of the nearest line in time."""
     embs = line_embeddings(audio16, spans, cancelled)
     have = [i for i, v in enumerate(embs) if v is not None]
     labels = [0] * len(spans)
-    if have:
-        lab = cluster([embs[i] for i in have], threshold, n_actors)
-        for i, v in zip(have, lab, strict=True):
-            labels[i] = v
-        mids = np.array([0.5 * (spans[i][0] + spans[i][1]) for i in have])
-        for i, v in enumerate(embs):
-            if v is None:  # the nearest line in time with an embedding
-                mid = 0.5 * (spans[i][0] + spans[i][1])
-                labels[i] = labels[have[int(np.argmin(np.abs(mids - mid)))]]
+    if not have:
+        return labels
+    core = [i for i in have if spans[i][1] - spans[i][0] >= RELIABLE_SECONDS] or have
+    lab = cluster([embs[i] for i in core], threshold, n_actors)
+    for i, v in zip(core, lab, strict=True):
+        labels[i] = v
+    cents = []
+    for g in range(max(lab) + 1):
+        m = np.mean([embs[i] for i, v in zip(core, lab, strict=True) if v == g], axis=0)
+        cents.append(m / max(np.linalg.norm(m), 1e-12))
+    cents_a = np.stack(cents)
+    core_set = set(core)
+    for i in have:
+        if i not in core_set:
+            labels[i] = int(np.argmax(cents_a @ embs[i]))
+    mids = np.array([0.5 * (spans[i][0] + spans[i][1]) for i in have])
+    for i, v in enumerate(embs):
+        if v is None:
+            mid = 0.5 * (spans[i][0] + spans[i][1])
+            labels[i] = labels[have[int(np.argmin(np.abs(mids - mid)))]]
     return labels
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from editor.project import Project, Region, SourceLine, SourceWord, Track
-from editor.transcribe import Options, TranscribeError, Transcript, transcribe_audio
+from editor.transcribe import Options, TranscribeError, Transcript, merge_lines, transcribe_audio
 
 DUB_TEXT_CHOICES = ("auto", "original", "empty")
 #: Stock voices given to actors in turn (a male voice second, so two actors differ at once).
@@ -82,11 +82,16 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
     def sub(lo: float, hi: float):
         return None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
 
-    transcript = transcribe_audio(audio16, opts, sub(0.0, 0.85), cancelled)
+    # lines are first cut at every pause where a speaker might change; pieces of one actor then join again
+    fine = replace(opts, split_pause=opts.change_pause, sentence_pause=opts.change_pause, min_line_seconds=0.0)
+    transcript = transcribe_audio(audio16, fine, sub(0.0, 0.85), cancelled)
     if progress is not None:
         progress(0.86, "telling the actors apart")
+    pieces = [(ln.start, ln.end) for ln in transcript.lines]
+    labels = act.assign_actors(audio16, pieces, n_actors=n_actors, cancelled=cancelled)
+    transcript.lines, labels = merge_lines(transcript.lines, labels, opts)
+    labels = _renumber(labels)
     spans = [(ln.start, ln.end) for ln in transcript.lines]
-    labels = act.assign_actors(audio16, spans, n_actors=n_actors, cancelled=cancelled)
     if media_path is not None:
         from editor.originals import store
 
@@ -99,6 +104,12 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
     if progress is not None:
         progress(1.0, f"{len(transcript.lines)} lines, {len(tracks)} actor(s)")
     return SourceResult(transcript, labels, tracks)
+
+
+def _renumber(labels: list[int]) -> list[int]:
+    """Actors numbered by first appearance, without gaps."""
+    order: dict[int, int] = {}
+    return [order.setdefault(x, len(order)) for x in labels]
 
 
 def load_source_audio(path: str) -> np.ndarray:

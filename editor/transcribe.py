@@ -98,10 +98,11 @@ class Options:
     vad_threshold: float = 0.5
     vad_min_speech: float = 0.12  # shorter bursts are noise
     vad_min_silence: float = 0.10  # shorter dips are inside speech
-    split_pause: float = 0.70  # a pause this long always ends a line
-    sentence_pause: float = 0.25  # a sentence end followed by this much silence ends a line
+    split_pause: float = 0.80  # a pause this long always ends a line
+    sentence_pause: float = 0.80  # a sentence end followed by this much silence ends a line
+    change_pause: float = 0.25  # with speakers known: a pause this long ends a line where the speaker changes
     min_line_seconds: float = 0.6
-    merge_gap: float = 1.0
+    merge_gap: float = 0.5
     max_line_seconds: float = 12.0
     window_seconds: float = 28.0
     threads: int = 2
@@ -446,6 +447,47 @@ def build_lines(spans: list[tuple[float, float]], span_words: list[list[Word]], 
             w.text = w.text.strip()
         lines.append(Line(round(start, 3), round(end, 3), text, lang, words))
     return lines
+
+
+def merge_lines(lines: list[Line], actors: list[int], opts: Options = Options()) -> tuple[list[Line], list[int]]:
+    """Join neighbouring lines of the same actor and language separated by less than ``split_pause`` (up to
+    ``max_line_seconds``), then short fragments into the neighbour across the shorter gap (under ``merge_gap``)."""
+    out: list[Line] = []
+    acts: list[int] = []
+
+    def join(a: Line, b: Line) -> Line:
+        sep = "" if a.language == "zh" else " "
+        return Line(a.start, b.end, (a.text + sep + b.text).strip(), a.language, a.words + b.words)
+
+    for ln, act in zip(lines, actors, strict=True):
+        if (out and acts[-1] == act and out[-1].language == ln.language and ln.start - out[-1].end < opts.split_pause
+                and ln.end - out[-1].start <= opts.max_line_seconds):
+            out[-1] = join(out[-1], ln)
+        else:
+            out.append(ln)
+            acts.append(act)
+    i = 0
+    while i < len(out) and len(out) > 1:
+        ln = out[i]
+        if ln.end - ln.start >= opts.min_line_seconds:
+            i += 1
+            continue
+        left = ln.start - out[i - 1].end if i > 0 else float("inf")
+        right = out[i + 1].start - ln.end if i + 1 < len(out) else float("inf")
+        if min(left, right) >= opts.merge_gap:
+            i += 1
+            continue
+        if left <= right and out[i - 1].language == ln.language:
+            out[i - 1] = join(out[i - 1], ln)
+        elif i + 1 < len(out) and out[i + 1].language == ln.language:
+            out[i + 1] = join(ln, out[i + 1])
+            acts[i + 1] = acts[i + 1]
+        else:
+            i += 1
+            continue
+        del out[i]
+        del acts[i]
+    return out, acts
 
 
 def transcribe_audio(audio16: np.ndarray, opts: Options = Options(), progress: Progress | None = None,
