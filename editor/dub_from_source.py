@@ -141,7 +141,7 @@ def _pause_fractions(src: SourceLine) -> list[tuple[float, float]]:
     total = sum(len(w.text) for w in words) or 1
     out = []
     done = 0
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in zip(words, words[1:-1], strict=False):  # the last word is pinned anyway
         done += len(a.text)
         if b.start - a.end >= LONG_PAUSE:
             out.append((done / total, b.start))

@@ -1,0 +1,216 @@
+"""Transcribing the source into regions, actors and emotions, with the real VAD, Whisper base and GE2E.
+
+The fixture (scripts/make_transcribe_fixture.py) is 16.5 s of dialogue with a known answer: two stock voices,
+two Chinese and two English lines at known spans.  Whisper runs once per session (``transcribed``).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from editor import project as pj
+
+DATA = Path(__file__).parent / "data"
+TRUTH = json.loads((DATA / "dialogue.json").read_text(encoding="utf-8"))
+
+pytest.importorskip("faster_whisper", reason="needs the transcribe extra: pip install 'dubline[transcribe]'")
+
+
+@pytest.fixture(scope="session")
+def transcribed(tmp_path_factory):
+    """`dubline new --transcribe` on a copy of the fixture: (project path, media path, stderr)."""
+    import contextlib
+    import io
+
+    from editor.cli import main
+
+    d = tmp_path_factory.mktemp("src")
+    media = d / "dialogue.flac"
+    shutil.copy(DATA / "dialogue.flac", media)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        rc = main(["new", str(d / "ep.dubline"), "--media", str(media), "--transcribe"])
+    assert rc == 0, err.getvalue()
+    return d / "ep.dubline", media, err.getvalue()
+
+
+def _distance(a, b) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+def _regions(p: pj.Project):
+    return sorted(((t, r) for t, r in p.all_regions()), key=lambda tr: tr[1].start)
+
+
+def test_regions_are_the_original_lines_snapped_to_frames(transcribed):
+    path, _media, err = transcribed
+    p = pj.load(path)  # the file reopens (schema 2, sources validated)
+    regions = _regions(p)
+    assert len(regions) == len(TRUTH), [r.text for _, r in regions]
+    for (_t, r), truth in zip(regions, TRUTH, strict=True):
+        assert abs(r.start - truth["start"]) <= 0.1 and abs(r.end - truth["end"]) <= 0.1, (r.start, r.end, truth)
+        assert abs(r.start * p.fps - round(r.start * p.fps)) < 1e-6  # on a frame
+        assert abs(r.end * p.fps - round(r.end * p.fps)) < 1e-6
+        src = r.source
+        assert src is not None and src.language == ("zh" if truth["text"][0] > "\u3000" else "en")
+        assert abs(src.start - truth["start"]) <= 0.1 and abs(src.end - truth["end"]) <= 0.1
+        words = src.words
+        assert words and all(src.start <= w.start <= w.end <= src.end for w in words)
+        assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+        assert r.text == src.text  # the dub starts from the original (no dub language given)
+        assert r.emotion == {"from_source": True, "intensity": 0.8}
+    from editor.transcribe import to_simplified
+
+    for (_t, r), truth in zip(regions, TRUTH, strict=True):
+        if r.source.language == "zh":
+            hyp = [c for c in r.source.text if "\u4e00" <= c <= "\u9fff"]
+            ref = [c for c in truth["text"] if "\u4e00" <= c <= "\u9fff"]
+            assert _distance(ref, hyp) / len(ref) <= 0.35, r.source.text
+            assert to_simplified(r.source.text) == r.source.text  # Simplified characters
+        else:
+            hyp = r.source.text.lower().replace(",", "").replace(".", "").split()
+            ref = truth["text"].lower().replace(",", "").replace(".", "").split()
+            assert _distance(ref, hyp) / len(ref) <= 0.2, r.source.text
+    assert "4 lines" in err
+
+
+def test_one_track_per_actor(transcribed):
+    path, _media, _err = transcribed
+    p = pj.load(path)
+    assert [t.name for t in p.tracks] == ["Actor 1", "Actor 2"]
+    assert len({t.default_voice for t in p.tracks}) == 2
+    by_voice: dict[str, set[str]] = {}
+    for (t, _r), truth in zip(_regions(p), TRUTH, strict=True):
+        by_voice.setdefault(truth["voice"], set()).add(t.id)
+    assert all(len(ids) == 1 for ids in by_voice.values())  # each speaker's lines on one track
+    assert len({next(iter(ids)) for ids in by_voice.values()}) == 2
+
+
+def test_dub_language_leaves_other_lines_empty(tmp_path):
+    from editor.transcribe import Options
+
+    from editor.dub_from_source import build_tracks, dub_text_for
+    from editor.transcribe import Line, Transcript, Word
+
+    assert dub_text_for("zh", "en", "auto", "你好") == "" and dub_text_for("en", "en", "auto", "Hi") == "Hi"
+    assert dub_text_for("zh", "en", "original", "你好") == "你好" and dub_text_for("en", None, "empty", "Hi") == ""
+    t = Transcript([Line(0.51, 1.73, "你好", "zh", [Word("你", 0.51, 0.9), Word("好", 0.9, 1.73)]),
+                    Line(2.0, 3.0, "Hi there", "en", [Word("Hi", 2.0, 2.4), Word("there", 2.5, 3.0)])],
+                   "zh", 2.2, 3.5)
+    tracks = build_tracks(t, [0, 0], 25.0, dub_language="en")
+    assert [r.text for r in tracks[0].regions] == ["", "Hi there"]
+    assert (tracks[0].regions[0].start, tracks[0].regions[0].end) == (0.52, 1.72)  # nearest frames
+    assert Options().split_pause > Options().change_pause
+
+
+def test_emotion_from_the_original_line(transcribed, tmp_path, monkeypatch):
+    """The region's request carries the original audio under its source line as the emotion clip."""
+    from editor.render_core import region_request
+
+    path, media, _err = transcribed
+    p = pj.load(path)
+    track, region = _regions(p)[0]
+    req = region_request(p, track, region)
+    assert req.emotion.audio and req.emotion.intensity == 0.8 and req.voice == track.default_voice
+    clip, sr = sf.read(req.emotion.audio)
+    assert sr == 16000 and abs(len(clip) / sr - (region.source.end - region.source.start)) < 0.05
+    full, _ = sf.read(str(media))
+    a = int(region.source.start * 16000)
+    assert np.corrcoef(clip[:8000], full[a:a + 8000])[0, 1] > 0.95  # the very original audio
+    # cut again by seeking in the media when the cache is gone
+    monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path / "cache"))
+    again = region_request(p, track, region).emotion.audio
+    assert again != req.emotion.audio and abs(sf.info(again).duration - sf.info(req.emotion.audio).duration) < 0.05
+    # without the media the line falls back to the voice's own delivery
+    p.media.abs_path = p.media.path = str(tmp_path / "gone.flac")
+    assert region_request(p, track, region).emotion.is_neutral()
+
+
+def test_missing_packages_say_how_to_install(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from editor.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "faster_whisper" else real(name, *a))
+    media = tmp_path / "d.flac"
+    shutil.copy(DATA / "dialogue.flac", media)
+    assert main(["new", str(tmp_path / "p.dubline"), "--media", str(media), "--transcribe"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "pip install 'dubline[transcribe]'" in err
+    assert not (tmp_path / "p.dubline").exists()
+    assert main(["new", str(tmp_path / "p.dubline"), "--transcribe"]) == 2
+    assert "--media" in capsys.readouterr().err
+
+
+def test_vad_spans_within_100_ms():
+    from editor.transcribe import Options, refine_edges, speech_spans, vad_probabilities
+
+    audio, sr = sf.read(str(DATA / "dialogue.flac"), dtype="float32")
+    spans = refine_edges(audio, speech_spans(vad_probabilities(audio), Options()))
+    for truth in TRUTH:  # each true line's edges are edges of found speech
+        inside = [s for s in spans if s[1] > truth["start"] and s[0] < truth["end"]]
+        assert abs(inside[0][0] - truth["start"]) <= 0.1 and abs(inside[-1][1] - truth["end"]) <= 0.1
+
+
+def test_short_fragments_merge_and_long_pauses_split():
+    from editor.transcribe import Line, Options, Word, merge_lines
+
+    def line(a, b, text, lang="en"):
+        return Line(a, b, text, lang, [Word(text, a, b)])
+
+    lines = [line(0.0, 2.0, "One"), line(2.3, 2.6, "two"), line(4.0, 5.0, "Three"), line(5.2, 6.0, "Four"),
+             line(6.2, 7.0, "五", "zh")]
+    out, acts = merge_lines(lines, [0, 0, 0, 1, 1], Options())
+    assert [ln.text for ln in out] == ["One two", "Three", "Four", "五"]  # 1.4 s pause splits; speakers split;
+    assert acts == [0, 0, 1, 1]  # and a language change splits
+    out, _ = merge_lines([line(0.0, 2.0, "A"), line(2.9, 3.1, "b")], [0, 1], Options())
+    assert [ln.text for ln in out] == ["A", "b"]  # a fragment far from everything stays a line
+
+
+def test_schema_1_files_still_open_and_bad_sources_are_refused(tmp_path):
+    old = {"schema_version": 1, "fps": 25, "sample_rate": 48000,
+           "tracks": [{"id": "t1", "regions": [{"id": "r1", "start": 1.0, "end": 2.0, "text": "hi"}]}]}
+    p = pj.loads(json.dumps(old))
+    assert p.tracks[0].regions[0].source is None
+    pj.save(p, tmp_path / "a.dubline")
+    assert json.loads((tmp_path / "a.dubline").read_text())["schema_version"] == pj.SCHEMA_VERSION == 2
+    r = old["tracks"][0]["regions"][0]
+    for bad, msg in (({"start": 2.0, "end": 1.0}, "must be after"),
+                     ({"start": 1.0, "end": 2.0, "words": [["x", 1.5, 1.2]]}, "out of order"),
+                     ({"start": 1.0, "end": 2.0, "words": [["x", 1.5]]}, "expected [text"),
+                     ({"start": 1.0, "end": 2.0, "words": [[1, 1.5, 1.6]]}, "expected [text")):
+        r["source"] = bad
+        with pytest.raises(pj.ProjectError, match=msg.replace("[", r"\[")):
+            pj.loads(json.dumps(old))
+    r["source"] = None
+    r["emotion"] = {"from_source": "yes"}
+    with pytest.raises(pj.ProjectError, match="from_source"):
+        pj.loads(json.dumps(old))
+    r["emotion"] = {"from_source": True, "intensity": 0.5}
+    assert pj.loads(json.dumps(old)).tracks[0].regions[0].emotion == {"from_source": True, "intensity": 0.5}
+
+
+def test_anchors_pin_first_last_word_and_pauses():
+    from editor.dub_from_source import anchors_from_source
+
+    src = pj.SourceLine(10.0, 14.0, "Wait. I know the way home.", "en",
+                        [pj.SourceWord("Wait.", 10.1, 10.5), pj.SourceWord("I", 11.2, 11.3),
+                         pj.SourceWord("know", 11.3, 11.6), pj.SourceWord("the", 11.6, 11.8),
+                         pj.SourceWord("way", 11.8, 12.2), pj.SourceWord("home.", 12.9, 13.9)])
+    r = pj.Region(start=10.0, end=14.0, text="等等，我认得回家的路。", source=src)
+    assert anchors_from_source(r) == [[0, pytest.approx(0.1)], [9, pytest.approx(2.9)]]
+    pins = anchors_from_source(r, pauses=True)
+    assert [int(i) for i, _ in pins] == [0, 3, 9]  # the word after "等等，" starts where "I" does
+    assert pins[1][1] == pytest.approx(1.2)
+    assert anchors_from_source(pj.Region(start=0, end=1, text="")) == []
