@@ -461,6 +461,27 @@ class RenameMarker(QUndoCommand):
 
 
 # ------------------------------------------------------------------ tracks
+class MoveRegionToTrack(QUndoCommand):
+    """A line moves to another track (another actor), keeping its time; the caller checks it fits there."""
+
+    def __init__(self, doc: Document, region_id: str, track_id: str):
+        super().__init__()
+        src = doc.track_of(region_id)
+        dst = doc.track(track_id)
+        if src is None or dst is None:
+            raise KeyError(region_id if src is None else track_id)
+        self.setText(f"Move line to {dst.name}")
+        self.doc, self.region_id, self.src_id, self.dst_id = doc, region_id, src.id, track_id
+
+    def redo(self) -> None:
+        _tid, _i, region = self.doc.remove_region(self.region_id)
+        self.doc.insert_region(self.dst_id, region)
+
+    def undo(self) -> None:
+        _tid, _i, region = self.doc.remove_region(self.region_id)
+        self.doc.insert_region(self.src_id, region)
+
+
 class AddTrack(QUndoCommand):
     def __init__(self, doc: Document, track: Track, index: int | None = None):
         super().__init__(f"Add track {track.name}")

@@ -77,7 +77,22 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
                       cancelled: Callable[[], bool] | None = None) -> SourceResult:
     """Transcribe 16 kHz audio, find the actors, build the tracks; with ``media_path`` the original clips of
     the lines are cached for "emotion from the original line" while the audio is at hand."""
+    import copy
+    import hashlib
+
     from editor import actors as act
+
+    if cancelled is not None and cancelled():
+        from editor.transcribe import TranscribeCancelled
+
+        raise TranscribeCancelled()
+    x = np.ascontiguousarray(np.asarray(audio16, np.float32))
+    key = (hashlib.sha256(x.tobytes()).hexdigest(), fps, opts, dub_language, dub_text, n_actors)
+    hit = _memo.get(key)
+    if hit is not None:  # the same audio again in this session (after an undo, say): no need to listen twice
+        if progress is not None:
+            progress(1.0, "transcribed before")
+        return _fresh_ids(copy.deepcopy(hit))
 
     def sub(lo: float, hi: float):
         return None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
@@ -103,7 +118,23 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
     tracks = build_tracks(transcript, labels, fps, dub_language, dub_text)
     if progress is not None:
         progress(1.0, f"{len(transcript.lines)} lines, {len(tracks)} actor(s)")
-    return SourceResult(transcript, labels, tracks)
+    result = SourceResult(transcript, labels, tracks)
+    _memo.clear()  # one transcript is kept: a long one holds thousands of words
+    _memo[key] = copy.deepcopy(result)
+    return result
+
+
+_memo: dict = {}
+
+
+def _fresh_ids(result: SourceResult) -> SourceResult:
+    from editor.project import new_id
+
+    for t in result.tracks:
+        t.id = new_id()
+        for r in t.regions:
+            r.id = new_id()
+    return result
 
 
 def _renumber(labels: list[int]) -> list[int]:

@@ -32,13 +32,15 @@ from editor.document import Document
 from engine.types import EMOTIONS
 
 MODES = (("voice", "Same as the voice"), ("vector", "Sliders"), ("text", "Text prompt"),
-         ("audio", "Reference clip"), ("line", "From the line's text"))
+         ("audio", "Reference clip"), ("line", "From the line's text"), ("source", "From the original line"))
 LABELS = {"happy": "happy 开心", "angry": "angry 愤怒", "sad": "sad 悲伤", "afraid": "afraid 害怕",
           "disgusted": "disgusted 厌恶", "melancholic": "melancholic 忧郁", "surprised": "surprised 惊讶",
           "calm": "calm 平静"}
 
 
 def mode_of(emotion: dict) -> str:
+    if emotion.get("from_source"):
+        return "source"
     if emotion.get("vector") is not None:
         return "vector"
     if emotion.get("text"):
@@ -136,6 +138,9 @@ class EmotionBox(QGroupBox):
         cl.addWidget(pick)
         self.pages.addWidget(cp)
         self.pages.addWidget(QLabel("The engine reads the emotion from the line itself."))  # line
+        src = QLabel("The delivery of the original line under this region (its prosody, never its voice).")
+        src.setWordWrap(True)
+        self.pages.addWidget(src)  # source
         lay.addWidget(self.pages)
 
         row = QHBoxLayout()
@@ -214,6 +219,8 @@ class EmotionBox(QGroupBox):
             d["audio"] = self._clip
         elif mode == "line":
             d["from_line"] = True
+        elif mode == "source":
+            d["from_source"] = True
         return d
 
     def _commit(self) -> None:

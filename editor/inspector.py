@@ -158,6 +158,7 @@ class InspectorWidget(QWidget):
     renderRequested = Signal(list)
     playRegionRequested = Signal(str)
     message = Signal(str)
+    pinToOriginalRequested = Signal(str, bool)  # region id, also the pauses
 
     def __init__(self, doc: Document, renderer=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -193,6 +194,7 @@ class InspectorWidget(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status_label)
 
+        self._build_source_box(lay)
         lay.addWidget(QLabel("Line"))
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText("Type the line; pinyin overrides like 出发[chū fā] are allowed")
@@ -355,11 +357,49 @@ class InspectorWidget(QWidget):
             self.end_edit.setText(format_tc(region.end, fps))
             self.dur_edit.setText(format_frames(round(region.duration * fps), fps))
             self.emotion_box.load(self.region_id)
+            self._show_source(region)
         finally:
             self._loading = False
         self._on_status(self.region_id)
         self._pinyin_timer.start()
         self._ask_natural()
+
+    # ------------------------------------------------------------ the original line (transcribed source)
+    def _build_source_box(self, lay: QVBoxLayout) -> None:
+        from PySide6.QtWidgets import QGroupBox, QPushButton
+
+        self.source_box = QGroupBox("Original")
+        sl = QVBoxLayout(self.source_box)
+        self.source_label = QLabel()
+        self.source_label.setWordWrap(True)
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        sl.addWidget(self.source_label)
+        row = QHBoxLayout()
+        self.pin_source_button = QPushButton("Pin to original")
+        self.pin_source_button.setToolTip("Pin the first and last word to where the original's first and last "
+                                          "spoken words start")
+        self.pin_source_button.clicked.connect(lambda: self.pinToOriginalRequested.emit(self.region_id, False))
+        self.pauses_button = QPushButton("Match pauses")
+        self.pauses_button.setToolTip("Also pin the words after the original's long pauses")
+        self.pauses_button.clicked.connect(lambda: self.pinToOriginalRequested.emit(self.region_id, True))
+        row.addWidget(self.pin_source_button)
+        row.addWidget(self.pauses_button)
+        sl.addLayout(row)
+        self.source_box.setVisible(False)
+        lay.addWidget(self.source_box)
+
+    def _show_source(self, region) -> None:
+        src = region.source
+        self.source_box.setVisible(src is not None)
+        if src is None:
+            return
+        lang = {"zh": "Chinese", "en": "English"}.get(src.language, src.language or "?")
+        fps = self.doc.project.fps
+        self.source_label.setText(f"{src.text or '(no words)'}\n{lang}, {format_tc(src.start, fps)} – "
+                                  f"{format_tc(src.end, fps)}, {len(src.words)} word(s)")
+        has_words = bool(src.words)
+        self.pin_source_button.setEnabled(has_words)
+        self.pauses_button.setEnabled(has_words)
 
     def _fill_voices(self) -> None:
         region = self.doc.region(self.region_id) if self.region_id else None

@@ -47,6 +47,7 @@ from editor.preview import PreviewWidget
 from editor.proxy_job import ProxyJob
 from editor.render_core import audible_tracks, db_to_gain
 from editor.render_worker import EngineFactory, RenderController
+from editor.source_actions import SourceActionsMixin
 from editor.timeline import TimelineWidget
 from editor.timeline.timecode import format_tc
 
@@ -132,7 +133,7 @@ class Banner(QFrame):
         self.show()
 
 
-class MainWindow(QMainWindow):
+class MainWindow(SourceActionsMixin, QMainWindow):
     def __init__(self, engine_factory: EngineFactory | None = None, use_audio: bool = True,
                  settings: QSettings | None = None):
         super().__init__()
@@ -327,6 +328,7 @@ class MainWindow(QMainWindow):
                                               "Import a list of keyframes as markers")
         self.act_detect_keyframes = self._act("&Detect Keyframes in Video…", self.detect_keyframes, [],
                                               "Find shot cuts and strong visual changes to use as keyframes")
+        self.build_source_actions()
         self.act_end = self._act("Go to End", self.go_end, ["End"], "Go to the end", SP.SP_MediaSkipForward)
 
         self.act_render_sel = self._act("Render &Selected", self.render_selected, ["Ctrl+R"],
@@ -347,6 +349,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_relink)
         self.import_menu = m.addMenu("&Import")
         self.import_menu.addActions([self.act_import_subs, self.act_import_text, self.act_import_keyframes])
+        m.addAction(self.act_transcribe)
         m.addAction(self.act_export)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -450,6 +453,7 @@ class MainWindow(QMainWindow):
         t.regionActivated.connect(self._activate_region)
         t.playRegionRequested.connect(self.play_region)
         t.renderRequested.connect(lambda ids: self.renderer.render(ids))
+        self.connect_source_signals()
 
         i = self.inspector
         i.renderRequested.connect(lambda ids: self.renderer.render(ids))
@@ -1223,6 +1227,7 @@ class MainWindow(QMainWindow):
             self._export_thread.quit()
             self._export_thread.wait(10000)
         self.proxy_job.cancel()
+        self.stop_source_jobs()
         if self._detect_job is not None:
             thread, worker = self._detect_job
             worker.cancel()

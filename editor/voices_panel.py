@@ -175,6 +175,16 @@ class VoicesPanel(QWidget):
             it.setData(Qt.ItemDataRole.UserRole, (n, True))
             self.list.addItem(it)
 
+    #: Called with the voice's name once an enrollment started by someone else (the actor tracks) succeeds.
+    on_enrolled = None
+
+    def select_voice(self, name: str) -> bool:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.ItemDataRole.UserRole)[0] == name:
+                self.list.setCurrentRow(i)
+                return True
+        return False
+
     def selected(self) -> tuple[str, bool] | None:
         it = self.list.currentItem()
         return it.data(Qt.ItemDataRole.UserRole) if it is not None else None
@@ -276,10 +286,14 @@ class VoicesPanel(QWidget):
     def _on_enrolled(self, name: str) -> None:
         self._finish_job()
         self._added(name)
+        hook, self.on_enrolled = self.on_enrolled, None
+        if hook is not None:  # e.g. "Clone this actor's voice": keep it with the project, give it to the track
+            hook(name)
 
     @Slot(str)
     def _on_enroll_failed(self, msg: str) -> None:
         self._finish_job()
+        self.on_enrolled = None
         if msg:
             QMessageBox.warning(self, "Voices", msg)
 

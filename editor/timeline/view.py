@@ -125,6 +125,9 @@ class TimelineWidget(QWidget):
     renderRequested = Signal(list)
     message = Signal(str)
     rangeChanged = Signal(float, float)
+    cloneActorRequested = Signal(str)  # track id
+    moveToTrackRequested = Signal(str, str)  # region id, track id
+    pinToOriginalRequested = Signal(str, bool)  # region id, also the pauses
 
     def __init__(self, doc: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -829,6 +832,7 @@ class TimelineWidget(QWidget):
             menu.addAction("Play region", lambda: self.playRegionRequested.emit(rid))
             menu.addSeparator()
             self._keyframe_menu(menu, rid, t)
+            self._source_menu(menu, rid)
             menu.addSeparator()
             menu.addAction("Delete", self.delete_selected)
         elif hit.lane == "track":
@@ -842,6 +846,9 @@ class TimelineWidget(QWidget):
             menu.addAction("Add region here", add_here)
             menu.addSeparator()
             menu.addAction("Rename track…", lambda: self._rename_track(hit.track_id))
+            clone = menu.addAction("Clone this actor's voice…", lambda: self.cloneActorRequested.emit(hit.track_id))
+            clone.setEnabled(any(r.source is not None for r in track.regions))
+            clone.setToolTip("Enroll a voice from this track's original lines (asks for the owner's consent)")
             voices = menu.addMenu("Default voice")
             for v in self.voices or [track.default_voice]:
                 a = QAction(v, voices, checkable=True, checked=(v == track.default_voice))
@@ -873,6 +880,22 @@ class TimelineWidget(QWidget):
         else:
             return
         menu.exec(screen_pos if not isinstance(screen_pos, QPointF) else screen_pos.toPoint())
+
+    def _source_menu(self, menu: QMenu, rid: str) -> None:
+        """A transcribed line: move it to another actor, pin its words to the original line."""
+        region = self.doc.region(rid)
+        own = self.doc.track_of(rid)
+        if region is None or own is None:
+            return
+        move = menu.addMenu("Move to actor")
+        for tr in self.doc.project.tracks:
+            if tr.id != own.id:
+                move.addAction(tr.name or "(unnamed track)", lambda tid=tr.id: self.moveToTrackRequested.emit(rid, tid))
+        move.setEnabled(not move.isEmpty())
+        if region.source is not None and region.source.words:
+            menu.addAction("Pin first and last word to the original",
+                           lambda: self.pinToOriginalRequested.emit(rid, False))
+            menu.addAction("Match original pauses", lambda: self.pinToOriginalRequested.emit(rid, True))
 
     # ------------------------------------------------------------ keyframes and word pins
     def _keyframe_menu(self, menu: QMenu, rid: str, t: float) -> None:
