@@ -103,9 +103,9 @@ def test_transcription_can_be_cancelled(qtbot, win):
 
 
 def test_clone_this_actors_voice_uses_their_original_lines(qtbot, win, monkeypatch):
-    import soundfile as sf
-
     import json
+
+    import soundfile as sf
 
     from editor.dub_from_source import build_tracks
     from editor.transcribe import Line, Transcript, Word

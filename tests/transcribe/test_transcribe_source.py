@@ -97,10 +97,8 @@ def test_one_track_per_actor(transcribed):
 
 
 def test_dub_language_leaves_other_lines_empty(tmp_path):
-    from editor.transcribe import Options
-
     from editor.dub_from_source import build_tracks, dub_text_for
-    from editor.transcribe import Line, Transcript, Word
+    from editor.transcribe import Line, Options, Transcript, Word
 
     assert dub_text_for("zh", "en", "auto", "你好") == "" and dub_text_for("en", "en", "auto", "Hi") == "Hi"
     assert dub_text_for("zh", "en", "original", "你好") == "你好" and dub_text_for("en", None, "empty", "Hi") == ""
