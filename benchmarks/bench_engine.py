@@ -63,8 +63,8 @@ def stock_rtf(sess, eng, text: str, voice: str) -> float:
 
 def plain_engine():
     """A second engine on onnxruntime's own operators only (the native kernels' baseline)."""
-    from engine import native
-    from engine.kokoro_backend import KokoroBackend
+    from engine.embedded import native
+    from engine.embedded.kokoro_backend import KokoroBackend
 
     os.environ["DUBLINE_NATIVE_OPS"] = "0"
     native.reset()

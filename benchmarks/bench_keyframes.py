@@ -112,7 +112,7 @@ def bench_detection(seconds: float):
     import numpy as np
     from cutvideo import make_cut_video
 
-    from editor.keyframes import detect_keyframes
+    from project.keyframes import detect_keyframes
 
     n = int(seconds * FPS)
     rng = np.random.default_rng(11)

@@ -17,7 +17,7 @@ The file is untrusted input: it is read only when it is a regular file under
 more than 18 digits, lone surrogates and over-long strings are refused while
 parsing; every time is bounded by ``MAX_TIMELINE_SECONDS`` and the sample rate
 by ``MIN/MAX_SAMPLE_RATE`` (so nothing downstream allocates or loops without
-bound); ids are plain names (editor/paths.py) because they become file names.
+bound); ids are plain names (project/paths.py) because they become file names.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from editor.errors import DublineError
-from editor.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 from engine.audio_io import file_mode_for
+from project.errors import DublineError
+from project.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 
 SCHEMA_VERSION = 1
 SUFFIX = ".dubline"
@@ -811,9 +811,9 @@ def register_project_voices(project: Project, project_path: str | os.PathLike | 
 
     A voice file must lie inside the project folder (a path leading out of it counts as missing).
     """
-    from editor.errors import UnsafePathError
-    from editor.paths import confined
     from engine import voices as vl
+    from project.errors import UnsafePathError
+    from project.paths import confined
 
     vl.unregister_all()
     missing = []

@@ -16,7 +16,7 @@ source's absolute path, size and modification time, so an edited source gets
 a new proxy.  A proxy is written to a temporary name and renamed when complete:
 a proxy file that exists is whole.
 
-The build runs in a separate, low-priority process (``python -m editor.proxy
+The build runs in a separate, low-priority process (``python -m project.proxy
 SRC``) so the editor stays responsive and a cancel is a kill; it prints
 ``progress <fraction>`` lines and ``done <path>`` at the end.
 """
@@ -82,7 +82,7 @@ def build_proxy(
     """Write the proxy of ``src`` (atomically) and return its path."""
     import av
 
-    from editor.media import _check_file, _unreadable, video_pass
+    from project.media import _check_file, _unreadable, video_pass
 
     srcp = _check_file(src)
     out_path = Path(dst) if dst is not None else proxy_path_for(srcp)
@@ -181,16 +181,16 @@ def prune_proxies(keep: Path | None = None, limit: int = PROXY_CACHE_BYTES) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m editor.proxy SRC``: build the proxy at low priority, report on stdout."""
+    """``python -m project.proxy SRC``: build the proxy at low priority, report on stdout."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m editor.proxy VIDEO", file=sys.stderr)
+        print("usage: python -m project.proxy VIDEO", file=sys.stderr)
         return 2
     try:
         os.nice(10)
     except OSError:
         pass
-    from editor.media import MediaError
+    from project.media import MediaError
 
     def report(f: float) -> None:
         print(f"progress {f:.4f}", flush=True)

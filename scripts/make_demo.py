@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor import project as pj  # noqa: E402
+from project import model as pj  # noqa: E402
 
 FPS = 25
 W, H = 640, 360
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     video = args.out_dir / "demo.mp4"
     write_video(video, lines)
-    from editor.media import probe
+    from project.media import probe
 
     info = probe(video)
     project = build_project(lines, video.name, info.duration)

@@ -45,7 +45,7 @@ if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
     echo "note: install a C compiler (gcc) for faster speech synthesis" >&2
   fi
 fi
-python -c "from engine import native; print('dubline:', native.status())" || true
+python -c "from engine.embedded import native; print('dubline:', native.status())" || true
 deactivate
 # The tests open the real editor on Xvfb: its X server, and the libraries Qt's xcb plugin needs.
 if [ "$WANT_TEST" = "1" ]; then

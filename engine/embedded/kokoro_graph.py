@@ -118,9 +118,9 @@ def cut_stages(model) -> dict:
 
 
 def _speed_transform():
-    """The CPU graph transform, if available (see engine/onnx_speed.py)."""
+    """The CPU graph transform, if available (see engine/embedded/onnx_speed.py)."""
     try:
-        from engine import onnx_speed
+        from engine.embedded import onnx_speed
     except ImportError:
         return None, 0
     import hashlib
@@ -176,12 +176,12 @@ def stage_paths(progress=None) -> StagePaths:
 def native_decoder(paths: StagePaths) -> Path:
     """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it).
 
-    Only for sessions that registered engine.native's library; raises ModelError when the
+    Only for sessions that registered engine.embedded.native's library; raises ModelError when the
     graph cannot be rewritten.
     """
     import onnx
 
-    from engine.onnx_speed import use_native_ops
+    from engine.embedded.onnx_speed import use_native_ops
 
     out = paths.decoder.with_name("decoder.native.onnx")
     stamp = out.with_name("decoder.native.json")

@@ -22,7 +22,9 @@ import subprocess
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +48,11 @@ class IndexTTS2Backend:
     sample_rate = P.SAMPLE_RATE
 
     def __init__(self, settings: IndexTTS2Settings | None = None, device: str = "auto",
-                 progress: ProgressFn | None = None, start_timeout: float = 900.0):
+                 progress: ProgressFn | None = None, start_timeout: float = 900.0,
+                 embedded: Callable[[], Any] | None = None):
+        """``embedded`` gives the embedded engine (it speaks the stock voices' speaker prompts);
+        ``engine.api`` hands its shared instance; without it one is made on first need."""
+        self._embedded_factory = embedded
         self.settings = settings or IndexTTS2Settings.from_env()
         missing = check_files(self.settings.checkpoints, self.settings.hf_cache)
         if missing:
@@ -286,11 +292,18 @@ class IndexTTS2Backend:
             os.replace(tmp, p)
         return str(p)
 
+    def _embedded(self):
+        if self._embedded_factory is None:
+            from engine.embedded.kokoro_backend import KokoroBackend
+
+            made = KokoroBackend(device="auto")
+            self._embedded_factory = lambda: made
+        return self._embedded_factory()
+
     def _stock_wav(self, voice: str) -> str:
-        from engine.api import get_engine
         from engine.audio_io import write_audio
 
-        emb = get_engine("embedded", "auto")
+        emb = self._embedded()
         p = self._ref_dir() / f"stock-{voice}-{emb.model_version()}.wav"
         if not p.is_file():
             if self._progress:

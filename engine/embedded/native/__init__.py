@@ -48,7 +48,7 @@ def compiler() -> str | None:
 
 
 def _key(cc: str) -> str:
-    from engine.kokoro_graph import _machine_key
+    from engine.embedded.kokoro_graph import _machine_key
 
     try:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout.splitlines()[:1]
@@ -80,8 +80,8 @@ def _compile(cc: str, folder: Path) -> Path:
 def _self_test(lib: Path) -> None:
     """Run the kernels in a child process (a crash there cannot take the app down)."""
     try:
-        r = subprocess.run([sys.executable, "-m", "engine.native.selftest", str(lib)], capture_output=True, text=True,
-                           timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+        r = subprocess.run([sys.executable, "-m", "engine.embedded.native.selftest", str(lib)], capture_output=True, text=True,
+                           timeout=120, cwd=str(Path(__file__).resolve().parents[3]))
     except (OSError, subprocess.SubprocessError) as e:
         raise RuntimeError(f"the self-test could not run ({e})") from e
     last = (r.stdout.strip().splitlines() or [""])[-1]

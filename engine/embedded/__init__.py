@@ -1,0 +1,7 @@
+"""The embedded speech engine (Kokoro ONNX graph, cut into stages, with Dubline's duration control).
+
+Its backend (``kokoro_backend``), graph preparation (``kokoro_graph``, ``onnx_speed``, the native
+kernels in ``native``), Mandarin tone shaping (``tones``), the heard-timing and warping maths
+(``heard``, ``warp``).  Other backends (``engine.indextts2``) are handed a factory for it by
+``engine.api`` instead of importing it.
+"""
