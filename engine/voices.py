@@ -197,7 +197,7 @@ def check_name(name: str, stock: list[str] | tuple[str, ...] = ()) -> str:
 
 
 def save(t: VoiceTemplate, folder: Path | None = None) -> Path:
-    from engine.model_store import atomic_write_bytes
+    from engine.atomic import atomic_write_bytes
 
     p = _path(t.name, folder)
     p.parent.mkdir(parents=True, exist_ok=True)

@@ -552,21 +552,12 @@ def _merge_tracks(tracks, fps: float):
 
 
 def _atomic_file(path: Path, write) -> None:
-    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place."""
-    import os
-    import tempfile
+    """Call ``write(tmp)`` for a fresh temporary file beside ``path`` (some writers refuse an existing
+    file), then rename it into place (``engine.atomic``)."""
+    from engine.atomic import atomic_path
 
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
-    os.close(fd)
-    try:
-        os.unlink(tmp)  # some writers refuse an existing file
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, fresh=True) as tmp:
+        write(tmp)
 
 
 def timecode(seconds: float, fps: float) -> str:

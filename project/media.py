@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import tempfile
 import threading
 from collections import OrderedDict, deque
 from contextlib import contextmanager
@@ -48,8 +47,8 @@ VFR_SCAN_PACKETS = 100
 
 
 from engine import audio_decode as _decode  # noqa: E402
+from engine.atomic import atomic_path  # noqa: E402
 from engine.audio_decode import _av_errors, _stream_duration, _video_stream  # noqa: E402,F401
-from engine.audio_io import file_mode_for  # noqa: E402
 from project.errors import DublineError  # noqa: E402
 
 
@@ -828,28 +827,15 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
     if suffix in (".mp4", ".m4v", ".mov"):
         cmd += ["-movflags", "+faststart+use_metadata_tags" if metadata else "+faststart"]
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=suffix, dir=str(folder))
-        os.close(fd)
+        with atomic_path(out, suffix=suffix) as tmp:  # ffmpeg -y overwrites the empty temporary file
+            proc = subprocess.Popen(cmd + [str(tmp)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+            _, err = proc.communicate(memoryview(a).cast("B"))
+            if proc.returncode != 0:
+                lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+                raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
     except OSError as e:
         raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
-    try:
-        proc = subprocess.Popen(cmd + [tmp], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, err = proc.communicate(memoryview(a).cast("B"))
-        if proc.returncode != 0:
-            lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
-            raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, file_mode_for(out))  # mkstemp makes 0600; an export is an ordinary file
-        os.replace(tmp, out)
-    except OSError as e:
-        raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
-    finally:
-        if os.path.exists(tmp):
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
     return out
 
 

@@ -193,8 +193,8 @@ class RenderCache:
         self._remember(clip)
         if self.folder is None or not _plain_key(clip.key):
             return
+        from engine.atomic import atomic_write_bytes
         from engine.audio_io import write_audio
-        from engine.model_store import atomic_write_bytes
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -427,7 +427,7 @@ def remembered_model_version(folder: Path | None, backend: str) -> str | None:
 def remember_model_version(folder: Path | None, backend: str, version: str) -> None:
     if folder is None:
         return
-    from engine.model_store import atomic_write_bytes
+    from engine.atomic import atomic_write_bytes
 
     try:
         fp = engine_fingerprint(backend)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.atomic import atomic_path
 from engine.backend import ProgressFn
 from engine.errors import DurationError, EngineError, ModelError, RequestError
 from engine.indextts2 import plan as P
@@ -279,17 +280,15 @@ class IndexTTS2Backend:
         audio, sr = vl.read_reference(src)
         _speech, notes = vl.check_reference(audio, sr, name=src.name)
         self._pending_warnings += [n for n in notes if n not in self._pending_warnings]
-        tmp = out.with_suffix(".tmp.wav")
-        sf.write(str(tmp), np.asarray(audio, np.float32), int(sr), subtype="PCM_16")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            sf.write(str(tmp), np.asarray(audio, np.float32), int(sr), subtype="PCM_16", format="WAV")
         return str(out)
 
     def _template_wav(self, t) -> str:
         p = self._ref_dir() / f"tpl-{t.digest()}.wav"
         if not p.is_file():
-            tmp = p.with_suffix(".tmp.wav")
-            t.reference_wav(tmp)
-            os.replace(tmp, p)
+            with atomic_path(p) as tmp:
+                t.reference_wav(tmp)
         return str(p)
 
     def _embedded(self):
@@ -309,9 +308,7 @@ class IndexTTS2Backend:
             if self._progress:
                 self._progress(f"preparing a speaker prompt for {voice}")
             res = emb.generate(SynthesisRequest(STOCK_REFERENCE_TEXT, voice=voice))
-            tmp = p.with_suffix(".tmp.wav")
-            write_audio(str(tmp), res.audio, res.sample_rate)
-            os.replace(tmp, p)
+            write_audio(str(p), res.audio, res.sample_rate)  # atomic
         return str(p)
 
     # ------------------------------------------------------------------ text
