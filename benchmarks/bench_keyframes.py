@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
+sys.path.insert(0, str(ROOT / "tests" / "project"))
 
 SR = 24000
 FPS = 25

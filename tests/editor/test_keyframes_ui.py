@@ -87,10 +87,10 @@ def test_word_pins_from_the_region_menu(qtbot, win):
 
 
 def _link_cut_video(qtbot, win, tmp_path) -> None:
-    """Give the project tests/keyframes' generated video with two cuts."""
+    """Give the project tests/project/cutvideo.py's generated video with two cuts."""
     import sys
 
-    sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
+    sys.path.insert(0, str(ROOT / "tests" / "project"))
     from cutvideo import make_cut_video
 
     from project.model import MediaRef
