@@ -16,7 +16,7 @@ from onnx import helper, numpy_helper
 
 __all__ = ["PRESERVED_TENSORS", "cpu_session_options", "dequantize_for_cpu"]
 
-#: Tensors the engine cuts the graph at (engine/embedded/kokoro_graph.py); never renamed or removed.
+#: Tensors the engine cuts the graph at (engine/kokoro_graph.py); never renamed or removed.
 PRESERVED_TENSORS = (
     "/encoder/Div_output_0",
     "/encoder/Cast_output_0",
@@ -675,7 +675,7 @@ def cpu_session_options(threads: int | None = None):
 # --------------------------------------------------------------------------------------------
 # pass 7 (optional, CPU only): Snake and Sin through Dubline's native kernels (engine/native)
 
-#: Custom-op domain of engine/embedded/native/ortops.c.
+#: Custom-op domain of engine/native/ortops.c.
 NATIVE_DOMAIN = "ai.dubline"
 
 
@@ -748,7 +748,7 @@ def use_native_ops(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
     :func:`dequantize_for_cpu` already folded ``a`` away; every other ``Sin`` becomes
     ``ai.dubline.Sin``.  onnxruntime's own Sin is a scalar loop (7 ms per 3.8 M values on two
     cores); the native kernels are vectorised and run on onnxruntime's threads.  Only for
-    sessions that registered the library (engine.embedded.native.ortops_library).
+    sessions that registered the library (engine.native.ortops_library).
     """
     out = onnx.ModelProto()
     out.CopyFrom(model)
