@@ -164,3 +164,21 @@ def test_the_checks_see_violations(tmp_path):
     runtime = _imports("project.probe", tmp, {"project.sibling"}, typing_too=False)
     assert sorted(got) == [("PySide6", 5), ("editor", 3), ("project.sibling", 6), ("typing", 1)]
     assert sorted(runtime) == [("PySide6", 5), ("project.sibling", 6), ("typing", 1)]
+
+
+def test_every_user_error_of_the_project_floor_has_its_base():
+    """The CLI catches ``DublineError`` and ``EngineError``; an error class outside them would be a traceback."""
+    import importlib
+    import inspect
+
+    from project.errors import DublineError
+
+    mods, _ = _graph()
+    loose = []
+    for name in sorted(m for m in mods if m.split(".")[0] == "project"):
+        mod = importlib.import_module(name)
+        for cls_name, cls in inspect.getmembers(mod, inspect.isclass):
+            if cls.__module__ == name and issubclass(cls, Exception) and not cls_name.endswith("Cancelled"):
+                if not issubclass(cls, DublineError):
+                    loose.append(f"{name}.{cls_name}")
+    assert not loose, f"errors outside project.errors.DublineError: {loose}"
