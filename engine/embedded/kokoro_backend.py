@@ -76,7 +76,7 @@ class KokoroBackend:
         if progress:
             progress("loading the speech model")
         self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
-        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/native)
+        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/embedded/native)
         self.native = self._dec is not None
         opts = _session_options(threads)
         try:
