@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from editor import commands as cmd
 from editor.document import Document
-from editor.timeline.timecode import TimecodeError, format_frames, format_tc, parse_tc
+from project.timecode import TimecodeError, format_frames, format_tc, parse_tc
 
 TEXT_IDLE_MS = 600
 RATIO_OK = (0.7, 1.4)
