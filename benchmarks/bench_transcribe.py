@@ -84,8 +84,8 @@ def make_dialogue(lines: list[str], seconds: float, seed: int = 0, progress=prin
 def score(truth, result, lang: str) -> dict:
     import asr
 
-    from editor.actors import purity
-    from editor.transcribe import to_simplified
+    from project.actors import purity
+    from project.transcribe import to_simplified
 
     asr.to_simplified = to_simplified  # the harness's converter is GPL (zhconv); the app's is Apache-2.0 OpenCC
     lines = result.transcript.lines
@@ -142,8 +142,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     from lines_unseen import EN_DEV, ZH_DEV
 
-    from editor.dub_from_source import transcribe_source
-    from editor.transcribe import Options, load_model
+    from project.dub_from_source import transcribe_source
+    from project.transcribe import Options, load_model
 
     langs = args.lang.split(",")
     out = {"cpu_count": os.cpu_count(), "threads": 2, "language_mode": args.language_mode, "languages": {}}

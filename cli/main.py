@@ -393,9 +393,9 @@ def cmd_new(args) -> int:
 
 def _transcribe_into(proj, args) -> None:
     """``dubline new --transcribe``: the media's dialogue as regions on one track per actor."""
-    from editor import dub_from_source as dfs
-    from editor.progress import ProgressBar
-    from editor.transcribe import Options, TranscribeError, check_available
+    from cli.progress import ProgressBar
+    from project import dub_from_source as dfs
+    from project.transcribe import Options, TranscribeError, check_available
 
     if not args.media:
         raise UserError("--transcribe needs --media VIDEO (the file whose dialogue to transcribe)")

@@ -32,8 +32,8 @@ class SourceActionsMixin:
 
     def transcribe_source(self, language: str | None = None) -> bool:
         """Ask the language (unless given) and start; the tracks arrive as one undo step."""
-        from editor.transcribe import TranscribeError, check_available
         from editor.transcribe_dialog import run_transcription
+        from project.transcribe import TranscribeError, check_available
 
         if self._transcribe_job is not None:
             return False
@@ -90,8 +90,8 @@ class SourceActionsMixin:
         """The track's original lines (the longest, up to 25 s) as one 16 kHz WAV, or None."""
         import soundfile as sf
 
-        from editor.actors import reference_audio
-        from editor.originals import decode_span
+        from project.actors import reference_audio
+        from project.originals import decode_span
 
         track = self.doc.track(track_id)
         spans = [(r.source.start, r.source.end) for r in (track.regions if track else []) if r.source is not None]
@@ -157,7 +157,7 @@ class SourceActionsMixin:
 
     # ------------------------------------------------------------ word pins from the original line
     def pin_to_original(self, region_id: str, pauses: bool = False) -> bool:
-        from editor.dub_from_source import anchors_from_source
+        from project.dub_from_source import anchors_from_source
 
         region = self.doc.region(region_id)
         if region is None or region.source is None:

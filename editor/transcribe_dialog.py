@@ -1,4 +1,4 @@
-"""File > Transcribe Source: the transcription (editor/dub_from_source.py) on a worker thread with a
+"""File > Transcribe Source: the transcription (project/dub_from_source.py) on a worker thread with a
 cancellable progress dialog; its result comes back to the GUI thread as tracks for one undo step."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ class TranscribeWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from editor import dub_from_source as dfs
-        from editor.transcribe import Options, TranscribeCancelled, TranscribeError
+        from project import dub_from_source as dfs
+        from project.transcribe import Options, TranscribeCancelled, TranscribeError
 
         try:
             audio = dfs.load_source_audio(self.media)

@@ -68,7 +68,7 @@ def region_request(project: Project, track: Track, region: Region) -> SynthesisR
 def source_emotion(project: Project, region: Region) -> EmotionSpec:
     """Emotion "from the original line": the media's audio under the region's source line is the emotion clip
     (its prosody only).  Without a source line or readable media, the voice's own delivery."""
-    from editor.originals import clip_for
+    from project.originals import clip_for
 
     intensity = float(region.emotion.get("intensity", 0.8))
     src = region.source

@@ -1,4 +1,4 @@
-"""Regenerate tests/transcribe/data/dialogue.flac and dialogue.json: four lines by two of the engine's stock
+"""Regenerate tests/project/data/dialogue.flac and dialogue.json: four lines by two of the engine's stock
 voices (two Chinese, two English; DEV lines of benchmarks/lines_unseen.py) at known times, the truth being each
 line's span (energy within 40 dB of its peak), voice and text.  Run: python scripts/make_transcribe_fixture.py"""
 
@@ -41,7 +41,7 @@ def main() -> None:
     for st, a in pieces:
         audio[int(st * SR): int(st * SR) + len(a)] += a
     audio += np.random.default_rng(3).normal(0, 1e-3, len(audio)).astype(np.float32)
-    out = ROOT / "tests" / "transcribe" / "data"
+    out = ROOT / "tests" / "project" / "data"
     sf.write(str(out / "dialogue.flac"), audio, SR, subtype="PCM_16")
     (out / "dialogue.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(truth, ensure_ascii=False, indent=1))

@@ -11,11 +11,11 @@ import pytest
 from PySide6.QtWidgets import QProgressDialog
 
 from editor import commands as cmd
-from editor.project import MediaRef
+from project.model import MediaRef
 
 pytest.importorskip("faster_whisper", reason="needs the transcribe extra: pip install 'dubline[transcribe]'")
 
-DATA = Path(__file__).resolve().parents[1] / "transcribe" / "data"
+DATA = Path(__file__).resolve().parents[1] / "project" / "data"
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_transcribe_source_is_one_undo_step(qtbot, win):
 
 
 def test_transcription_can_be_cancelled(qtbot, win):
-    from editor import dub_from_source
+    from project import dub_from_source
 
     dub_from_source._memo.clear()
     before = [t.id for t in win.doc.project.tracks]
@@ -107,8 +107,8 @@ def test_clone_this_actors_voice_uses_their_original_lines(qtbot, win, monkeypat
 
     import soundfile as sf
 
-    from editor.dub_from_source import build_tracks
-    from editor.transcribe import Line, Transcript, Word
+    from project.dub_from_source import build_tracks
+    from project.transcribe import Line, Transcript, Word
 
     # the fixture's known lines and speakers stand in for a transcription (tested above)
     truth = json.loads((DATA / "dialogue.json").read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from editor import project as pj
+from project import model as pj
 
 DATA = Path(__file__).parent / "data"
 TRUTH = json.loads((DATA / "dialogue.json").read_text(encoding="utf-8"))
@@ -26,7 +26,7 @@ def transcribed(tmp_path_factory):
     import contextlib
     import io
 
-    from editor.cli import main
+    from cli.main import main
 
     d = tmp_path_factory.mktemp("src")
     media = d / "dialogue.flac"
@@ -69,7 +69,7 @@ def test_regions_are_the_original_lines_snapped_to_frames(transcribed):
         assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
         assert r.text == src.text  # the dub starts from the original (no dub language given)
         assert r.emotion == {"from_source": True, "intensity": 0.8}
-    from editor.transcribe import to_simplified
+    from project.transcribe import to_simplified
 
     for (_t, r), truth in zip(regions, TRUTH, strict=True):
         if r.source.language == "zh":
@@ -97,8 +97,8 @@ def test_one_track_per_actor(transcribed):
 
 
 def test_dub_language_leaves_other_lines_empty(tmp_path):
-    from editor.dub_from_source import build_tracks, dub_text_for
-    from editor.transcribe import Line, Options, Transcript, Word
+    from project.dub_from_source import build_tracks, dub_text_for
+    from project.transcribe import Line, Options, Transcript, Word
 
     assert dub_text_for("zh", "en", "auto", "你好") == "" and dub_text_for("en", "en", "auto", "Hi") == "Hi"
     assert dub_text_for("zh", "en", "original", "你好") == "你好" and dub_text_for("en", None, "empty", "Hi") == ""
@@ -113,7 +113,7 @@ def test_dub_language_leaves_other_lines_empty(tmp_path):
 
 def test_emotion_from_the_original_line(transcribed, tmp_path, monkeypatch):
     """The region's request carries the original audio under its source line as the emotion clip."""
-    from editor.render_core import region_request
+    from project.render_core import region_request
 
     path, media, _err = transcribed
     p = pj.load(path)
@@ -137,7 +137,7 @@ def test_emotion_from_the_original_line(transcribed, tmp_path, monkeypatch):
 def test_missing_packages_say_how_to_install(tmp_path, capsys, monkeypatch):
     import importlib.util
 
-    from editor.cli import main
+    from cli.main import main
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "faster_whisper" else real(name, *a))
@@ -152,7 +152,7 @@ def test_missing_packages_say_how_to_install(tmp_path, capsys, monkeypatch):
 
 
 def test_vad_spans_within_100_ms():
-    from editor.transcribe import Options, refine_edges, speech_spans, vad_probabilities
+    from project.transcribe import Options, refine_edges, speech_spans, vad_probabilities
 
     audio, sr = sf.read(str(DATA / "dialogue.flac"), dtype="float32")
     spans = refine_edges(audio, speech_spans(vad_probabilities(audio), Options()))
@@ -162,7 +162,7 @@ def test_vad_spans_within_100_ms():
 
 
 def test_short_fragments_merge_and_long_pauses_split():
-    from editor.transcribe import Line, Options, Word, merge_lines
+    from project.transcribe import Line, Options, Word, merge_lines
 
     def line(a, b, text, lang="en"):
         return Line(a, b, text, lang, [Word(text, a, b)])
@@ -200,7 +200,7 @@ def test_schema_1_files_still_open_and_bad_sources_are_refused(tmp_path):
 
 
 def test_anchors_pin_first_last_word_and_pauses():
-    from editor.dub_from_source import anchors_from_source
+    from project.dub_from_source import anchors_from_source
 
     src = pj.SourceLine(10.0, 14.0, "Wait. I know the way home.", "en",
                         [pj.SourceWord("Wait.", 10.1, 10.5), pj.SourceWord("I", 11.2, 11.3),

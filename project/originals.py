@@ -49,7 +49,7 @@ def store(media: str | os.PathLike, start: float, end: float, audio16: np.ndarra
 def _write(path: Path, audio: np.ndarray) -> None:
     import soundfile as sf
 
-    from engine.model_store import atomic_write_bytes
+    from engine.atomic import atomic_write_bytes
 
     buf = io.BytesIO()
     sf.write(buf, np.clip(audio, -1.0, 1.0), SR, format="WAV", subtype="PCM_16")

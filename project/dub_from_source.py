@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from editor.project import Project, Region, SourceLine, SourceWord, Track
-from editor.transcribe import Options, TranscribeError, Transcript, merge_lines, transcribe_audio
+from project.model import Project, Region, SourceLine, SourceWord, Track
+from project.transcribe import Options, TranscribeError, Transcript, merge_lines, transcribe_audio
 
 DUB_TEXT_CHOICES = ("auto", "original", "empty")
 #: Stock voices given to actors in turn (a male voice second, so two actors differ at once).
@@ -80,10 +80,10 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
     import copy
     import hashlib
 
-    from editor import actors as act
+    from project import actors as act
 
     if cancelled is not None and cancelled():
-        from editor.transcribe import TranscribeCancelled
+        from project.transcribe import TranscribeCancelled
 
         raise TranscribeCancelled()
     x = np.ascontiguousarray(np.asarray(audio16, np.float32))
@@ -108,7 +108,7 @@ def transcribe_source(audio16: np.ndarray, fps: float, opts: Options = Options()
     labels = _renumber(labels)
     spans = [(ln.start, ln.end) for ln in transcript.lines]
     if media_path is not None:
-        from editor.originals import store
+        from project.originals import store
 
         for a, b in spans:
             try:
@@ -128,7 +128,7 @@ _memo: dict = {}
 
 
 def _fresh_ids(result: SourceResult) -> SourceResult:
-    from editor.project import new_id
+    from project.model import new_id
 
     for t in result.tracks:
         t.id = new_id()
@@ -144,8 +144,8 @@ def _renumber(labels: list[int]) -> list[int]:
 
 
 def load_source_audio(path: str) -> np.ndarray:
-    from editor.media import MediaError, load_audio
-    from editor.transcribe import SR, check_available
+    from project.media import MediaError, load_audio
+    from project.transcribe import SR, check_available
 
     check_available()
     try:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.errors import DublineError
+from project.errors import DublineError
 
 SR = 16000
 VAD_WINDOW = 512  # samples per Silero VAD window at 16 kHz (32 ms)
@@ -586,7 +586,7 @@ def transcribe_audio(audio16: np.ndarray, opts: Options = Options(), progress: P
 def transcribe_media(path: str | os.PathLike, opts: Options = Options(), progress: Progress | None = None,
                      cancelled: Callable[[], bool] | None = None) -> Transcript:
     """Decode the first audio track of a video or audio file at 16 kHz and transcribe it."""
-    from editor.media import MediaError, load_audio
+    from project.media import MediaError, load_audio
 
     check_available()
     if progress is not None:

@@ -29,7 +29,7 @@ def line_embeddings(audio16: np.ndarray, spans: list[tuple[float, float]],
     out: list[np.ndarray | None] = []
     for k in range(0, len(spans), batch_lines):
         if cancelled is not None and cancelled():
-            from editor.transcribe import TranscribeCancelled
+            from project.transcribe import TranscribeCancelled
 
             raise TranscribeCancelled()
         segs = [np.asarray(audio16[int(a * SR): int(b * SR)], np.float32) for a, b in spans[k:k + batch_lines]]
