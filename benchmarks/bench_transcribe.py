@@ -137,6 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--language-mode", default="auto", choices=("auto", "given"),
                     help="auto: let the transcriber find the language; given: pass it")
     ap.add_argument("--keep", metavar="DIR", help="write each generated dialogue (WAV) and its truth here")
+    ap.add_argument("--reuse", metavar="DIR", help="read the dialogues --keep wrote instead of generating them")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "2")
@@ -151,7 +152,13 @@ def main(argv=None) -> int:
     for lang in langs:
         src = ZH_DEV if lang == "zh" else EN_DEV
         print(f"[{lang}] generating {60 * args.minutes / len(langs):.0f} s of dialogue", flush=True)
-        audio, truth = make_dialogue(src, 60 * args.minutes / len(langs), seed=7 if lang == "zh" else 11)
+        if args.reuse:
+            import soundfile as sf
+
+            audio = sf.read(str(Path(args.reuse) / f"dialogue_{lang}.wav"), dtype="float32")[0]
+            truth = [tuple(t) for t in json.loads((Path(args.reuse) / f"dialogue_{lang}.json").read_text())]
+        else:
+            audio, truth = make_dialogue(src, 60 * args.minutes / len(langs), seed=7 if lang == "zh" else 11)
         if args.keep:
             import soundfile as sf
 

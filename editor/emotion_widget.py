@@ -138,7 +138,7 @@ class EmotionBox(QGroupBox):
         cl.addWidget(pick)
         self.pages.addWidget(cp)
         self.pages.addWidget(QLabel("The engine reads the emotion from the line itself."))  # line
-        src = QLabel("The delivery of the original line under this region (its prosody, never its voice).")
+        src = QLabel("The original line's delivery (prosody only, not its voice).")
         src.setWordWrap(True)
         self.pages.addWidget(src)  # source
         lay.addWidget(self.pages)

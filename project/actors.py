@@ -19,6 +19,7 @@ SR = 16000
 THRESHOLD = 0.78
 MIN_EMBED_SECONDS = 0.7
 RELIABLE_SECONDS = 1.5
+NEIGHBOUR_BONUS = 0.1
 
 
 def line_embeddings(audio16: np.ndarray, spans: list[tuple[float, float]],
@@ -98,13 +99,28 @@ def assign_actors(audio16: np.ndarray, spans: list[tuple[float, float]], thresho
     core_set = set(core)
     for i in have:
         if i not in core_set:
-            labels[i] = int(np.argmax(cents_a @ embs[i]))
+            score = cents_a @ embs[i]
+            # a short piece right next to a longer one usually continues it: the neighbour's actor wins
+            # unless another actor's voice is clearly closer (a short reply after a quick turn)
+            near = _nearest_core(spans, core, i)
+            if near is not None:
+                score[labels[near]] += NEIGHBOUR_BONUS
+            labels[i] = int(np.argmax(score))
     mids = np.array([0.5 * (spans[i][0] + spans[i][1]) for i in have])
     for i, v in enumerate(embs):
         if v is None:
             mid = 0.5 * (spans[i][0] + spans[i][1])
             labels[i] = labels[have[int(np.argmin(np.abs(mids - mid)))]]
     return labels
+
+
+def _nearest_core(spans: list[tuple[float, float]], core: list[int], i: int, within: float = 0.8) -> int | None:
+    best, gap_best = None, within
+    for j in core:
+        gap = max(spans[j][0] - spans[i][1], spans[i][0] - spans[j][1])
+        if gap < gap_best:
+            best, gap_best = j, gap
+    return best
 
 
 def purity(labels: list[int], truth: list) -> float:
