@@ -41,13 +41,13 @@ from editor import autosave as asv
 from editor import commands as cmd
 from editor.document import Document
 from editor.inspector import InspectorWidget
-from editor.playback import Placement, Playback
+from editor.playback import Playback
 from editor.preview import PreviewWidget
 from editor.proxy_job import ProxyJob
 from editor.render_worker import EngineFactory, RenderController
 from editor.timeline import TimelineWidget
 from project import model as pj
-from project.render_core import audible_tracks, db_to_gain
+from project.mixer import plan_for
 from project.timecode import format_tc
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,10 @@ class MediaLoader(QObject):
             self.failed.emit(gen, f"audio decoding is not available in this build ({e})")
             return
         try:
-            audio = load_audio(path, sample_rate=sample_rate)
+            # stereo as exports mix it (a mono file: one column, as both sides are the same)
+            audio = load_audio(path, sample_rate=sample_rate, channels=2)
+            if audio is not None and np.array_equal(audio[:, 0], audio[:, 1]):
+                audio = np.ascontiguousarray(audio[:, 0])
         except MediaError as e:
             self.failed.emit(gen, str(e))
             return
@@ -96,7 +99,7 @@ class MediaLoader(QObject):
             try:
                 from project.waveform import WaveformPyramid
 
-                pyramid = WaveformPyramid(audio, sample_rate)
+                pyramid = WaveformPyramid(audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate)
             except Exception as e:  # no waveform is better than no editor
                 log.warning("waveform unavailable: %s", e)
         self.loaded.emit(gen, audio, sample_rate, pyramid)
@@ -1065,17 +1068,12 @@ class MainWindow(QMainWindow):
         self._mix_timer.start()
 
     def _rebuild_mix(self) -> None:
+        """Playback reads project.mixer's plan, the one every export writes from (same samples)."""
         p = self.doc.project
-        placements = []
-        for t in audible_tracks(p):
-            g = db_to_gain(t.gain_db + p.mix.dub_gain_db)
-            for r in t.regions:
-                clip = self.renderer.ready_clip(r.id)
-                if clip is not None:
-                    placements.append(Placement(r.start, clip.audio, clip.sample_rate, g))
-        self.playback.mixer.set_placements(placements)
-        self.playback.mixer.set_levels(db_to_gain(p.mix.source_gain_db) * self._monitor_level,
-                                       db_to_gain(p.mix.duck_db))
+        clips = {r.id: c for _, r in p.all_regions() if (c := self.renderer.ready_clip(r.id)) is not None}
+        m = self.playback.mixer
+        m.set_plan(plan_for(p, clips, m.source, sample_rate=m.sample_rate, channels=m.channels,
+                            source_gain_scale=self._monitor_level))
         self._update_end()
 
     def _on_source_level(self, value: int) -> None:

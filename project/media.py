@@ -775,7 +775,7 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
                          keep_original_audio: bool = False, audio_bitrate: str = "192k",
                          dub_title: str = "Dub", original_title: str = "Original",
                          metadata: dict[str, str] | None = None,
-                         dub_metadata: dict[str, str] | None = None) -> Path:
+                         dub_metadata: dict[str, str] | None = None, channels: int | None = None) -> Path:
     """Write ``out_path``: the video stream of ``video_path`` copied bit for bit, plus ``audio`` as AAC.
 
     ``audio`` is float32 mono ``(n,)`` or ``(n, channels)``; sample 0 plays with
@@ -792,12 +792,15 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
     info = probe(src)
     if not info.has_video:
         raise MediaError(f"cannot export to video: {src.name} has no video stream")
-    a = np.asarray(audio, dtype=np.float32)
-    if a.ndim == 1:
-        a = a[:, None]
-    if a.ndim != 2 or a.shape[1] < 1 or a.shape[1] > 8 or a.shape[0] == 0:
-        raise ValueError("audio must be (samples,) or (samples, channels) with 1-8 channels")
-    a = np.ascontiguousarray(np.nan_to_num(a, nan=0.0, posinf=1.0, neginf=-1.0))
+    if isinstance(audio, np.ndarray) or channels is None:
+        a = np.asarray(audio, dtype=np.float32)
+        if a.ndim == 1:
+            a = a[:, None]
+        if a.ndim != 2 or a.shape[1] < 1 or a.shape[1] > 8 or a.shape[0] == 0:
+            raise ValueError("audio must be (samples,) or (samples, channels) with 1-8 channels")
+        blocks, nch = [a], a.shape[1]
+    else:  # an iterable of blocks (a streamed mix), ``channels`` wide
+        blocks, nch = audio, int(channels)
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
         raise MediaError(f"cannot write {out.name}: folder {folder} does not exist")
@@ -810,7 +813,7 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
     cmd = [ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", "-i", str(src)]
     if offset > 0.0005:
         cmd += ["-itsoffset", f"{offset:.6f}"]
-    cmd += ["-f", "f32le", "-ar", str(int(sample_rate)), "-ac", str(a.shape[1]), "-i", "pipe:0",
+    cmd += ["-f", "f32le", "-ar", str(int(sample_rate)), "-ac", str(nch), "-i", "pipe:0",
             "-map", "0:v:0", "-map", "1:a:0"]
     if keep:
         cmd += ["-map", "0:a:0"]
@@ -830,13 +833,43 @@ def mux_audio_into_video(video_path, audio: np.ndarray, sample_rate: int, out_pa
         with atomic_path(out, suffix=suffix) as tmp:  # ffmpeg -y overwrites the empty temporary file
             proc = subprocess.Popen(cmd + [str(tmp)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE)
-            _, err = proc.communicate(memoryview(a).cast("B"))
+            err = _feed(proc, blocks)
             if proc.returncode != 0:
                 lines = [ln for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
                 raise MediaError(f"cannot write {out.name}: {lines[-1] if lines else 'ffmpeg failed'}")
     except OSError as e:
         raise MediaError(f"cannot write {out.name}: {e.strerror or e}") from None
     return out
+
+
+def _feed(proc, blocks) -> bytes:
+    """Write float32 blocks to ``proc``'s stdin (stderr drained beside it, so neither pipe fills);
+    returns what it wrote on stderr.  A block that fails to come (an exception) stops ffmpeg first."""
+    import threading
+
+    err: list[bytes] = []
+    drain = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+    drain.start()
+    try:
+        for b in blocks:
+            x = np.ascontiguousarray(np.nan_to_num(np.asarray(b, np.float32), nan=0.0, posinf=1.0, neginf=-1.0))
+            try:
+                proc.stdin.write(memoryview(x).cast("B"))
+            except BrokenPipeError:
+                break  # ffmpeg stopped: its message says why
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        drain.join()
+        raise
+    finally:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    proc.wait()
+    drain.join()
+    return err[0] if err else b""
 
 
 def _video_start_offset(src: Path) -> float:
