@@ -308,22 +308,41 @@ class MixPlan:
             out[lo - start: hi - start] += seg[:, None] * p.sides
 
     def duck_envelope(self, start: int, n: int) -> np.ndarray:
-        """The source's ducking gain (float64, 0..1) at output samples ``start .. start + n``."""
-        if len(self.duck_bounds) == 0:
+        """The source's ducking gain (float64, 0..1) at output samples ``start .. start + n``.
+
+        Sample i reads the depth's running integral over its window [i - h, i + h]; a window with no
+        change of depth in it reads that depth directly (the same value whichever block holds i)."""
+        b = self.duck_bounds
+        if len(b) == 0:
             return np.ones(n)
-        x = np.arange(start, start + n, dtype=np.int64)
         h = self.duck_half
+        lo_k, hi_k = np.searchsorted(b, [start - h, start + n + h], side="right") - 1
+        if lo_k == hi_k:  # no change of depth near this block
+            return np.full(n, 1.0 - self._depth_at(int(lo_k)))
+        x = np.arange(start, start + n, dtype=np.int64)
+        kl = np.searchsorted(b, x - h, side="right") - 1
+        kr = np.searchsorted(b, x + h, side="right") - 1
         covered = self._integral(x + h + 1) - self._integral(x - h)
-        return 1.0 - covered / (2 * h + 1)
+        env = 1.0 - covered / (2 * h + 1)
+        flat = kl == kr
+        if flat.any():
+            env[flat] = 1.0 - self._depth_at(kl[flat])
+        return env
 
     def _integral(self, x: np.ndarray) -> np.ndarray:
         """The ducking depth summed over samples < x (exact running integral, any x)."""
         b = self.duck_bounds
         k = np.searchsorted(b, x, side="right") - 1
-        inside = (k >= 0) & (k < len(b) - 1)
         kc = np.clip(k, 0, len(b) - 1)
-        val = self.duck_integral[kc] + np.where(inside, self.duck_depth[np.minimum(kc, len(b) - 2)], 0.0) * (x - b[kc])
+        val = self.duck_integral[kc] + self._depth_at(k) * (x - b[kc])
         return np.where(k < 0, 0.0, val)
+
+    def _depth_at(self, k):
+        """The depth on segment k (0 before the first bound and after the last)."""
+        d = self.duck_depth
+        k = np.asarray(k)
+        inside = (k >= 0) & (k < len(d))
+        return np.where(inside, d[np.clip(k, 0, max(0, len(d) - 1))], 0.0)
 
     def blocks(self, block: int | None = None, start: int = 0, end: int | None = None):
         """(start sample, samples) for the whole mix (or ``start .. end``), a block at a time."""
