@@ -10,7 +10,6 @@ in QSettings, recent files, clear dialogs for bad project files, and a banner
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +58,7 @@ PROJECT_FILTER = f"Dubline projects (*{pj.SUFFIX});;All files (*)"
 
 # ------------------------------------------------------------------ media loading (off the GUI thread)
 class MediaLoader(QObject):
-    """Decodes the source audio and builds its waveform pyramid in a background thread."""
+    """Decodes the source audio and builds its waveform pyramid in a background task (editor/tasks.py)."""
 
     loaded = Signal(int, object, int, object)  # generation, audio (or None), sample rate, pyramid (or None)
     failed = Signal(int, str)
@@ -69,40 +68,35 @@ class MediaLoader(QObject):
         self._gen = 0
 
     def load(self, path: str, sample_rate: int) -> int:
+        from editor.tasks import run_task
+
         self._gen += 1
         gen = self._gen
-        threading.Thread(target=self._run, args=(gen, path, sample_rate), daemon=True,
-                         name="dubline-media").start()
+        task = run_task(_load_media, path, sample_rate, owner=self, name="media")
+        task.finished.connect(lambda res: self.loaded.emit(gen, res[0], sample_rate, res[1]))
+        task.failed.connect(lambda msg: self.failed.emit(gen, msg))
         return gen
 
-    def _run(self, gen: int, path: str, sample_rate: int) -> None:
-        try:
-            from project.media import MediaError, load_audio
-        except ImportError as e:
-            self.failed.emit(gen, f"audio decoding is not available in this build ({e})")
-            return
-        try:
-            # stereo as exports mix it (a mono file: one column, as both sides are the same)
-            audio = load_audio(path, sample_rate=sample_rate, channels=2)
-            if audio is not None and np.array_equal(audio[:, 0], audio[:, 1]):
-                audio = np.ascontiguousarray(audio[:, 0])
-        except MediaError as e:
-            self.failed.emit(gen, str(e))
-            return
-        except Exception as e:
-            log.exception("loading audio of %s failed", path)
-            self.failed.emit(gen, f"cannot read the audio ({type(e).__name__}: {e})")
-            return
-        pyramid = None
-        if audio is not None:
-            audio = np.asarray(audio, np.float32)
-            try:
-                from project.waveform import WaveformPyramid
 
-                pyramid = WaveformPyramid(audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate)
-            except Exception as e:  # no waveform is better than no editor
-                log.warning("waveform unavailable: %s", e)
-        self.loaded.emit(gen, audio, sample_rate, pyramid)
+def _load_media(ctx, path: str, sample_rate: int):
+    """(audio or None, waveform pyramid or None): the source as exports mix it (stereo; a mono file as
+    one column, both sides being the same)."""
+    from project.media import load_audio
+
+    audio = load_audio(path, sample_rate=sample_rate, channels=2)
+    if audio is None:
+        return None, None
+    audio = np.asarray(audio, np.float32)
+    if np.array_equal(audio[:, 0], audio[:, 1]):
+        audio = np.ascontiguousarray(audio[:, 0])
+    try:
+        from project.waveform import WaveformPyramid
+
+        pyramid = WaveformPyramid(audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate)
+    except Exception as e:  # noqa: BLE001 - no waveform is better than no editor
+        log.warning("waveform unavailable: %s", e)
+        pyramid = None
+    return audio, pyramid
 
 
 class Banner(QFrame):
@@ -161,7 +155,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner()
         self.media_loader = MediaLoader()
         self.proxy_job = ProxyJob(self)
-        self._detect_job = None  # (thread, worker) while keyframe detection runs
+        self._detect_job = None  # the keyframe detection Task while it runs
 
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -1222,10 +1216,10 @@ class MainWindow(QMainWindow):
             self._export_thread.wait(10000)
         self.proxy_job.cancel()
         if self._detect_job is not None:
-            thread, worker = self._detect_job
-            worker.cancel()
-            thread.quit()
-            thread.wait(5000)
+            self._detect_job.cancel()
+        from editor import tasks
+
+        tasks.wait_all(5000)  # detection, media loading, previews: cancelled and joined
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()
