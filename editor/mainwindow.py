@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -144,8 +144,7 @@ class MainWindow(QMainWindow):
         self._closing_done = False
         self.autosave = asv.Autosaver(self.doc, parent=self)
         self.autosave.failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
-        self._export_thread: QThread | None = None
-        self._export_worker = None
+        self._export_task = None  # editor.tasks.Task while an export runs
         self._export_progress: QProgressDialog | None = None
 
         self.preview = PreviewWidget()
@@ -899,7 +898,7 @@ class MainWindow(QMainWindow):
 
         self.inspector.commit_text()
         self.autosave.write_now("before export")
-        if self._export_thread is not None:
+        if self._export_task is not None:
             self.statusBar().showMessage("An export is already running", 5000)
             return
         if not self._ensure_saved_for_export():
@@ -912,42 +911,35 @@ class MainWindow(QMainWindow):
         self.start_export(fmt, out, keep, dlg.options())
 
     def start_export(self, fmt: str, out: Path, keep_original: bool = False, options=None) -> None:
-        """Export the saved project in a worker thread, with a progress dialog and Cancel."""
-        from editor.export_dialog import ExportWorker
+        """Export the saved project in a background task, with a progress dialog and Cancel."""
+        from editor.export_dialog import export_task
+        from editor.tasks import run_task
 
         assert self.doc.path is not None
-        worker = ExportWorker(self.doc.path, fmt, out, keep_original, options)
-        thread = QThread(self)
-        thread.setObjectName("dubline-export")
-        worker.moveToThread(thread)
         dlg = QProgressDialog(f"Exporting {fmt.upper()}…", "Cancel", 0, 0, self)
         dlg.setWindowTitle("Export")
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.setMinimumDuration(300)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
-        dlg.canceled.connect(worker.cancel)
+        task = run_task(export_task, self.doc.path, fmt, out, keep_original, options, owner=self, name="export")
+        dlg.canceled.connect(task.cancel)
         dlg.canceled.connect(lambda: dlg.setLabelText("Cancelling…"))
-        worker.progress.connect(dlg.setLabelText)
-        # a bound slot of this window, not a lambda: PySide would run a lambda in the worker's thread
-        worker.finished.connect(self._export_done)
-        thread.started.connect(worker.run)
-        self._export_thread, self._export_worker, self._export_progress = thread, worker, dlg
-        thread.start()
+        # the Task lives in the GUI thread: these run there
+        task.progress.connect(lambda _f, text: dlg.setLabelText(text))
+        task.finished.connect(self._export_done)
+        task.failed.connect(lambda msg: self._export_done(("error", msg, None)))
+        task.cancelled.connect(lambda: self._export_done(("cancelled", "", None)))
+        self._export_task, self._export_progress = task, dlg
         dlg.show()
 
-    @Slot(str, str)
-    def _export_done(self, status: str, text: str) -> None:
-        thread, dlg = self._export_thread, self._export_progress
-        report = getattr(self._export_worker, "report", None)
-        if thread is not None:
-            thread.quit()
-            thread.wait(10000)
+    def _export_done(self, result) -> None:
+        status, text, report = result
+        dlg = self._export_progress
         if dlg is not None:
             dlg.close()
             dlg.deleteLater()
-        # the worker's thread has finished: dropping the worker here is safe
-        self._export_thread = self._export_worker = self._export_progress = None
+        self._export_task = self._export_progress = None
         if status == "ok":
             summary = report.summary() if report is not None else ""
             self.statusBar().showMessage(f"Exported to {text}" + (f" — {summary}" if summary else ""), 0)
@@ -1209,17 +1201,14 @@ class MainWindow(QMainWindow):
             return
         self._closing_done = True
         self.autosave.timer.stop()
-        if self._export_worker is not None:
-            self._export_worker.cancel()
-        if self._export_thread is not None:
-            self._export_thread.quit()
-            self._export_thread.wait(10000)
+        if self._export_task is not None:
+            self._export_task.cancel()
         self.proxy_job.cancel()
         if self._detect_job is not None:
             self._detect_job.cancel()
         from editor import tasks
 
-        tasks.wait_all(5000)  # detection, media loading, previews: cancelled and joined
+        tasks.wait_all(10000)  # export, detection, media loading, previews: cancelled and joined
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()
