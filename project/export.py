@@ -31,6 +31,7 @@ from engine.errors import EngineError
 from engine.loudness import DEFAULT_CEILING_DBTP, LimiterReport, Loudness, LoudnessError, check_ceiling, parse_target
 from project import model as pj
 from project.errors import DublineError
+from project.mixdown import ExportCancelled
 from project.paths import confined, guard_output
 from project.render_core import Clip, audible_tracks
 
@@ -42,10 +43,6 @@ INTERCHANGE_ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "xml": "fcp_x
 SUFFIX_FORMATS = {".wav": "wav", ".flac": "flac", ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".mp4": "mp4",
                   ".mkv": "mkv", ".otio": "otio", ".fcpxml": "fcpxml", ".xml": "xml", ".edl": "edl", ".aaf": "aaf"}
 Progress = Callable[[str], None]
-
-
-class ExportCancelled(Exception):
-    pass
 
 
 #: Sample rates an export may be written at.
@@ -341,7 +338,8 @@ def dub_language(project: pj.Project) -> str:
 def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
                  source=None, source_sr=None, keep_original: bool = False,
                  options: ExportOptions | None = None) -> ExportReport:
-    from project.media import MediaError, mux_audio_into_video
+    from project.media import MediaError
+    from project.mux import mux_audio_into_video
 
     options = options or ExportOptions(keep_original=keep_original)
     media = pj.resolve_media(project, project_path)

@@ -21,6 +21,11 @@ import numpy as np
 from engine.loudness import CEILING_MARGIN_DB, LimiterReport, Loudness, LoudnessMeter, limit_true_peak_blocks
 from project.mixer import MixPlan
 
+
+class ExportCancelled(Exception):
+    """An export (or a delivery pass) was cancelled; nothing was written."""
+
+
 #: Seconds per block of a delivery pass.
 BLOCK_SECONDS = 30.0
 
@@ -46,8 +51,6 @@ class Delivery:
     # ---- passes
     def _check(self) -> None:
         if self.cancelled is not None and self.cancelled():
-            from project.export import ExportCancelled
-
             raise ExportCancelled("export cancelled")
 
     def _read(self, gain_db: float):

@@ -14,8 +14,8 @@ One behaviour for everything:
   mix rate with soxr (once per clip and rate, kept in a small LRU, :func:`resampled`), and is exactly
   ``round(len * rate / clip_rate)`` samples long.
 - **Gains**: a line's linear gain is region gain x track gain x dub gain; pan places a mono line in a
-  stereo mix at constant power (:func:`project.render_core.pan_gains`); fades are linear ramps over the
-  line's first/last samples.  Mute/solo choose the lines (:func:`project.render_core.audible_tracks`).
+  stereo mix at constant power (:func:`pan_gains`); fades are linear ramps over the
+  line's first/last samples.  Mute/solo choose the lines (:func:`audible_tracks`).
 - **Ducking**: the source is multiplied by ``1 - d(t)`` where ``d`` is the ducking depth (``1 - duck
   gain`` of the deepest line sounding at t, 0 elsewhere) averaged over a centred 20 ms window
   (:data:`DUCK_WINDOW_SECONDS`).  The average is read from the exact running integral of the depth,
@@ -41,6 +41,26 @@ import numpy as np
 DUCK_WINDOW_SECONDS = 0.02
 #: Exports render this many seconds per block.
 EXPORT_BLOCK_SECONDS = 10.0
+
+
+# ------------------------------------------------------------------ gains
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def audible_tracks(project) -> list:
+    solo = [t for t in project.tracks if t.solo]
+    return [t for t in (solo or project.tracks) if not t.mute]
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """(left, right) gains for a mono line at ``pan`` (-1 left .. +1 right): constant power, and 0 dB on
+    both sides at the centre, so a centred dub sits against a stereo source as it does in the mono mix
+    (and a line's loudness is the same wherever it is panned)."""
+    import math
+
+    theta = (min(1.0, max(-1.0, float(pan))) + 1.0) * math.pi / 4.0
+    return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
 
 
 # ------------------------------------------------------------------ sources
@@ -257,8 +277,6 @@ class MixPlan:
                 continue
             sides = None
             if channels > 1:
-                from project.render_core import pan_gains
-
                 sides = np.asarray(pan_gains(ln.pan), np.float32)
                 if channels > 2:
                     sides = np.concatenate([sides, np.zeros(channels - 2, np.float32)])
@@ -384,8 +402,6 @@ def line_for(project, track, region, clip) -> Line:
     """How ``region`` of ``track`` sounds in the mix.  Region gain and fades and a track's own duck level
     are read when the model has them (``region.gain_db``, ``region.fade_in``/``fade_out`` in seconds,
     ``track.duck_db``); the project's dub gain and duck level otherwise."""
-    from project.render_core import db_to_gain
-
     gain_db = float(track.gain_db) + float(project.mix.dub_gain_db) + float(getattr(region, "gain_db", 0.0) or 0.0)
     duck_db = getattr(track, "duck_db", None)
     duck_db = project.mix.duck_db if duck_db is None else duck_db
@@ -399,8 +415,6 @@ def plan_for(project, clips: dict, source: ArraySource | None = None, *, sample_
              length: int | None = None) -> MixPlan:
     """The plan for ``project``'s audible tracks (or ``tracks``) with the clips at hand (region id ->
     :class:`project.render_core.Clip`; missing ones are silent) and the source, for playback and export."""
-    from project.render_core import audible_tracks, db_to_gain
-
     sr = int(sample_rate or project.sample_rate)
     lines = [line_for(project, t, r, clips[r.id])
              for t in (tracks if tracks is not None else audible_tracks(project))

@@ -29,6 +29,7 @@ import numpy as np
 
 from engine.errors import RequestError
 from engine.types import MAX_DURATION_SECONDS, DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
+from project.mixer import audible_tracks, db_to_gain, pan_gains  # noqa: F401 (the mix's gains, here too)
 from project.model import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 
 ENGINE_SR = 24000
@@ -282,25 +283,6 @@ def _length_fits(clip: Clip, request: SynthesisRequest) -> bool:
     if d.mode == "exact" and d.seconds is not None:
         return len(clip.audio) == int(round(float(d.seconds) * clip.sample_rate))
     return len(clip.audio) <= MAX_CLIP_SECONDS * clip.sample_rate
-
-
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
-
-
-def audible_tracks(project: Project) -> list[Track]:
-    solo = [t for t in project.tracks if t.solo]
-    return [t for t in (solo or project.tracks) if not t.mute]
-
-
-def pan_gains(pan: float) -> tuple[float, float]:
-    """(left, right) gains for a mono line at ``pan`` (-1 left .. +1 right): constant power, and 0 dB on
-    both sides at the centre, so a centred dub sits against a stereo source as it does in the mono mix
-    (and a line's loudness is the same wherever it is panned)."""
-    import math
-
-    theta = (min(1.0, max(-1.0, float(pan))) + 1.0) * math.pi / 4.0
-    return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
 
 
 def mix(
