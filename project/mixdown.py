@@ -34,7 +34,7 @@ class Delivery:
     """The delivered audio of ``plan``: gain (to the target, or ``gain_db``), limiter, readings.
 
     ``blocks()`` yields the finished blocks (float32); after it has run to the end, ``loudness``,
-    ``limiter`` and ``warnings`` describe them and :meth:`finished` gives export.finish_audio's tuple."""
+    ``limiter`` and ``warnings`` describe them and :meth:`finished` gives the report fields."""
 
     def __init__(self, plan: MixPlan, target_lufs: float | None, ceiling_dbtp: float, gain_db: float | None = None,
                  cancelled: Callable[[], bool] | None = None):
@@ -118,7 +118,7 @@ class Delivery:
                                  f"for (its peaks cannot go higher under {self.ceiling:g} dBTP)")
 
     def finished(self):
-        """(None, loudness, gain dB, limiter report, warnings): export.finish_audio's tuple, no audio."""
+        """(None, loudness, gain dB, limiter report, warnings): what export._report reads."""
         return None, self.loudness, self.gain_db, self.limiter, list(self.warnings)
 
 
