@@ -9,6 +9,10 @@ still mixes the whole timeline in memory (main before the streaming mixer), in t
 
     python benchmarks/bench_mix_memory.py                     # 2 hours, 3 runs
     python benchmarks/bench_mix_memory.py --minutes 20 --runs 1 --old /work/main
+
+Measured 2026-12-04 (2 shared cores, heavily loaded; 24-bit stereo 48 kHz, no loudness target):
+  120 min, 1,028 lines, 1 run each: streaming 866 MB peak RSS (651 s); whole timeline 13,549 MB (713 s)
+  10 min, 85 lines, median of 3:    streaming 348 MB (19.5 s);          whole timeline 1,184 MB (18.9 s)
 """
 
 from __future__ import annotations
