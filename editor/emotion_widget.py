@@ -8,8 +8,6 @@ what the engine understood.
 
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from editor import commands as cmd
 from editor.document import Document
+from editor.tasks import run_task
 from engine.types import EMOTIONS
 
 MODES = (("voice", "Same as the voice"), ("vector", "Sliders"), ("text", "Text prompt"),
@@ -65,16 +64,16 @@ class PromptResolver(QObject):
     resolved = Signal(str, object)  # prompt, vector tuple (or None on failure)
 
     def request(self, prompt: str) -> None:
-        def run() -> None:
-            try:
-                from engine.emotion.text_prompt import text_to_vector
+        task = run_task(_resolve_prompt, prompt, owner=self, name="emotion-prompt")
+        # the readout is a convenience: a failure shows no vector (rendering reports real errors)
+        task.finished.connect(lambda vec: self.resolved.emit(prompt, vec))
+        task.failed.connect(lambda _msg: self.resolved.emit(prompt, None))
 
-                vec = text_to_vector(prompt)
-            except Exception:  # the readout is a convenience: rendering reports real errors
-                vec = None
-            self.resolved.emit(prompt, vec)
 
-        threading.Thread(target=run, name="emotion-prompt", daemon=True).start()
+def _resolve_prompt(ctx, prompt: str):
+    from engine.emotion.text_prompt import text_to_vector
+
+    return text_to_vector(prompt)
 
 
 class EmotionBox(QGroupBox):

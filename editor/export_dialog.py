@@ -1,20 +1,18 @@
-"""File > Export: the dialog choosing format and destination, and the worker that exports.
+"""File > Export: the dialog choosing format and destination, and the task that exports.
 
 ``run_export`` is the whole job (no Qt): it calls ``project.export.export_project``
-and turns every outcome into ``(status, text)``.  ``ExportWorker`` runs it in a
-``QThread`` and reports through signals; cancelling sets an event that both the
+and turns every outcome into ``(status, text)``.  ``export_task`` runs it as a
+background task (editor/tasks.py); cancelling sets the task's flag, which both the
 ``cancelled`` callable and the progress callback check, so a cancel also stops
 between region renders, not only between export steps.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -102,38 +100,13 @@ def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = Fa
     return "ok", str(result.path)
 
 
-class ExportWorker(QObject):
-    """Runs :func:`run_export` in its thread; one job per worker."""
-
-    progress = Signal(str)
-    finished = Signal(str, str)  # status, text (see run_export)
-
-    def __init__(self, project_path: Path, fmt: str, out: Path, keep_original: bool = False, options=None):
-        super().__init__()
-        self.project_path = Path(project_path)
-        self.fmt = fmt
-        self.out = Path(out)
-        self.keep_original = keep_original
-        self.options = options
-        #: the export's report (loudness readings, warnings) once it has finished well
-        self.report = None
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:  # any thread
-        self._cancel.set()
-
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            status, text = run_export(self.project_path, self.fmt, self.out, self.keep_original,
-                                      self.progress.emit, self.is_cancelled, self.options,
-                                      lambda r: setattr(self, "report", r))
-        except Exception as e:  # noqa: BLE001 - never let a worker die silently
-            status, text = "error", f"export failed ({type(e).__name__}: {one_line(e)})"
-        self.finished.emit(status, text)
+def export_task(ctx, project_path: Path, fmt: str, out: Path, keep_original: bool = False, options=None):
+    """The editor's export as a task (editor/tasks.py): (status, text, report) as :func:`run_export`
+    says, with the :class:`project.export.ExportReport` when it went well (else None)."""
+    reports = []
+    status, text = run_export(Path(project_path), fmt, Path(out), keep_original,
+                              lambda msg: ctx.progress(-1.0, msg), ctx.cancelled, options, reports.append)
+    return status, text, (reports[0] if reports else None)
 
 
 class ExportDialog(QDialog):

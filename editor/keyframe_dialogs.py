@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -17,105 +15,40 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor.tasks import Task, run_task
 from project.keyframes import Candidate
 from project.timecode import format_frames
 
 
-class DetectWorker(QObject):
-    """Runs :func:`project.keyframes.detect_keyframes` in its own thread."""
+def _detect(ctx, path: str) -> list[Candidate]:
+    from project.keyframes import detect_keyframes
 
-    progress = Signal(float)
-    done = Signal(list)  # list[Candidate]
-    failed = Signal(str)
-
-    def __init__(self, path: str):
-        super().__init__()
-        self.path = path
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @Slot()
-    def run(self) -> None:
-        from project.keyframes import KeyframeError, detect_keyframes
-        from project.media import MediaError
-
-        try:
-            found = detect_keyframes(self.path, progress=self.progress.emit, cancelled=self._cancel.is_set)
-        except (KeyframeError, MediaError) as e:
-            self.failed.emit("" if self._cancel.is_set() else str(e))
-            return
-        except Exception as e:  # a damaged file must not take the editor down
-            self.failed.emit(f"keyframe detection failed ({type(e).__name__}: {e})")
-            return
-        self.done.emit(found)
+    return detect_keyframes(path, progress=lambda f: ctx.progress(f), cancelled=ctx.cancelled)
 
 
-class _DetectionRelay(QObject):
-    """Lives in the GUI thread: the worker's signals reach the dialog and callbacks here.
-
-    Signals of an object in another thread connected to plain Python callables run in the
-    emitting thread; connected to this object's slots they are queued to the GUI thread.
-    It owns nothing the worker uses and is deleted (deleteLater) only once the thread has
-    finished, so no queued call can reach a deleted object.
-    """
-
-    def __init__(self, parent: QWidget, dlg: QProgressDialog, thread: QThread, worker: DetectWorker, on_done, on_failed):
-        super().__init__(parent)
-        self._dlg, self._thread, self._worker = dlg, thread, worker
-        self._on_done, self._on_failed = on_done, on_failed
-        self._finished = False
-
-    @Slot()
-    def cancel(self) -> None:  # direct: the worker thread is busy and runs no event loop
-        self._worker.cancel()
-
-    @Slot(float)
-    def progress(self, fraction: float) -> None:
-        if not self._finished:
-            self._dlg.setValue(int(1000 * fraction))
-
-    @Slot(list)
-    def done(self, found: list) -> None:
-        if self._finish():
-            self._on_done(found)
-
-    @Slot(str)
-    def failed(self, msg: str) -> None:
-        if self._finish():
-            self._on_failed(msg)
-
-    def _finish(self) -> bool:
-        if self._finished:
-            return False
-        self._finished = True
-        self._dlg.canceled.disconnect(self.cancel)
-        self._dlg.reset()
-        self._dlg.deleteLater()
-        self._thread.quit()
-        return True
-
-
-def run_detection(parent: QWidget, path: str, on_done, on_failed) -> tuple[QThread, DetectWorker]:
-    """Start detection with a cancellable progress dialog; callbacks run in the GUI thread."""
-    thread = QThread(parent)
-    worker = DetectWorker(path)
-    worker.moveToThread(thread)
+def run_detection(parent: QWidget, path: str, on_done, on_failed) -> Task:
+    """Start detection (editor/tasks.py) with a cancellable progress dialog; ``on_done(candidates)`` or
+    ``on_failed(message)`` (an empty message when cancelled) run in the GUI thread, after the dialog
+    has gone."""
     dlg = QProgressDialog("Looking for shot cuts and strong changes…", "Cancel", 0, 1000, parent)
     dlg.setWindowTitle("Detect keyframes")
     dlg.setWindowModality(Qt.WindowModality.WindowModal)
     dlg.setMinimumDuration(300)
-    relay = _DetectionRelay(parent, dlg, thread, worker, on_done, on_failed)
-    dlg.canceled.connect(relay.cancel)
-    worker.progress.connect(relay.progress)
-    worker.done.connect(relay.done)
-    worker.failed.connect(relay.failed)
-    thread.started.connect(worker.run)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(relay.deleteLater)
-    thread.start()
-    return thread, worker
+    task = run_task(_detect, path, owner=parent, name="keyframes")
+    dlg.canceled.connect(task.cancel)
+
+    def close_dialog(*_args) -> None:
+        dlg.canceled.disconnect(task.cancel)
+        dlg.reset()
+        dlg.deleteLater()
+
+    task.progress.connect(lambda f, _text: dlg.setValue(int(1000 * f)))
+    for signal in (task.finished, task.failed, task.cancelled):
+        signal.connect(close_dialog)  # first: the dialog is gone before the callbacks run
+    task.finished.connect(on_done)
+    task.failed.connect(on_failed)
+    task.cancelled.connect(lambda: on_failed(""))
+    return task
 
 
 class SuggestionsDialog(QDialog):

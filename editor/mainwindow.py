@@ -10,11 +10,10 @@ in QSettings, recent files, clear dialogs for bad project files, and a banner
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QDateTime, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,14 +40,14 @@ from editor import autosave as asv
 from editor import commands as cmd
 from editor.document import Document
 from editor.inspector import InspectorWidget
-from editor.playback import Placement, Playback
+from editor.playback import Playback
 from editor.preview import PreviewWidget
 from editor.proxy_job import ProxyJob
 from editor.render_worker import EngineFactory, RenderController
 from editor.source_actions import SourceActionsMixin
 from editor.timeline import TimelineWidget
 from project import model as pj
-from project.render_core import audible_tracks, db_to_gain
+from project.mixer import plan_for
 from project.timecode import format_tc
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ PROJECT_FILTER = f"Dubline projects (*{pj.SUFFIX});;All files (*)"
 
 # ------------------------------------------------------------------ media loading (off the GUI thread)
 class MediaLoader(QObject):
-    """Decodes the source audio and builds its waveform pyramid in a background thread."""
+    """Decodes the source audio and builds its waveform pyramid in a background task (editor/tasks.py)."""
 
     loaded = Signal(int, object, int, object)  # generation, audio (or None), sample rate, pyramid (or None)
     failed = Signal(int, str)
@@ -70,37 +69,35 @@ class MediaLoader(QObject):
         self._gen = 0
 
     def load(self, path: str, sample_rate: int) -> int:
+        from editor.tasks import run_task
+
         self._gen += 1
         gen = self._gen
-        threading.Thread(target=self._run, args=(gen, path, sample_rate), daemon=True,
-                         name="dubline-media").start()
+        task = run_task(_load_media, path, sample_rate, owner=self, name="media")
+        task.finished.connect(lambda res: self.loaded.emit(gen, res[0], sample_rate, res[1]))
+        task.failed.connect(lambda msg: self.failed.emit(gen, msg))
         return gen
 
-    def _run(self, gen: int, path: str, sample_rate: int) -> None:
-        try:
-            from project.media import MediaError, load_audio
-        except ImportError as e:
-            self.failed.emit(gen, f"audio decoding is not available in this build ({e})")
-            return
-        try:
-            audio = load_audio(path, sample_rate=sample_rate)
-        except MediaError as e:
-            self.failed.emit(gen, str(e))
-            return
-        except Exception as e:
-            log.exception("loading audio of %s failed", path)
-            self.failed.emit(gen, f"cannot read the audio ({type(e).__name__}: {e})")
-            return
-        pyramid = None
-        if audio is not None:
-            audio = np.asarray(audio, np.float32)
-            try:
-                from project.waveform import WaveformPyramid
 
-                pyramid = WaveformPyramid(audio, sample_rate)
-            except Exception as e:  # no waveform is better than no editor
-                log.warning("waveform unavailable: %s", e)
-        self.loaded.emit(gen, audio, sample_rate, pyramid)
+def _load_media(ctx, path: str, sample_rate: int):
+    """(audio or None, waveform pyramid or None): the source as exports mix it (stereo; a mono file as
+    one column, both sides being the same)."""
+    from project.media import load_audio
+
+    audio = load_audio(path, sample_rate=sample_rate, channels=2)
+    if audio is None:
+        return None, None
+    audio = np.asarray(audio, np.float32)
+    if np.array_equal(audio[:, 0], audio[:, 1]):
+        audio = np.ascontiguousarray(audio[:, 0])
+    try:
+        from project.waveform import WaveformPyramid
+
+        pyramid = WaveformPyramid(audio if audio.ndim == 1 else audio.mean(axis=1), sample_rate)
+    except Exception as e:  # noqa: BLE001 - no waveform is better than no editor
+        log.warning("waveform unavailable: %s", e)
+        pyramid = None
+    return audio, pyramid
 
 
 class Banner(QFrame):
@@ -148,8 +145,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         self._closing_done = False
         self.autosave = asv.Autosaver(self.doc, parent=self)
         self.autosave.failed.connect(lambda m: self.statusBar().showMessage(m, 10000))
-        self._export_thread: QThread | None = None
-        self._export_worker = None
+        self._export_task = None  # editor.tasks.Task while an export runs
         self._export_progress: QProgressDialog | None = None
 
         self.preview = PreviewWidget()
@@ -159,7 +155,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         self.banner = Banner()
         self.media_loader = MediaLoader()
         self.proxy_job = ProxyJob(self)
-        self._detect_job = None  # (thread, worker) while keyframe detection runs
+        self._detect_job = None  # the keyframe detection Task while it runs
 
         central = QWidget()
         cl = QVBoxLayout(central)
@@ -906,7 +902,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
 
         self.inspector.commit_text()
         self.autosave.write_now("before export")
-        if self._export_thread is not None:
+        if self._export_task is not None:
             self.statusBar().showMessage("An export is already running", 5000)
             return
         if not self._ensure_saved_for_export():
@@ -919,42 +915,35 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         self.start_export(fmt, out, keep, dlg.options())
 
     def start_export(self, fmt: str, out: Path, keep_original: bool = False, options=None) -> None:
-        """Export the saved project in a worker thread, with a progress dialog and Cancel."""
-        from editor.export_dialog import ExportWorker
+        """Export the saved project in a background task, with a progress dialog and Cancel."""
+        from editor.export_dialog import export_task
+        from editor.tasks import run_task
 
         assert self.doc.path is not None
-        worker = ExportWorker(self.doc.path, fmt, out, keep_original, options)
-        thread = QThread(self)
-        thread.setObjectName("dubline-export")
-        worker.moveToThread(thread)
         dlg = QProgressDialog(f"Exporting {fmt.upper()}…", "Cancel", 0, 0, self)
         dlg.setWindowTitle("Export")
         dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.setMinimumDuration(300)
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
-        dlg.canceled.connect(worker.cancel)
+        task = run_task(export_task, self.doc.path, fmt, out, keep_original, options, owner=self, name="export")
+        dlg.canceled.connect(task.cancel)
         dlg.canceled.connect(lambda: dlg.setLabelText("Cancelling…"))
-        worker.progress.connect(dlg.setLabelText)
-        # a bound slot of this window, not a lambda: PySide would run a lambda in the worker's thread
-        worker.finished.connect(self._export_done)
-        thread.started.connect(worker.run)
-        self._export_thread, self._export_worker, self._export_progress = thread, worker, dlg
-        thread.start()
+        # the Task lives in the GUI thread: these run there
+        task.progress.connect(lambda _f, text: dlg.setLabelText(text))
+        task.finished.connect(self._export_done)
+        task.failed.connect(lambda msg: self._export_done(("error", msg, None)))
+        task.cancelled.connect(lambda: self._export_done(("cancelled", "", None)))
+        self._export_task, self._export_progress = task, dlg
         dlg.show()
 
-    @Slot(str, str)
-    def _export_done(self, status: str, text: str) -> None:
-        thread, dlg = self._export_thread, self._export_progress
-        report = getattr(self._export_worker, "report", None)
-        if thread is not None:
-            thread.quit()
-            thread.wait(10000)
+    def _export_done(self, result) -> None:
+        status, text, report = result
+        dlg = self._export_progress
         if dlg is not None:
             dlg.close()
             dlg.deleteLater()
-        # the worker's thread has finished: dropping the worker here is safe
-        self._export_thread = self._export_worker = self._export_progress = None
+        self._export_task = self._export_progress = None
         if status == "ok":
             summary = report.summary() if report is not None else ""
             self.statusBar().showMessage(f"Exported to {text}" + (f" — {summary}" if summary else ""), 0)
@@ -1069,17 +1058,12 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         self._mix_timer.start()
 
     def _rebuild_mix(self) -> None:
+        """Playback reads project.mixer's plan, the one every export writes from (same samples)."""
         p = self.doc.project
-        placements = []
-        for t in audible_tracks(p):
-            g = db_to_gain(t.gain_db + p.mix.dub_gain_db)
-            for r in t.regions:
-                clip = self.renderer.ready_clip(r.id)
-                if clip is not None:
-                    placements.append(Placement(r.start, clip.audio, clip.sample_rate, g))
-        self.playback.mixer.set_placements(placements)
-        self.playback.mixer.set_levels(db_to_gain(p.mix.source_gain_db) * self._monitor_level,
-                                       db_to_gain(p.mix.duck_db))
+        clips = {r.id: c for _, r in p.all_regions() if (c := self.renderer.ready_clip(r.id)) is not None}
+        m = self.playback.mixer
+        m.set_plan(plan_for(p, clips, m.source, sample_rate=m.sample_rate, channels=m.channels,
+                            source_gain_scale=self._monitor_level))
         self._update_end()
 
     def _on_source_level(self, value: int) -> None:
@@ -1221,18 +1205,15 @@ class MainWindow(SourceActionsMixin, QMainWindow):
             return
         self._closing_done = True
         self.autosave.timer.stop()
-        if self._export_worker is not None:
-            self._export_worker.cancel()
-        if self._export_thread is not None:
-            self._export_thread.quit()
-            self._export_thread.wait(10000)
+        if self._export_task is not None:
+            self._export_task.cancel()
         self.proxy_job.cancel()
         self.stop_source_jobs()
         if self._detect_job is not None:
-            thread, worker = self._detect_job
-            worker.cancel()
-            thread.quit()
-            thread.wait(5000)
+            self._detect_job.cancel()
+        from editor import tasks
+
+        tasks.wait_all(10000)  # export, detection, media loading, previews: cancelled and joined
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()

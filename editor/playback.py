@@ -1,11 +1,12 @@
 """Playback: the audio output is the clock; the playhead and the video follow it.
 
-:class:`Mixer` renders any stretch of the timeline on demand: the source audio
-(with a level and a duck under dub lines, smoothed over 20 ms so it never
-clicks) plus every ready clip at its region's start.  Mixing on the fly means
-a new clip is audible as soon as it arrives, with nothing to re-mix.  It reads
-an immutable snapshot that the GUI thread swaps atomically, so the audio
-callback never waits on a lock.
+:class:`Mixer` serves any stretch of the timeline on demand from
+:class:`project.mixer.MixPlan`, the same block-wise mix every export writes
+(placement, gains, pan, mute/solo, ducking, resampling): a playback block and
+the exported samples at the same time are identical.  Mixing on the fly means
+a new clip is audible as soon as it arrives, with nothing to re-mix.  The plan
+is immutable and the GUI thread swaps it atomically, so the audio callback
+never waits on a lock.
 
 :class:`Playback` pulls from the mixer through a QtMultimedia ``QAudioSink``
 (pull mode) and reports the position of the sample being heard (processed
@@ -20,10 +21,11 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QIODevice, QObject, Qt, QTimer, Signal
+
+from project.mixer import ArraySource, MixPlan, array_source
 
 log = logging.getLogger(__name__)
 
@@ -32,100 +34,41 @@ NO_DEVICE_MESSAGE = "no audio device: playing silently"
 
 
 # ------------------------------------------------------------------ mixer
-@dataclass(frozen=True)
-class Placement:
-    start_seconds: float
-    audio: np.ndarray  # float32 mono
-    sample_rate: int
-    gain: float
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    source: np.ndarray | None
-    source_sr: int
-    source_gain: float
-    duck_gain: float
-    starts: np.ndarray  # output samples
-    ends: np.ndarray
-    placements: tuple[Placement, ...]
-
-
 class Mixer:
-    """Renders the mix at ``sample_rate`` for any output position (thread-safe reads)."""
+    """Serves the project's mix (:class:`project.mixer.MixPlan`, the one exports read) to the audio
+    device at ``sample_rate``.  The GUI thread swaps in a new immutable plan; the audio callback reads
+    whichever plan is current, so it never waits on a lock."""
 
-    DUCK_SMOOTH_SECONDS = 0.02
-
-    def __init__(self, sample_rate: int = 48000):
+    def __init__(self, sample_rate: int = 48000, channels: int = 2):
         self.sample_rate = int(sample_rate)
-        self._snap = _Snapshot(None, self.sample_rate, 1.0, 1.0, np.zeros(0), np.zeros(0), ())
+        self.channels = int(channels)
+        self.source: ArraySource | None = None
+        self._plan = MixPlan.build(self.sample_rate, self.channels)
+
+    @property
+    def plan(self) -> MixPlan:
+        return self._plan
+
+    def set_plan(self, plan: MixPlan) -> None:
+        if plan.sample_rate != self.sample_rate or plan.channels != self.channels:
+            raise ValueError("the plan is for another rate or channel count")
+        self._plan = plan
 
     def set_source(self, audio: np.ndarray | None, sample_rate: int | None = None) -> None:
-        s = self._snap
-        self._snap = _Snapshot(None if audio is None else np.asarray(audio, np.float32),
-                               int(sample_rate or self.sample_rate), s.source_gain, s.duck_gain, s.starts, s.ends,
-                               s.placements)
-
-    def set_levels(self, source_gain: float, duck_gain: float) -> None:
-        s = self._snap
-        self._snap = _Snapshot(s.source, s.source_sr, float(source_gain), float(duck_gain), s.starts, s.ends,
-                               s.placements)
-
-    def set_placements(self, placements: list[Placement]) -> None:
-        sr = self.sample_rate
-        pl = tuple(sorted(placements, key=lambda p: p.start_seconds))
-        starts = np.array([p.start_seconds * sr for p in pl], np.float64)
-        ends = np.array([p.start_seconds * sr + len(p.audio) * sr / p.sample_rate for p in pl], np.float64)
-        s = self._snap
-        self._snap = _Snapshot(s.source, s.source_sr, s.source_gain, s.duck_gain, starts, ends, pl)
+        """The source audio (resampled once to the mix rate if it is at another); the plan keeps its lines."""
+        self.source = array_source(audio, sample_rate, self.sample_rate)
+        p = self._plan
+        self._plan = MixPlan.build(self.sample_rate, self.channels, [q.line for q in p.placed], self.source,
+                                   p.source_gain, p.length)
 
     @property
     def source_seconds(self) -> float:
-        s = self._snap
-        return 0.0 if s.source is None else len(s.source) / s.source_sr
+        s = self.source
+        return 0.0 if s is None else s.frames / self.sample_rate
 
     def render(self, start: int, n: int) -> np.ndarray:
-        """``n`` output samples from output sample ``start`` (speed 1)."""
-        snap = self._snap
-        sr = self.sample_rate
-        k = max(1, int(self.DUCK_SMOOTH_SECONDS * sr))
-        a, b = start - k, start + n + k  # a margin for the duck smoothing
-        out = np.zeros(n, np.float32)
-        mask = np.zeros(b - a, np.float32)
-        if len(snap.starts):
-            hits = np.nonzero((snap.starts < b) & (snap.ends > a))[0]
-            for i in hits:
-                p = snap.placements[i]
-                s0 = snap.starts[i]
-                lo, hi = max(a, int(math.floor(s0))), min(b, int(math.ceil(snap.ends[i])))
-                if hi <= lo:
-                    continue
-                mask[lo - a: hi - a] = 1.0
-                olo, ohi = max(lo, start), min(hi, start + n)
-                if ohi <= olo:
-                    continue
-                pos = (np.arange(olo, ohi, dtype=np.float64) - s0) * (p.sample_rate / sr)
-                seg = np.interp(pos, np.arange(len(p.audio)), p.audio, left=0.0, right=0.0)
-                out[olo - start: ohi - start] += p.gain * seg.astype(np.float32)
-        if snap.source is not None and snap.source_gain > 0:
-            src = self._source_block(snap, start, n)
-            if snap.duck_gain < 1.0 and mask.any():
-                smooth = np.convolve(mask, np.ones(2 * k + 1, np.float32) / (2 * k + 1), mode="valid")
-                env = 1.0 - smooth[:n] * (1.0 - snap.duck_gain)
-                src *= env
-            out += snap.source_gain * src
-        return out
-
-    def _source_block(self, snap: _Snapshot, start: int, n: int) -> np.ndarray:
-        src = snap.source
-        if snap.source_sr == self.sample_rate:
-            blk = np.zeros(n, np.float32)
-            lo, hi = max(0, start), min(len(src), start + n)
-            if hi > lo:
-                blk[lo - start: hi - start] = src[lo:hi]
-            return blk
-        pos = np.arange(start, start + n, dtype=np.float64) * (snap.source_sr / self.sample_rate)
-        return np.interp(pos, np.arange(len(src)), src, left=0.0, right=0.0).astype(np.float32)
+        """``n`` output samples from output sample ``start`` (speed 1): exactly the exported samples."""
+        return self._plan.render(int(start), int(n))
 
     def render_at(self, pos: float, n: int, speed: float) -> np.ndarray:
         """``n`` samples starting at output position ``pos`` (fractional), played at ``speed``."""
@@ -135,7 +78,11 @@ class Mixer:
         lo = int(math.floor(idx.min()))
         hi = int(math.ceil(idx.max())) + 1
         span = self.render(lo, hi - lo)
-        return np.interp(idx - lo, np.arange(hi - lo), span).astype(np.float32)
+        grid = np.arange(hi - lo)
+        if span.ndim == 1:
+            return np.interp(idx - lo, grid, span).astype(np.float32)
+        return np.stack([np.interp(idx - lo, grid, span[:, c]) for c in range(span.shape[1])],
+                        axis=1).astype(np.float32)
 
 
 # ------------------------------------------------------------------ audio device
@@ -169,8 +116,11 @@ class _MixDevice(QIODevice):
             block = np.zeros(n, np.float32)
         self.pos += n * self.speed
         block = np.clip(block, -1.0, 1.0)
-        if self.channels > 1:
-            block = np.repeat(block[:, None], self.channels, axis=1).ravel()
+        if block.ndim == 1:
+            block = block[:, None]
+        if block.shape[1] != self.channels:  # the mix folded or spread to the device's channels
+            block = np.repeat(block.mean(axis=1, keepdims=True, dtype=np.float32), self.channels, axis=1)
+        block = block.ravel()
         if self.as_float:
             return block.astype(np.float32).tobytes()
         return (block * 32767.0).astype(np.int16).tobytes()

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -36,50 +35,28 @@ from PySide6.QtWidgets import (
 
 from editor import commands as cmd
 from editor.document import Document
+from editor.tasks import Task, TaskCancelled, run_task
 
 PREVIEW_TEXT = "你好，这是我的声音。Hello, this is my voice."
 
 
-class EnrollWorker(QObject):
-    progress = Signal(float, str)
-    done = Signal(str)  # name
-    failed = Signal(str)
+def enroll_voice(ctx, engine, name: str, reference: str, consent: str) -> str:
+    """The enrollment task (editor/tasks.py): fit ``reference`` as voice ``name`` and save it."""
+    from engine import voices as vl
 
-    def __init__(self, engine, name: str, reference: str, consent: str):
-        super().__init__()
-        self.engine, self.name, self.reference, self.consent = engine, name, reference, consent
-        self._cancel = threading.Event()
+    if getattr(engine, "name", "") == "indextts2":
+        # a template is the embedded engine's fit plus the cleaned reference speech,
+        # which is what IndexTTS2 clones from: enroll with the embedded engine
+        from engine.api import get_engine
 
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    @Slot()
-    def run(self) -> None:
-        from engine import voices as vl
-        from engine.errors import EngineError
-
-        try:
-            engine = self.engine
-            if getattr(engine, "name", "") == "indextts2":
-                # a template is the embedded engine's fit plus the cleaned reference speech,
-                # which is what IndexTTS2 clones from: enroll with the embedded engine
-                from engine.api import get_engine
-
-                self.progress.emit(0.0, "loading the embedded engine")
-                engine = get_engine("embedded", "auto")
-            t = vl.enroll(engine, self.name, self.reference, self.consent,
-                          progress=lambda f, m: self.progress.emit(f, m), cancelled=self._cancel.is_set)
-            vl.save(t)
-        except vl.Cancelled:
-            self.failed.emit("")
-            return
-        except EngineError as e:
-            self.failed.emit(str(e))
-            return
-        except Exception as e:  # never take the editor down
-            self.failed.emit(f"enrollment failed ({type(e).__name__}: {e})")
-            return
-        self.done.emit(self.name)
+        ctx.progress(0.0, "loading the embedded engine")
+        engine = get_engine("embedded", "auto")
+    try:
+        t = vl.enroll(engine, name, reference, consent, progress=ctx.progress, cancelled=ctx.cancelled)
+    except vl.Cancelled:
+        raise TaskCancelled() from None
+    vl.save(t)
+    return name
 
 
 class AddVoiceDialog(QDialog):
@@ -114,16 +91,13 @@ class AddVoiceDialog(QDialog):
 class VoicesPanel(QWidget):
     voicesChanged = Signal()
     previewed = Signal(str)  # the preview file (playing, where there is an audio output)
-    _previewReady = Signal(str)
-    _previewFailed = Signal(str)
 
     def __init__(self, doc: Document, renderer, parent: QWidget | None = None):
         super().__init__(parent)
         self.doc, self.renderer = doc, renderer
-        self._job: tuple[QThread, EnrollWorker] | None = None
+        self._job: Task | None = None  # the enrollment running
         self._progress: QProgressDialog | None = None
         self._job_name = ""
-        self._retired_job: tuple[QThread, EnrollWorker] | None = None
         lay = QVBoxLayout(self)
         self.list = QListWidget()
         lay.addWidget(self.list, 1)
@@ -149,8 +123,6 @@ class VoicesPanel(QWidget):
             row.addWidget(b)
         lay.addLayout(row)
         self._effect = None
-        self._previewReady.connect(self._play)
-        self._previewFailed.connect(self._preview_failed)  # emitted from the preview thread: queued here
         self.refresh()
 
     # ------------------------------------------------------------ list
@@ -246,24 +218,18 @@ class VoicesPanel(QWidget):
         except RequestError as e:
             QMessageBox.warning(self, "Voices", str(e))
             return False
-        thread = QThread(self)
-        worker = EnrollWorker(eng, name, reference, consent)
-        worker.moveToThread(thread)
         dlg = QProgressDialog(f"Cloning {name}…", "Cancel", 0, 1000, self)
         dlg.setWindowTitle("Clone a voice")
         dlg.setMinimumDuration(0)
-        dlg.canceled.connect(worker.cancel)
-        # bound slots of this widget, so Qt queues them to the GUI thread (a bare lambda would run
-        # in the enrolling thread and touch widgets from there)
-        worker.progress.connect(self._on_enroll_progress)
-        worker.done.connect(self._on_enrolled)
-        worker.failed.connect(self._on_enroll_failed)
-        thread.started.connect(worker.run)
-        thread.finished.connect(worker.deleteLater)
-        self._job = (thread, worker)
+        task = run_task(enroll_voice, eng, name, reference, consent, owner=self, name="enroll")
+        dlg.canceled.connect(task.cancel)
+        task.progress.connect(self._on_enroll_progress)
+        task.finished.connect(self._on_enrolled)
+        task.failed.connect(self._on_enroll_failed)
+        task.cancelled.connect(lambda: self._on_enroll_failed(""))
+        self._job = task
         self._job_name = name
         self._progress = dlg
-        thread.start()
         return True
 
     @Slot(float, str)
@@ -275,11 +241,6 @@ class VoicesPanel(QWidget):
     def _finish_job(self) -> None:
         if self._progress is not None:
             self._progress.reset()
-        if self._job is not None:
-            self._job[0].quit()
-        # keep the thread and worker alive until the thread has ended: the worker may still be
-        # returning from run() when this runs, and dropping the last reference would delete it
-        self._retired_job = self._job
         self._job = None
 
     @Slot(str)
@@ -334,16 +295,14 @@ class VoicesPanel(QWidget):
         name = sel[0]
         out = Path(tempfile.gettempdir()) / f"dubline-preview-{hashlib.sha1(name.encode()).hexdigest()[:12]}.wav"
 
-        def run() -> None:
-            try:
-                res = eng.generate(SynthesisRequest(PREVIEW_TEXT, voice=name))
-                write_audio(out, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {name})")
-            except Exception as e:  # shown, never raised into Qt
-                self._previewFailed.emit(str(e))
-                return
-            self._previewReady.emit(str(out))
+        def speak(ctx) -> str:
+            res = eng.generate(SynthesisRequest(PREVIEW_TEXT, voice=name))
+            write_audio(out, res.audio, res.sample_rate, comment=f"synthetic speech (Dubline, voice {name})")
+            return str(out)
 
-        threading.Thread(target=run, name="voice-preview", daemon=True).start()
+        task = run_task(speak, owner=self, name="voice-preview")
+        task.finished.connect(self._play)
+        task.failed.connect(self._preview_failed)
 
     @Slot(str)
     def _preview_failed(self, msg: str) -> None:

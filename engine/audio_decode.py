@@ -114,6 +114,40 @@ def load_audio(path, sample_rate: int = 48000, max_seconds: float | None = None,
 
 def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None,
                      channels: int = 1) -> np.ndarray | None:
+    sink = _ArraySink(channels)
+    shift = _decode_pyav(p, sample_rate, max_seconds, channels, sink.add, sink.reserve)
+    if shift is None:
+        return None
+    return np.ascontiguousarray(_align(sink.audio(), shift / sample_rate, sample_rate), dtype=np.float32)
+
+
+class _ArraySink:
+    """Collects decoded chunks into one growing buffer."""
+
+    def __init__(self, channels: int):
+        self.channels = channels
+        self.buf = np.zeros((0,) + ((2,) if channels == 2 else ()), np.float32)
+        self.n = 0
+
+    def reserve(self, frames: int) -> None:
+        self.buf = np.zeros((frames,) + self.buf.shape[1:], np.float32)
+
+    def add(self, x: np.ndarray) -> None:
+        if self.n + len(x) > len(self.buf):
+            grow = (max(len(x), len(self.buf) // 2),) + self.buf.shape[1:]
+            self.buf = np.concatenate([self.buf, np.zeros(grow, np.float32)])
+        self.buf[self.n: self.n + len(x)] = x
+        self.n += len(x)
+
+    def audio(self) -> np.ndarray:
+        return self.buf[: self.n]
+
+
+def _decode_pyav(p: Path, sample_rate: int, max_seconds: float | None, channels: int, emit, reserve=None):
+    """Decode the first audio track in chunks, each handed to ``emit`` (float32 ``(n,)`` or ``(n, 2)``).
+
+    Returns the samples by which the audio starts after the first video frame (0 for audio files; what
+    :func:`_align` shifts by), or None when the file has no audio track."""
     try:
         container = av.open(str(p), mode="r", metadata_errors="ignore")
     except _av_errors():
@@ -127,8 +161,8 @@ def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None
         limit = None if max_seconds is None else int((max_seconds + 1.0) * sample_rate)
         if limit is not None:
             est = min(est, max_seconds)
-        shape = (int((est + 1.0) * sample_rate) + 4096,) + ((2,) if channels == 2 else ())
-        buf = np.zeros(shape, np.float32)
+        if reserve is not None:
+            reserve(int((est + 1.0) * sample_rate) + 4096)
         n = 0
         first_time = None
         if channels == 2:  # a mono track is put on both sides, more channels rematrixed to two
@@ -137,7 +171,7 @@ def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None
             resampler = av.AudioResampler(format="fltp", rate=sample_rate)
 
         def take(frames) -> None:
-            nonlocal buf, n, first_time
+            nonlocal n, first_time
             for f in frames:
                 x = f.to_ndarray()
                 if channels == 2:
@@ -148,10 +182,7 @@ def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None
                     x = x.reshape(-1)
                 if first_time is None:
                     first_time = f.time
-                if n + len(x) > len(buf):
-                    grow = (max(len(x), len(buf) // 2),) + buf.shape[1:]
-                    buf = np.concatenate([buf, np.zeros(grow, np.float32)])
-                buf[n: n + len(x)] = x
+                emit(x)
                 n += len(x)
 
         for packet in container.demux(a):
@@ -165,13 +196,54 @@ def _load_audio_pyav(p: Path, sample_rate: int, max_seconds: float | None = None
                 break
         else:
             take(resampler.resample(None))
-        audio = buf[:n]
-        if v is not None:
-            v_start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
-            a_start = first_time if first_time is not None else (
-                float(a.start_time * a.time_base) if a.start_time is not None else 0.0)
-            audio = _align(audio, a_start - v_start, sample_rate)
-        return np.ascontiguousarray(audio, dtype=np.float32)
+        if v is None:
+            return 0
+        v_start = float(v.start_time * v.time_base) if v.start_time is not None else 0.0
+        a_start = first_time if first_time is not None else (
+            float(a.start_time * a.time_base) if a.start_time is not None else 0.0)
+        return int(round((a_start - v_start) * sample_rate))
+
+
+def decode_audio_to_file(path, raw_path, sample_rate: int = 48000, max_seconds: float | None = None,
+                         channels: int = 1) -> tuple[int, int] | None:
+    """:func:`load_audio` without holding the audio: raw float32 frames (interleaved for ``channels=2``)
+    are written to ``raw_path`` as they are decoded.  Returns (frames written, shift) where ``shift``
+    samples of silence come before frame 0 on the timeline (negative: that many frames are dropped; see
+    :func:`_align`), or None when the file has no audio track.  Memory stays at a few decoded packets."""
+    p = check_file(path)
+    sample_rate = int(sample_rate)
+    if channels not in (1, 2):
+        raise ValueError("channels must be 1 or 2")
+    count = 0
+    with open(raw_path, "wb") as f:
+        def emit(x: np.ndarray) -> None:
+            nonlocal count
+            f.write(np.ascontiguousarray(x, "<f4").tobytes())
+            count += len(x)
+
+        shift = None
+        if av is not None:
+            try:
+                shift = _decode_pyav(p, sample_rate, max_seconds, channels, emit)
+                if shift is None:
+                    return None
+            except AudioDecodeError:
+                raise
+            except _av_errors() as e:
+                log.info("PyAV could not decode %s (%s); trying the ffmpeg binary", p, e)
+                f.seek(0)
+                f.truncate()
+                count = 0
+                shift = None
+        if shift is None:  # the ffmpeg binary holds the whole file in memory, as load_audio does
+            audio = _load_audio_ffmpeg(p, sample_rate, max_seconds, channels)
+            if audio is None:
+                return None
+            emit(audio)
+            shift = 0
+    if abs(shift) <= sample_rate // 1000:  # under a millisecond: timestamp rounding (as _align)
+        shift = 0
+    return count, shift
 
 
 def _align(audio: np.ndarray, offset_seconds: float, sample_rate: int) -> np.ndarray:

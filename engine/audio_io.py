@@ -41,43 +41,117 @@ def write_audio(
     ``subtype``: a soundfile subtype (default 16-bit PCM for WAV/FLAC); 16/24-bit PCM are dithered here.
     Raises RequestError with a one-line message when the path is unusable.
     """
-    import soundfile as sf
-
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise RequestError(f"cannot write {path.name}: use a .wav, .flac or .ogg file name")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise RequestError(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise RequestError(f"cannot write {path}: it is a folder")
     if subtype is None:
         subtype = "PCM_16" if fmt in ("WAV", "FLAC") else None
     if fmt == "FLAC" and subtype == "FLOAT":
         subtype = "PCM_24"  # FLAC holds integers only
-    try:
-        data = np.asarray(audio, dtype=np.float32)
-        bits = INT_BITS.get(subtype or "")
-        if bits or (subtype or "").startswith(("PCM", "ULAW", "ALAW", "VORBIS", "OPUS")) or fmt == "OGG":
-            data = fit_full_scale(data, int(sample_rate))
-        with atomic_path(path) as tmp, sf.SoundFile(tmp, "w", samplerate=int(sample_rate),
-                                                    channels=1 if data.ndim == 1 else data.shape[1],
-                                                    format=fmt, subtype=subtype) as f:
-            try:
-                f.comment = comment
-                f.software = "Dubline"
-            except (RuntimeError, AttributeError):
-                pass  # some formats have no metadata slot
-            if bits:
-                rng = np.random.default_rng(_DITHER_SEED)
-                for i in range(0, len(data), _CHUNK):
-                    f.write(quantize(data[i: i + _CHUNK], bits, rng))
-            else:
-                f.write(data)
-    except OSError as e:
-        raise RequestError(f"cannot write {path}: {e.strerror or e}") from e
+    data = np.asarray(audio, dtype=np.float32)
+    bits = INT_BITS.get(subtype or "")
+    if bits or (subtype or "").startswith(("PCM", "ULAW", "ALAW", "VORBIS", "OPUS")) or fmt == "OGG":
+        data = fit_full_scale(data, int(sample_rate))
+    with AudioWriter(path, sample_rate, 1 if data.ndim == 1 else data.shape[1], comment, subtype) as w:
+        w.write(data)
     return path
+
+
+class AudioWriter:
+    """Write audio a block at a time, atomically (the file appears complete at ``close``, or not at all
+    when the ``with`` block raises).  16/24-bit PCM are dithered exactly as :func:`write_audio` does, so
+    a file written in blocks equals the one written at once.  Samples must already fit [-1, 1] (the
+    delivered mix is limited first); integers saturate at full scale."""
+
+    def __init__(self, path, sample_rate: int, channels: int, comment: str = "synthetic speech (Dubline)",
+                 subtype: str | None = None):
+        self.path = Path(path)
+        fmt = FORMATS.get(self.path.suffix.lower())
+        if fmt is None:
+            raise RequestError(f"cannot write {self.path.name}: use a .wav, .flac or .ogg file name")
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        if not folder.is_dir():
+            raise RequestError(f"cannot write {self.path}: the folder {folder} does not exist")
+        if self.path.is_dir():
+            raise RequestError(f"cannot write {self.path}: it is a folder")
+        if subtype is None:
+            subtype = "PCM_16" if fmt in ("WAV", "FLAC") else None
+        if fmt == "FLAC" and subtype == "FLOAT":
+            subtype = "PCM_24"  # FLAC holds integers only
+        self._args = (fmt, subtype, int(sample_rate), int(channels), comment)
+        self.bits = INT_BITS.get(subtype or "")
+        self._rng = np.random.default_rng(_DITHER_SEED)
+        self._pending: list[np.ndarray] = []
+        self._pending_n = 0
+        self._ctx = None
+        self._file = None
+
+    def __enter__(self) -> AudioWriter:
+        import soundfile as sf
+
+        fmt, subtype, sr, channels, comment = self._args
+        self._ctx = atomic_path(self.path)
+        try:
+            tmp = self._ctx.__enter__()
+            self._file = sf.SoundFile(tmp, "w", samplerate=sr, channels=channels, format=fmt, subtype=subtype)
+        except OSError as e:
+            self._abort(e)
+            raise RequestError(f"cannot write {self.path}: {e.strerror or e}") from e
+        try:
+            self._file.comment = comment
+            self._file.software = "Dubline"
+        except (RuntimeError, AttributeError):
+            pass  # some formats have no metadata slot
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        data = np.asarray(block, np.float32)
+        try:
+            if not self.bits:
+                self._file.write(data)
+                return
+            self._pending.append(data)
+            self._pending_n += len(data)
+            if self._pending_n >= _CHUNK:  # dither in write_audio's chunks: the same noise either way
+                joined = np.concatenate(self._pending)
+                full = len(joined) // _CHUNK * _CHUNK
+                for i in range(0, full, _CHUNK):
+                    self._file.write(quantize(joined[i: i + _CHUNK], self.bits, self._rng))
+                self._pending = [joined[full:]]
+                self._pending_n = len(joined) - full
+        except OSError as e:
+            raise RequestError(f"cannot write {self.path}: {e.strerror or e}") from e
+
+    def __exit__(self, et, ev, tb) -> None:
+        try:
+            if et is None and self.bits and self._pending_n:
+                self._file.write(quantize(np.concatenate(self._pending), self.bits, self._rng))
+            self._file.close()
+        except OSError as e:
+            self._abort(e)
+            raise RequestError(f"cannot write {self.path}: {e.strerror or e}") from e
+        except BaseException as e:
+            self._abort(e)
+            raise
+        if et is not None:
+            self._abort(ev)
+            return
+        try:
+            self._ctx.__exit__(None, None, None)
+        except OSError as e:
+            raise RequestError(f"cannot write {self.path}: {e.strerror or e}") from e
+
+    def _abort(self, exc) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()
+            except Exception:  # noqa: BLE001 - the file is being thrown away
+                pass
+        if self._ctx is not None:
+            ctx, self._ctx = self._ctx, None
+            try:
+                ctx.__exit__(type(exc), exc, None)
+            except BaseException:  # noqa: BLE001 - the temporary is removed; the original error is raised
+                pass
 
 
 def fit_full_scale(audio: np.ndarray, sample_rate: int) -> np.ndarray:

@@ -618,33 +618,77 @@ def limit_true_peak(audio: np.ndarray, sample_rate: int, ceiling_dbtp: float = D
     """
     x = np.asarray(audio, np.float32)
     shape = x.shape
-    x2 = _as_2d(x)
-    n = len(x2)
+    n = len(x)
     report = LimiterReport(total_seconds=n / sample_rate)
     if n == 0:
         return x, report
+    out, gain_db, report.passes = _limit(_as_2d(x), sample_rate, ceiling_dbtp, lookahead_seconds,
+                                         release_db_per_second, margin_db)
+    report.max_reduction_db = float(-gain_db.min())
+    report.limited_seconds = float((gain_db < -0.1).sum()) / sample_rate
+    return out.reshape(shape), report
+
+
+def _limit(x2: np.ndarray, sample_rate: int, ceiling_dbtp: float, lookahead_seconds: float,
+           release_db_per_second: float, margin_db: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(limited ``x2``, the gain applied per sample in dB, passes) for ``(n, channels)`` float32."""
+    n = len(x2)
     ceiling = 10.0 ** ((ceiling_dbtp - margin_db) / 20.0)
     la = max(1, int(round(lookahead_seconds * sample_rate)))
     rate = release_db_per_second / sample_rate
     gain_db = np.zeros(n)  # the gain applied so far (dB)
     out = x2
     aim = ceiling
+    passes = 0
     for _ in range(4):
         need = _needed_reduction_db(out, sample_rate, aim)
         if need is None or need[2].max() <= ceiling * (1.0 + 1e-6):
             break
         idx, db, _ = need
-        report.passes += 1
+        passes += 1
         for lo, hi, where, depth in _stretches(idx, db, la, rate, n):
             seg = np.zeros(hi - lo)
             seg[where - lo] = depth
             gain_db[lo:hi] += _gain_curve_db(seg, la, rate)
         out = (x2 * (10.0 ** (gain_db / 20.0))[:, None]).astype(np.float32)
         aim = ceiling * 10.0 ** (-0.01 / 20.0)  # a peak the gain's movement shifted: aim a hair lower
-    reduced = gain_db < -0.1
-    report.max_reduction_db = float(-gain_db.min()) if n else 0.0
-    report.limited_seconds = float(reduced.sum()) / sample_rate
-    return out.reshape(shape), report
+    return out, gain_db, passes
+
+
+#: A streamed limiter sees this much audio either side of each block, more than a gain curve reaches
+#: (look-ahead, smoothing and a 20 dB release at 40 dB/s, over the limiter's passes).
+STREAM_CONTEXT_SECONDS = 2.0
+
+
+def limit_true_peak_blocks(read, length: int, sample_rate: int, ceiling_dbtp: float = DEFAULT_CEILING_DBTP,
+                           block: int | None = None, report: LimiterReport | None = None,
+                           margin_db: float = CEILING_MARGIN_DB):
+    """:func:`limit_true_peak` over a programme too long to hold: ``read(start, n)`` gives its samples
+    (float32 ``(n,)`` or ``(n, channels)``); yields (start, limited block) in order, and fills ``report``.
+
+    Each block is limited with :data:`STREAM_CONTEXT_SECONDS` of the programme either side, so a gain
+    curve that starts before the block or releases after it is the same as in one pass over everything
+    (up to float rounding; only a reduction deeper than about 20 dB reaches further).  Blocks without an
+    over are passed through untouched without limiting their context."""
+    block = int(block or 30 * sample_rate)
+    ctx = int(STREAM_CONTEXT_SECONDS * sample_rate)
+    report = report if report is not None else LimiterReport()
+    report.total_seconds = length / sample_rate
+    ceiling = 10.0 ** ((ceiling_dbtp - margin_db) / 20.0)
+    gain = _l1_gain(oversampling(sample_rate))
+    for a in range(0, length, block):
+        b = min(length, a + block)
+        lo, hi = max(0, a - ctx), min(length, b + ctx)
+        x = np.asarray(read(lo, hi - lo), np.float32)
+        if len(x) == 0 or float(np.abs(x).max()) * gain <= ceiling:
+            yield a, x[a - lo: b - lo]
+            continue
+        out, gain_db, passes = _limit(_as_2d(x), sample_rate, ceiling_dbtp, 0.0015, 40.0, margin_db)
+        mine = gain_db[a - lo: b - lo]
+        report.passes = max(report.passes, passes)
+        report.max_reduction_db = max(report.max_reduction_db, float(-mine.min()) if len(mine) else 0.0)
+        report.limited_seconds += float((mine < -0.1).sum()) / sample_rate
+        yield a, out.reshape(x.shape)[a - lo: b - lo]
 
 
 def _needed_reduction_db(x: np.ndarray, sample_rate: int, ceiling: float):

@@ -27,14 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from engine.errors import EngineError
 from engine.loudness import DEFAULT_CEILING_DBTP, LimiterReport, Loudness, LoudnessError, check_ceiling, parse_target
 from project import model as pj
 from project.errors import DublineError
+from project.mixdown import ExportCancelled
 from project.paths import confined, guard_output
-from project.render_core import Clip, audible_tracks, mix
+from project.render_core import Clip, audible_tracks
 
 FORMATS = ("wav", "flac", "stems", "clips", "srt", "vtt", "ass", "mp4", "mkv", "otio", "fcpxml", "xml", "edl", "aaf")
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
@@ -44,10 +43,6 @@ INTERCHANGE_ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "xml": "fcp_x
 SUFFIX_FORMATS = {".wav": "wav", ".flac": "flac", ".srt": "srt", ".vtt": "vtt", ".ass": "ass", ".mp4": "mp4",
                   ".mkv": "mkv", ".otio": "otio", ".fcpxml": "fcpxml", ".xml": "xml", ".edl": "edl", ".aaf": "aaf"}
 Progress = Callable[[str], None]
-
-
-class ExportCancelled(Exception):
-    pass
 
 
 #: Sample rates an export may be written at.
@@ -220,38 +215,36 @@ def provenance(project: pj.Project, what: str = "dub mix", tracks=None) -> str:
     return f"synthetic speech (Dubline {what}; voices: {voices_used(project, tracks)})"
 
 
-def finish_audio(audio: np.ndarray, sample_rate: int, options: ExportOptions, gain_db: float | None = None):
-    """The delivered audio: normalised to the target (or by ``gain_db``) under the true-peak ceiling, measured.
-
-    Returns (audio, report fields: loudness, gain, limiter report, warnings).
-    """
-    from engine.loudness import limit_true_peak, measure, normalize
-
-    if gain_db is None:
-        res = normalize(audio, sample_rate, options.loudness_target, options.ceiling_dbtp)
-        return res.audio, res.loudness, res.gain_db, res.limiter, res.warnings
-    scaled = np.asarray(audio, np.float32) * np.float32(10.0 ** (gain_db / 20.0))
-    out, rep = limit_true_peak(scaled, sample_rate, options.ceiling_dbtp)
-    w = rep.warning()
-    return out, measure(out, sample_rate), gain_db, rep, [w] if w else []
-
-
 def _report(outputs, options: ExportOptions, finished, folder: Path | None = None) -> ExportReport:
     _, loud, gain, rep, warnings = finished
     return ExportReport(list(outputs), folder, loud, options.loudness_target, options.ceiling_dbtp, gain, rep,
                         list(warnings))
 
 
-def export_mix(project: pj.Project, clips: dict[str, Clip], out: Path, source=None, source_sr=None,
-               options: ExportOptions | None = None) -> ExportReport:
-    from engine.audio_io import write_audio
+def mix_plan(project: pj.Project, clips: dict[str, Clip], source=None, source_sr=None,
+             options: ExportOptions | None = None, tracks=None, include_source: bool = True):
+    """The :class:`project.mixer.MixPlan` an export streams from: ``source`` is an array (at ``source_sr``)
+    or a :class:`project.mixer.ArraySource`/``FileSource`` already at the export's rate."""
+    from project.mixer import ArraySource, array_source, plan_for
 
     options = options or ExportOptions()
     sr = options.rate(project)
-    audio = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
-    finished = finish_audio(audio, sr, options)
-    path = write_audio(out, finished[0], sr, comment=provenance(project), subtype=options.subtype())
-    return _report([path], options, finished)
+    src = source if isinstance(source, ArraySource) or source is None else array_source(source, source_sr, sr)
+    return plan_for(project, clips, src, sample_rate=sr, channels=options.channels, tracks=tracks,
+                    include_source=include_source)
+
+
+def export_mix(project: pj.Project, clips: dict[str, Clip], out: Path, source=None, source_sr=None,
+               options: ExportOptions | None = None, cancelled: Callable[[], bool] | None = None) -> ExportReport:
+    """The mix as WAV/FLAC, streamed a block at a time (project/mixdown.py): memory does not grow with
+    the programme's length."""
+    from project.mixdown import Delivery, write_delivery
+
+    options = options or ExportOptions()
+    delivery = Delivery(mix_plan(project, clips, source, source_sr, options), options.loudness_target,
+                        options.ceiling_dbtp, cancelled=cancelled)
+    path = write_delivery(delivery, out, provenance(project), options.subtype())
+    return _report([path], options, delivery.finished())
 
 
 def export_stems(project: pj.Project, clips: dict[str, Clip], folder: Path,
@@ -263,30 +256,26 @@ def export_stems(project: pj.Project, clips: dict[str, Clip], folder: Path,
     so the stems still add up to the delivered mix; each is kept under the true-peak ceiling.  The
     report reads the dub stem.
     """
-    from engine.audio_io import write_audio
+    from project.mixdown import Delivery, write_delivery
 
     options = options or ExportOptions()
-    sr = options.rate(project)
     _make_folder(folder)
     gain = 0.0
     if options.loudness_target is not None:
-        from engine.loudness import normalize
-
-        full = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
-        gain = normalize(full, sr, options.loudness_target, options.ceiling_dbtp).gain_db
-        del full
+        gain = Delivery(mix_plan(project, clips, source, source_sr, options), options.loudness_target,
+                        options.ceiling_dbtp, cancelled=cancelled).gain_db
     dub = _target(folder, "dub.wav", inputs, force)
-    finished = finish_audio(mix(project, clips, include_source=False, channels=options.channels, sample_rate=sr),
-                            sr, options, gain)
-    outs = [write_audio(dub, finished[0], sr, comment=provenance(project, "dub stem"), subtype=options.subtype())]
+    delivery = Delivery(mix_plan(project, clips, options=options, include_source=False), None,
+                        options.ceiling_dbtp, gain, cancelled)
+    outs = [write_delivery(delivery, dub, provenance(project, "dub stem"), options.subtype())]
     for i, t in enumerate(project.tracks, 1):
         _check(cancelled)
         name = _safe(t.name) or f"track{i}"
-        audio = mix(project, clips, include_source=False, tracks=[t], channels=options.channels, sample_rate=sr)
-        stem = finish_audio(audio, sr, options, gain)
-        outs.append(write_audio(_target(folder, f"track{i:02d}_{name}.wav", inputs, force), stem[0], sr,
-                                comment=provenance(project, f"track {t.name}", [t]), subtype=options.subtype()))
-    return _report(outs, options, finished, folder)
+        stem = Delivery(mix_plan(project, clips, options=options, tracks=[t], include_source=False), None,
+                        options.ceiling_dbtp, gain, cancelled)
+        outs.append(write_delivery(stem, _target(folder, f"track{i:02d}_{name}.wav", inputs, force),
+                                   provenance(project, f"track {t.name}", [t]), options.subtype()))
+    return _report(outs, options, delivery.finished(), folder)
 
 
 def export_clips(project: pj.Project, clips: dict[str, Clip], folder: Path,
@@ -349,19 +338,21 @@ def dub_language(project: pj.Project) -> str:
 def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
                  source=None, source_sr=None, keep_original: bool = False,
                  options: ExportOptions | None = None) -> ExportReport:
-    from project.media import MediaError, mux_audio_into_video
+    from project.media import MediaError
+    from project.mux import mux_audio_into_video
 
     options = options or ExportOptions(keep_original=keep_original)
     media = pj.resolve_media(project, project_path)
     if media is None or project.media is None or not project.media.has_video:
         raise ExportError("the project has no video to export with (its media is missing or audio-only)")
+    from project.mixdown import Delivery
+
     sr = options.rate(project)
-    audio = mix(project, clips, source, source_sr, channels=options.channels, sample_rate=sr)
-    finished = finish_audio(audio, sr, options)
-    del audio
+    delivery = Delivery(mix_plan(project, clips, source, source_sr, options), options.loudness_target,
+                        options.ceiling_dbtp)
     voices = voices_used(project)
     try:
-        path = mux_audio_into_video(str(media), finished[0], sr, str(out),
+        path = mux_audio_into_video(str(media), delivery.blocks(), sr, str(out), channels=options.channels,
                                     keep_original_audio=keep_original or options.keep_original,
                                     dub_title=f"Dub ({dub_language(project)}, synthetic speech)",
                                     metadata={"comment": provenance(project, "dub"), "synthetic_speech": voices},
@@ -369,7 +360,7 @@ def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip]
                                                   "comment": f"synthetic speech; voices: {voices}"})
     except MediaError as e:
         raise ExportError(str(e)) from None
-    return _report([path], options, finished)
+    return _report([path], options, delivery.finished())
 
 
 def build_timeline(project: pj.Project, project_path: Path, clips: dict[str, Clip], folder: Path | None,
@@ -608,7 +599,7 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
     user can cause, and ExportCancelled.  ``force`` allows writing over an input (the project, its
     media...); ``consent`` is the note allowing recordings used as voices to be cloned.
     """
-    from project.headless import load_source_audio, render_all
+    from project.headless import open_source, render_all
 
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -629,24 +620,16 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
         clips = render_all(project, project_path, progress, consent=consent, step=step)
         _check(cancelled)
         needs_source = fmt in ("wav", "flac", "mp4", "mkv") or (fmt == "stems" and options.loudness_target is not None)
-        source, source_sr = (load_source_audio(project, project_path, progress, options.channels,
-                                               options.rate(project)) if needs_source else (None, None))
+        source = open_source(project, project_path, progress, options.channels,
+                             options.rate(project)) if needs_source else None
         _check(cancelled)
         if progress:
             progress(f"writing {fmt}")
-        if fmt in ("wav", "flac"):
-            return export_mix(project, clips, out, source, source_sr, options)
-        if fmt == "stems":
-            return export_stems(project, clips, out, cancelled, inputs, force, options, source, source_sr)
-        if fmt == "clips":
-            return export_clips(project, clips, out, cancelled, inputs, force, options)
-        if fmt in SUBTITLE_FORMATS:
-            return export_subtitles(project, clips, out, fmt)
-        if fmt in ("mp4", "mkv"):
-            return export_video(project, project_path, clips, out, source, source_sr, options=options)
-        if fmt == "otio":
-            return export_otio(project, project_path, clips, out, inputs=inputs, force=force, options=options)
-        return export_interchange(project, project_path, clips, out, fmt, inputs, force, options)
+        try:
+            return _write(fmt, project, project_path, clips, out, source, options, cancelled, inputs, force)
+        finally:
+            if source is not None:
+                source.close()
     except (DublineError, ExportCancelled):
         raise
     except EngineError as e:  # a file the engine's writer refused (folder gone, not writable)
@@ -657,3 +640,21 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
     except MemoryError:
         raise ExportError(f"not enough memory to mix {project.end_time() / 60:.0f} minutes at "
                           f"{project.sample_rate} Hz") from None
+
+
+def _write(fmt: str, project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path, source,
+           options: ExportOptions, cancelled, inputs, force: bool) -> ExportReport:
+    """Write ``fmt`` from rendered ``clips`` (and the decoded ``source``)."""
+    if fmt in ("wav", "flac"):
+        return export_mix(project, clips, out, source, None, options, cancelled)
+    if fmt == "stems":
+        return export_stems(project, clips, out, cancelled, inputs, force, options, source, None)
+    if fmt == "clips":
+        return export_clips(project, clips, out, cancelled, inputs, force, options)
+    if fmt in SUBTITLE_FORMATS:
+        return export_subtitles(project, clips, out, fmt)
+    if fmt in ("mp4", "mkv"):
+        return export_video(project, project_path, clips, out, source, None, options=options)
+    if fmt == "otio":
+        return export_otio(project, project_path, clips, out, inputs=inputs, force=force, options=options)
+    return export_interchange(project, project_path, clips, out, fmt, inputs, force, options)

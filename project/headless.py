@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from engine.errors import EngineError
 from project import model as pj
 from project.errors import DublineError
@@ -24,32 +22,27 @@ class RenderFailed(DublineError):
     """Some regions could not be rendered; the message lists them."""
 
 
-def load_source_audio(project: pj.Project, project_path: Path, progress: Progress | None = None,
-                      channels: int = 1, sample_rate: int | None = None):
-    """(audio, sample_rate) of the project's media (``(n, 2)`` for ``channels=2``), or (None, None) with a note."""
+def open_source(project: pj.Project, project_path: Path, progress: Progress | None = None,
+                channels: int = 1, sample_rate: int | None = None):
+    """The project's media audio decoded at ``sample_rate`` into a temporary file
+    (:class:`project.mixer.FileSource`, read a block at a time by the mix), or None with a note."""
     sample_rate = int(sample_rate or project.sample_rate)
     if project.media is None:
-        return None, None
+        return None
     media = pj.resolve_media(project, project_path)
     if media is None:
         if progress:
             progress(f"media {project.media.path or project.media.abs_path} is missing: mixing the dub only")
-        return None, None
+        return None
+    from engine.audio_decode import AudioDecodeError
+    from project.mixer import open_source as decode
+
     try:
-        from project.media import MediaError, load_audio
-    except ImportError:
-        return None, None
-    try:
-        # only what the mix can hold is decoded: a longer file than the project says is not read to its end
-        audio = load_audio(str(media), sample_rate=sample_rate, max_seconds=project.end_time() + 1.0,
-                           channels=channels)
-    except MediaError as e:
+        return decode(str(media), sample_rate, channels, max_seconds=project.end_time() + 1.0)
+    except (AudioDecodeError, OSError) as e:
         if progress:
             progress(f"{e}: mixing the dub only")
-        return None, None
-    if audio is None:
-        return None, None
-    return np.asarray(audio, np.float32), sample_rate
+        return None
 
 
 def check_recording_consent(project: pj.Project, consent: str | None) -> None:

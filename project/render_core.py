@@ -29,6 +29,7 @@ import numpy as np
 
 from engine.errors import RequestError
 from engine.types import MAX_DURATION_SECONDS, DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
+from project.mixer import audible_tracks, db_to_gain, pan_gains  # noqa: F401 (the mix's gains, here too)
 from project.model import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 
 ENGINE_SR = 24000
@@ -302,42 +303,6 @@ def _length_fits(clip: Clip, request: SynthesisRequest) -> bool:
     return len(clip.audio) <= MAX_CLIP_SECONDS * clip.sample_rate
 
 
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
-
-
-def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
-    if sr_from == sr_to or len(audio) == 0:
-        return np.asarray(audio, np.float32)
-    import soxr
-
-    return soxr.resample(np.asarray(audio, np.float32), sr_from, sr_to).astype(np.float32)
-
-
-def audible_tracks(project: Project) -> list[Track]:
-    solo = [t for t in project.tracks if t.solo]
-    return [t for t in (solo or project.tracks) if not t.mute]
-
-
-def place_clip(clip_audio: np.ndarray, clip_sr: int, start_seconds: float, out_sr: int, length: int) -> tuple[int, np.ndarray]:
-    """Resample a clip to the mix rate and return (start sample, audio) clipped to ``length``."""
-    a = resample(clip_audio, clip_sr, out_sr)
-    s = int(round(start_seconds * out_sr))
-    if s >= length:
-        return s, a[:0]
-    return s, a[: max(0, length - s)]
-
-
-def pan_gains(pan: float) -> tuple[float, float]:
-    """(left, right) gains for a mono line at ``pan`` (-1 left .. +1 right): constant power, and 0 dB on
-    both sides at the centre, so a centred dub sits against a stereo source as it does in the mono mix
-    (and a line's loudness is the same wherever it is panned)."""
-    import math
-
-    theta = (min(1.0, max(-1.0, float(pan))) + 1.0) * math.pi / 4.0
-    return math.sqrt(2.0) * math.cos(theta), math.sqrt(2.0) * math.sin(theta)
-
-
 def mix(
     project: Project,
     clips: dict[str, Clip],
@@ -348,43 +313,15 @@ def mix(
     channels: int = 1,
     sample_rate: int | None = None,
 ) -> np.ndarray:
-    """Mix the dub clips (and the ducked source) at ``sample_rate`` (default the project's), float32.
+    """The whole mix in memory at ``sample_rate`` (default the project's), float32: ``(n,)`` for
+    ``channels=1``, ``(n, 2)`` for stereo.  The samples of :mod:`project.mixer` (which exports stream
+    from, and playback reads); for short projects and tests."""
+    from project.mixer import array_source, plan_for
 
-    ``channels=1``: mono ``(n,)``.  ``channels=2``: stereo ``(n, 2)``, each track's lines placed by its pan,
-    a stereo source kept stereo (a mono source on both sides).
-    """
     sr = int(sample_rate or project.sample_rate)
-    length = int(np.ceil(project.end_time() * sr)) + 1
-    out = np.zeros((length, channels) if channels > 1 else length, dtype=np.float32)
-    with_source = include_source and source is not None and len(source)
-    duck = np.ones(length, dtype=np.float32) if with_source else None  # only the source is ducked
-    for t in tracks if tracks is not None else audible_tracks(project):
-        g = db_to_gain(t.gain_db + project.mix.dub_gain_db)
-        sides = np.asarray(pan_gains(t.pan), np.float32) if channels > 1 else None
-        for r in t.regions:
-            clip = clips.get(r.id)
-            if clip is None:
-                continue
-            s, a = place_clip(clip.audio, clip.sample_rate, r.start, sr, length)
-            if sides is None:
-                out[s : s + len(a)] += g * a
-            else:
-                out[s : s + len(a)] += (g * a)[:, None] * sides
-            if duck is not None:
-                duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
-    if with_source:
-        src = resample(source, source_sr or sr, sr)[:length]
-        if channels > 1 and src.ndim == 1:
-            src = np.repeat(src[:, None], channels, axis=1)
-        elif channels == 1 and src.ndim == 2:
-            src = src.mean(axis=1)
-        # Smooth the duck envelope (20 ms) so the source does not click.
-        k = max(1, int(0.02 * sr))
-        env = np.convolve(duck, np.ones(k, np.float32) / k, mode="same")[: len(src)]
-        if channels > 1:
-            env = env[:, None]
-        out[: len(src)] += db_to_gain(project.mix.source_gain_db) * src * env
-    return out
+    src = array_source(source, source_sr, sr) if include_source else None
+    return plan_for(project, clips, src, sample_rate=sr, channels=channels, tracks=tracks,
+                    include_source=include_source).render_all()
 
 
 def render_region(engine, project: Project, track: Track, region: Region, cache: RenderCache) -> Clip:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from editor.export_dialog import ExportDialog, ExportWorker, run_export
+from editor.export_dialog import ExportDialog, export_task, run_export
 from editor.import_dialog import ImportSubtitlesDialog
 from project import model as pj
 
@@ -82,13 +82,15 @@ def test_export_srt_through_the_worker(qtbot, make_project, tmp_path, monkeypatc
     eng = _fake_engine(monkeypatch, FakeEngine)
     path = _saved_project(make_project, tmp_path)
     out = tmp_path / "show.srt"
-    worker = ExportWorker(path, "srt", out)
+    from editor.tasks import run_task
+
+    task = run_task(export_task, path, "srt", out, name="export")
     messages: list[str] = []
-    results: list[tuple[str, str]] = []
-    worker.progress.connect(messages.append)
-    worker.finished.connect(lambda s, t: results.append((s, t)))
-    worker.run()
-    assert results == [("ok", str(out))]
+    task.progress.connect(lambda _f, m: messages.append(m))
+    with qtbot.waitSignal(task.finished, timeout=10000) as done:
+        pass
+    status, text, report = done.args[0]
+    assert (status, text) == ("ok", str(out)) and report.outputs == [out]
     text = out.read_text(encoding="utf-8")
     assert "你好" in text and "再见" in text and "00:00:01," in text
     assert sorted(eng.generated) == sorted(["你好", "再见"])
@@ -124,7 +126,7 @@ def test_export_from_the_window_runs_in_a_thread(qtbot, window, make_project, tm
 
     monkeypatch.setattr(ExportDialog, "exec", accept)
     window.act_export.trigger()
-    qtbot.waitUntil(lambda: window._export_thread is None, timeout=10000)
+    qtbot.waitUntil(lambda: window._export_task is None, timeout=10000)
     assert out.is_file()
     assert str(out) in window.statusBar().currentMessage()
 

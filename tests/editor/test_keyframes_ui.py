@@ -138,11 +138,12 @@ def test_detection_can_be_cancelled_from_its_progress_dialog(qtbot, win, monkeyp
     monkeypatch.setattr(win, "_error", lambda *a: errors.append(a))
     before = set(win.findChildren(QProgressDialog))
     win.detect_keyframes()
-    thread, _worker = win._detect_job
+    task = win._detect_job
     (dlg,) = set(win.findChildren(QProgressDialog)) - before
     dlg.canceled.emit()  # what its Cancel button (or Escape) sends
     qtbot.waitUntil(lambda: win._detect_job is None, timeout=30000)
-    qtbot.waitUntil(thread.isFinished, timeout=5000)
+    qtbot.waitUntil(lambda: not task.running, timeout=5000)
+    assert task.is_cancelled()
     assert shown == [] and errors == [] and win.doc.project.markers == []
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from editor.playback import NO_DEVICE_MESSAGE, Mixer, Placement, Playback
+from editor.playback import NO_DEVICE_MESSAGE, Mixer, Playback
+from project.mixer import Line, MixPlan
 
 
 @pytest.fixture
@@ -114,11 +115,10 @@ def test_no_audio_device_falls_back_to_a_silent_clock(qtbot):
 
 def test_mixer_places_clips_and_ducks_the_source():
     sr = 48000
-    m = Mixer(sr)
+    m = Mixer(sr, channels=1)
     m.set_source(np.full(sr * 4, 0.5, np.float32), sr)
     clip = np.full(24000, 0.25, np.float32)  # 1 s at 24 kHz
-    m.set_placements([Placement(1.0, clip, 24000, 2.0)])
-    m.set_levels(1.0, 0.5)
+    m.set_plan(MixPlan.build(sr, 1, [Line(1.0, clip, 24000, gain=2.0, duck=0.5)], m.source, 1.0))
     out = m.render(0, sr * 3)
     assert out[int(0.5 * sr)] == pytest.approx(0.5)  # source alone
     assert out[int(1.5 * sr)] == pytest.approx(0.5 * 0.5 + 2.0 * 0.25, abs=1e-4)  # ducked source + clip
@@ -142,7 +142,7 @@ def test_mix_device_serves_interleaved_float_frames():
     data = bytes(dev.read(800))
     frames = np.frombuffer(data, np.float32).reshape(-1, 2)
     assert frames.shape == (100, 2) and np.array_equal(frames[:, 0], frames[:, 1])
-    assert frames[0, 0] == pytest.approx(m.render(24000, 1)[0])
+    assert frames[0, 0] == pytest.approx(m.render(24000, 1)[0, 0])
     assert dev.pos == 24000 + 100
     dev16 = _MixDevice(m, 0.0, 2.0, channels=1, as_float=False)
     dev16.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)

@@ -15,7 +15,8 @@ import av
 import numpy as np
 import pytest
 
-from project.media import MediaError, MediaInfo, VideoReader, load_audio, mux_audio_into_video, probe
+from project.media import MediaError, MediaInfo, VideoReader, load_audio, probe
+from project.mux import mux_audio_into_video
 from project.waveform import WaveformPyramid
 
 W, H = 256, 144
