@@ -158,6 +158,7 @@ class RulerItem(LaneItem):
                 lines.append(QPointF(x, r.bottom()))
             p.drawLines(lines)
         p.setFont(_font(8.0))
+        fm = QFontMetrics(p.font())
         p.setPen(QPen(TEXT, 1))
         k0, k1 = math.floor(t0 / step) - 1, math.ceil(t1 / step)
         for k in range(k0, k1 + 1):
@@ -166,7 +167,12 @@ class RulerItem(LaneItem):
                 continue
             x = self.tl.t2x(t)
             p.drawLine(QPointF(x, r.top() + 10), QPointF(x, r.bottom()))
-            p.drawText(QPointF(x + 3, r.top() + 11), format_short(t, fps, step))
+            label = format_short(t, fps, step)
+            lx = x + 3
+            tw = fm.horizontalAdvance(label)
+            if lx + tw > r.right() - 2:
+                lx = x - 3 - tw  # at the right edge the label goes left of its tick, whole
+            p.drawText(QPointF(lx, r.top() + 11), label)
         p.setPen(QPen(QColor(0, 0, 0, 120), 1))
         p.drawLine(QPointF(x0, r.bottom()), QPointF(x1, r.bottom()))
 
@@ -386,8 +392,10 @@ class TrackLaneItem(LaneItem):
             else:
                 p.setPen(QPen(TEXT_DIM, 1))
                 text = "(type the line in the inspector)"
-            # keep the label readable when the region starts left of the view
-            lx = max(xa, vx0) + 4
+            # keep the label readable when the region starts left of the view: the view's edge
+            # (the lane's rect), never the exposed rect, or a partial repaint (the playhead
+            # moving) draws the label at another x over the old one
+            lx = max(xa, self.rect.left()) + 4
             avail = xb - lx - 4
             if avail > 10:
                 p.drawText(QPointF(lx, top + fm.ascent() + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight,
@@ -450,25 +458,42 @@ class TrackLaneItem(LaneItem):
         fm = QFontMetrics(small_font)
         pen = QPen(QColor(255, 255, 255, 120), 1)
         path_lines = QPainterPath()
-        labels = []
-        last_label_x = -1e9
         ts, scale = tl.mapping()
-        for u in units:
-            x = (reg.start + u.start_seconds - ts) * scale
-            if x < xa or x > xb or x < vx0 - 50 or x > vx1:
-                continue
-            path_lines.moveTo(x, top)
-            path_lines.lineTo(x, top + h)
-            tw = fm.horizontalAdvance(u.text)
-            if x - last_label_x > tw + 4 and x + tw < xb:
-                labels.append((x, u.text))
-                last_label_x = x
+        for x, _text in self.word_labels(reg, units, xa, xb, fm, ts, scale, with_hidden=True):
+            if vx0 - 2 <= x <= vx1 + 2:
+                path_lines.moveTo(x, top)
+                path_lines.lineTo(x, top + h)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path_lines)
         p.setPen(QPen(QColor(255, 255, 255, 220), 1))
-        for x, text in labels:
-            p.drawText(QPointF(x + 2, top + h - 2), text)
+        for x, text in self.word_labels(reg, units, xa, xb, fm, ts, scale):
+            if x + 2 + fm.horizontalAdvance(text) >= vx0 and x <= vx1:
+                p.drawText(QPointF(x + 2, top + h - 2), text)
+
+    @staticmethod
+    def word_labels(reg, units, xa: float, xb: float, fm: QFontMetrics, ts: float, scale: float,
+                    with_hidden: bool = False) -> list[tuple[float, str]]:
+        """Where word labels go in a region: left to right, each after the end of the last one.
+
+        Depends only on the region and the zoom, never on the exposed rect, so a
+        partial repaint draws the same labels at the same places.  With
+        ``with_hidden`` every boundary inside the region is returned (the lines).
+        """
+        out: list[tuple[float, str]] = []
+        last_end = -1e9
+        for u in units:
+            x = (reg.start + u.start_seconds - ts) * scale
+            if x < xa or x > xb:
+                continue
+            if with_hidden:
+                out.append((x, u.text))
+                continue
+            tw = fm.horizontalAdvance(u.text)
+            if x >= last_end + 4 and x + 2 + tw <= xb - 2:
+                out.append((x, u.text))
+                last_end = x + 2 + tw
+        return out
 
     def _paint_header(self, p: QPainter, track, r: QRectF, x0: float, x1: float) -> None:
         """The strip with the track's name, default voice, gain and mute/solo state."""

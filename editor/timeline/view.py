@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QMenu, QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QInputDialog, QMenu, QScrollBar, QWidget
 
 from editor import commands as cmd
 from editor.document import MIN_REGION_SECONDS, Document
@@ -26,6 +26,7 @@ from editor.project import Marker, Region, Track, new_id
 from editor.timeline.lanes import (
     BG,
     STATUS_LABELS,
+    TRACK_HEADER_H,
     GuideItem,
     MarkerLaneItem,
     PlayheadItem,
@@ -39,8 +40,10 @@ from editor.timeline.timecode import format_tc
 RULER_H = 24.0
 MARKERS_H = 20.0
 WAVE_MIN_H = 48.0
-TRACK_MIN_H = 36.0
-TRACK_MAX_H = 120.0
+TRACK_MIN_H = 36.0  # the smallest a lane may be made (Ctrl+wheel on its header)
+TRACK_FIT_MIN_H = 64.0  # lanes never shrink below this to fit: the lanes scroll instead
+TRACK_MAX_H = 120.0  # the tallest a lane grows to fill the view
+TRACK_USER_MAX_H = 320.0  # the tallest a lane may be made by hand
 WAVE_MAX_H = 160.0
 EDGE_PX = 6.0
 DRAG_START_PX = 3.0
@@ -142,6 +145,8 @@ class TimelineWidget(QWidget):
         self._pps = 100.0
         self._sync_scroll = False
         self._tooltip = ""
+        self.track_scroll = 0.0  # pixels the dub lanes are scrolled up (the lanes above stay put)
+        self.lane_heights: dict[str, float] = {}  # lanes the user resized (Ctrl+wheel on the header)
 
         self.view = pg.GraphicsView(background=BG)
         self.view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -150,11 +155,15 @@ class TimelineWidget(QWidget):
         self.vb.setYRange(0, 1, padding=0)
         self.vb.enableAutoRange(enable=False)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
-        lay = QVBoxLayout(self)
+        self.vscrollbar = QScrollBar(Qt.Orientation.Vertical)
+        self.vscrollbar.setToolTip("Scroll the dub tracks (wheel over them; Ctrl+wheel on a track's name strip "
+                                   "changes its height)")
+        lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addWidget(self.view, 1)
-        lay.addWidget(self.scrollbar)
+        lay.addWidget(self.view, 0, 0)
+        lay.addWidget(self.vscrollbar, 0, 1)
+        lay.addWidget(self.scrollbar, 1, 0)
 
         self.ruler = RulerItem(self)
         self.markers = MarkerLaneItem(self)
@@ -164,11 +173,14 @@ class TimelineWidget(QWidget):
         self.playhead_item = PlayheadItem(self)
         for it in (self.ruler, self.markers, self.waveform, self.guides, self.playhead_item):
             it.setParentItem(self.vb)
+        for it in (self.ruler, self.markers, self.waveform):
+            it.setZValue(10)  # opaque, above the dub lanes: lanes scrolled up slide under them
         self.track_lanes: list[TrackLaneItem] = []
 
         self.vb.sigXRangeChanged.connect(self._on_range_changed)
         self.vb.sigResized.connect(self._on_resized)
         self.scrollbar.valueChanged.connect(self._on_scrollbar)
+        self.vscrollbar.valueChanged.connect(self._on_vscrollbar)
         doc.regionsChanged.connect(self._on_regions_changed)
         doc.regionChanged.connect(self._on_region_changed)
         doc.markersChanged.connect(self._on_markers_changed)
@@ -236,9 +248,10 @@ class TimelineWidget(QWidget):
         n = len(self.track_lanes)
         body = h - RULER_H - MARKERS_H
         wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body * 0.4))
-        track_h = min(TRACK_MAX_H, max(TRACK_MIN_H, (body - wave_h) / n)) if n else 0.0
-        if n and track_h == TRACK_MAX_H:
-            wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body - n * track_h))
+        fit_h = (body - wave_h) / n if n else 0.0
+        default_h = min(TRACK_MAX_H, max(TRACK_FIT_MIN_H, fit_h)) if n else 0.0
+        if n and not self.lane_heights and default_h == TRACK_MAX_H:
+            wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body - n * default_h))
         y = 0.0
         self.ruler.set_rect(QRectF(0, y, w, RULER_H))
         y += RULER_H
@@ -246,13 +259,61 @@ class TimelineWidget(QWidget):
         y += MARKERS_H
         self.waveform.set_rect(QRectF(0, y, w, wave_h))
         y += wave_h
-        for i, lane in enumerate(self.track_lanes):
+        top = y
+        heights = [self.lane_heights.get(lane.track_id, default_h) for lane in self.track_lanes]
+        total = sum(heights)
+        visible = max(0.0, h - top)
+        max_scroll = max(0.0, total - visible)
+        self.track_scroll = min(max(0.0, self.track_scroll), max_scroll)
+        y = top - self.track_scroll
+        for i, (lane, lh) in enumerate(zip(self.track_lanes, heights, strict=True)):
             lane.index = i
-            lane.set_rect(QRectF(0, y, w, track_h))
-            y += track_h
-        full = QRectF(0, 0, w, max(h, y))
+            lane.set_rect(QRectF(0, y, w, lh))
+            y += lh
+        full = QRectF(0, 0, w, h)
         self.guides.set_rect(full)
         self.playhead_item.set_rect(full)
+        self._sync_scroll = True
+        try:
+            self.vscrollbar.setRange(0, int(math.ceil(max_scroll)))
+            self.vscrollbar.setPageStep(max(1, int(visible)))
+            self.vscrollbar.setSingleStep(max(8, int(default_h / 2)))
+            self.vscrollbar.setValue(int(round(self.track_scroll)))
+            self.vscrollbar.setVisible(max_scroll > 0)
+        finally:
+            self._sync_scroll = False
+
+    def tracks_area_top(self) -> float:
+        return self.waveform.rect.bottom()
+
+    def scroll_tracks_to(self, pixels: float) -> None:
+        """Scroll the dub lanes (0 = the first track right under the source waveform)."""
+        self.track_scroll = float(pixels)
+        self._layout()
+        for lane in self.track_lanes:
+            lane.update()
+        self.guides.update()
+
+    def ensure_track_visible(self, track_id: str) -> None:
+        lane = self.lane_for_track(track_id)
+        if lane is None:
+            return
+        top, bottom = self.tracks_area_top(), float(self.vb.height())
+        if lane.rect.top() < top:
+            self.scroll_tracks_to(self.track_scroll - (top - lane.rect.top()))
+        elif lane.rect.bottom() > bottom:
+            self.scroll_tracks_to(self.track_scroll + min(lane.rect.bottom() - bottom, lane.rect.top() - top))
+
+    def set_lane_height(self, track_id: str, height: float) -> None:
+        self.lane_heights[track_id] = min(TRACK_USER_MAX_H, max(TRACK_MIN_H, float(height)))
+        self._layout()
+        for lane in self.track_lanes:
+            lane.update()
+        self.guides.update()
+
+    def _on_vscrollbar(self, value: int) -> None:
+        if not self._sync_scroll:
+            self.scroll_tracks_to(value)
 
     def lane_for_track(self, track_id: str) -> TrackLaneItem | None:
         return next((lane for lane in self.track_lanes if lane.track_id == track_id), None)
@@ -451,6 +512,14 @@ class TimelineWidget(QWidget):
                 rid, edge = self.region_near(lane, x)
                 return Hit("track", track_id=lane.track_id, region_id=rid, edge=edge)
         return Hit("none")
+
+    def header_at(self, pos: QPointF) -> str | None:
+        """The track whose name strip (the top of its lane) is under ``pos``."""
+        hit = self.hit_test(pos)
+        if hit.lane != "track":
+            return None
+        lane = self.lane_for_track(hit.track_id)
+        return hit.track_id if lane is not None and pos.y() < lane.rect.top() + TRACK_HEADER_H else None
 
     def marker_near(self, x: float, tol_px: float = 6.0) -> str | None:
         best = None
@@ -763,8 +832,20 @@ class TimelineWidget(QWidget):
 
     def _wheel(self, delta: int, orientation, mods, pos: QPointF) -> None:
         steps = delta / 120.0
-        if mods & Qt.KeyboardModifier.ControlModifier:
+        hit = self.hit_test(pos)
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        header = self.header_at(pos) if ctrl else None
+        if header is not None:
+            lane = self.lane_for_track(header)
+            self.set_lane_height(header, lane.rect.height() * 1.15 ** steps)
+            return
+        if ctrl:
             self.zoom_by(1.25 ** steps, anchor=self.x2t(pos.x()))
+            return
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        if not shift and hit.lane == "track" and self.vscrollbar.maximum() > 0:
+            # over the dub lanes, when they do not all fit, the wheel scrolls them (Shift+wheel: time)
+            self.scroll_tracks_to(self.track_scroll - steps * 40.0)
             return
         t0, t1 = self.visible_range()
         self.scroll_by(-steps * 0.1 * (t1 - t0))
