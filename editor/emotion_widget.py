@@ -163,8 +163,10 @@ class EmotionBox(QGroupBox):
             self.pages.widget(i).setSizePolicy(pol, pol)
         for w in self._intensity_row:
             w.setVisible(index != 0)  # no intensity for the voice's own delivery
-        self.pages.adjustSize()
-        self.adjustSize()
+        # updateGeometry, not adjustSize: adjustSize resized the group to a stale hint for a
+        # moment (it collapsed to ~215 px whenever the source changed)
+        self.pages.updateGeometry()
+        self.updateGeometry()
 
     # ------------------------------------------------------------ model -> widgets
     def load(self, region_id: str | None) -> None:

@@ -11,6 +11,7 @@ outside 0.7x-1.4x.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTreeWidget,
@@ -38,8 +40,14 @@ from editor.document import Document
 from editor.timeline.timecode import TimecodeError, format_frames, format_tc, parse_tc
 
 TEXT_IDLE_MS = 600
+WARNING_COLOR = "#e8a33d"  # every warning in the inspector, whatever the render status colour
 RATIO_OK = (0.7, 1.4)
 MODES = (("fit", "Fit region exactly"), ("ratio", "Ratio of natural length"), ("free", "Free (natural length)"))
+
+
+def seconds_up(seconds: float) -> float:
+    """Rounded up to 1/100 s, as the engine's "needs at least" says (typing it back in is enough)."""
+    return math.ceil(seconds * 100 - 1e-9) / 100
 
 
 # ------------------------------------------------------------------ pinyin helper (pure)
@@ -169,11 +177,23 @@ class InspectorWidget(QWidget):
         self._natural_token = 0
         self._natural: float | None = None
         self._natural_error = ""
+        self._shortest: float | None = None
 
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(self.stack)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # the pages scroll: a tall page (Emotion > Sliders) must never raise the window's minimum height
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("inspectorScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder = QWidget()
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(6, 6, 6, 6)
+        hl.addWidget(self.stack)
+        self.scroll.setWidget(holder)
+        outer.addWidget(self.scroll)
         empty = QLabel("Select a region on a dub track to edit it.\n\nDrag on empty track space to draw one, "
                        "or press R to add one at the playhead.")
         empty.setWordWrap(True)
@@ -192,6 +212,13 @@ class InspectorWidget(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status_label)
+        self.warnings_label = QLabel()
+        self.warnings_label.setObjectName("inspectorWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet(f"color: {WARNING_COLOR}; font-weight: bold;")
+        self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings_label.hide()
+        lay.addWidget(self.warnings_label)
 
         lay.addWidget(QLabel("Line"))
         self.text = QPlainTextEdit()
@@ -282,11 +309,14 @@ class InspectorWidget(QWidget):
         doc.regionsChanged.connect(lambda _tid: self._on_selection())
         doc.tracksChanged.connect(self._reload)
         doc.projectReplaced.connect(self._on_selection)
-        doc.undo_stack.indexChanged.connect(lambda _i: self._reload_if_clean())
+        # bound methods, not lambdas: Qt drops them with this widget (a lambda outlives it and
+        # fired into deleted labels while the window was torn down)
+        doc.undo_stack.indexChanged.connect(self._reload_if_clean)
         if renderer is not None:
             renderer.statusChanged.connect(self._on_status)
             renderer.naturalReady.connect(self._on_natural)
-            renderer.engineStateChanged.connect(lambda _s: self._fill_voices())
+            renderer.minimumReady.connect(self._on_minimum)
+            renderer.engineStateChanged.connect(self._fill_voices)
         self._on_selection()
 
     # ------------------------------------------------------------ API
@@ -315,6 +345,7 @@ class InspectorWidget(QWidget):
             self.commit_text()
             self.region_id = rid
             self._natural = None
+            self._shortest = None
         if rid is None or self.doc.region(rid) is None:
             self.region_id = None
             self.stack.setCurrentIndex(0)
@@ -326,7 +357,7 @@ class InspectorWidget(QWidget):
         if rid == self.region_id:
             self._reload()
 
-    def _reload_if_clean(self) -> None:
+    def _reload_if_clean(self, _index: int = 0) -> None:
         if self.region_id and not self._dirty:
             self._reload()
 
@@ -361,7 +392,7 @@ class InspectorWidget(QWidget):
         self._pinyin_timer.start()
         self._ask_natural()
 
-    def _fill_voices(self) -> None:
+    def _fill_voices(self, _state: str = "") -> None:
         region = self.doc.region(self.region_id) if self.region_id else None
         track = self.doc.track_of(self.region_id) if self.region_id else None
         if region is None or track is None:
@@ -391,11 +422,13 @@ class InspectorWidget(QWidget):
         if status == "failed" and err:
             text += f" — {err}"
         clip = self.renderer.clip(rid)
-        if clip is not None and status == "ready" and clip.warnings:
-            text += "\n" + "\n".join(f"⚠ {w}" for w in clip.warnings)
         self.status_label.setText(text)
         self.status_label.setStyleSheet(f"color: {color.lighter(150).name()};" if color else "")
+        warnings = list(clip.warnings) if clip is not None and status == "ready" else []
+        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warnings_label.setVisible(bool(warnings))
         if clip is not None and status == "ready":
+            # the render's own natural length (its emotion's pacing included) is the one to show
             self._natural = clip.natural_seconds
             self._show_ratio()
 
@@ -413,7 +446,12 @@ class InspectorWidget(QWidget):
             return
         if self._natural is None:
             self.natural_label.setText("measuring…")
-        self._natural_token = self.renderer.request_natural(text, region.voice or track.default_voice)
+        self._natural_token = self.renderer.request_natural(text, region.voice or track.default_voice,
+                                                            region.emotion or None)
+
+    def _on_minimum(self, token: int, seconds: float) -> None:
+        if token == self._natural_token:
+            self._shortest = seconds if seconds > 0 else None
 
     def _on_natural(self, token: int, seconds: float, error: str) -> None:
         if token != self._natural_token:
@@ -434,7 +472,8 @@ class InspectorWidget(QWidget):
             self.speed_label.setText("—")
             self.speed_label.setStyleSheet("")
             return
-        self.natural_label.setText(f"{nat:.2f} s")
+        shortest = self._shortest
+        self.natural_label.setText(f"{nat:.2f} s" + (f"  (shortest {seconds_up(shortest):.2f} s)" if shortest else ""))
         if region.duration_mode == "fit":
             result = region.duration
         elif region.duration_mode == "ratio":
@@ -448,8 +487,12 @@ class InspectorWidget(QWidget):
         elif ratio > RATIO_OK[1]:
             text += f"\n⚠ much slower than natural (above {RATIO_OK[1]}×): may sound dragged"
         warn = not (RATIO_OK[0] <= ratio <= RATIO_OK[1])
+        if region.duration_mode == "fit" and shortest and region.duration < shortest - 1e-6:
+            # the same rule and figure the render applies ("... is too short for this text")
+            text += f"\n⚠ too short for this text: it needs at least {seconds_up(shortest):.2f} s"
+            warn = True
         self.speed_label.setText(text)
-        self.speed_label.setStyleSheet("color: #e8a33d; font-weight: bold;" if warn else "")
+        self.speed_label.setStyleSheet(f"color: {WARNING_COLOR}; font-weight: bold;" if warn else "")
         self.speed_label.setProperty("warning", warn)
 
     # ------------------------------------------------------------ edits

@@ -224,7 +224,13 @@ class MainWindow(QMainWindow):
         a = QAction(text, self)
         if icon is not None:
             a.setIcon(self.style().standardIcon(icon))
-        seqs = [s if isinstance(s, QKeySequence) else QKeySequence(s) for s in shortcuts]
+        seqs: list[QKeySequence] = []
+        for s in shortcuts:
+            k = s if isinstance(s, QKeySequence) else QKeySequence(s)
+            # a standard key can be empty on some platforms (Quit, Preferences on Qt's offscreen
+            # and generic themes): the explicit spelling beside it then carries the shortcut
+            if not k.isEmpty() and all(k != u for u in seqs):
+                seqs.append(k)
         if seqs:
             a.setShortcuts(seqs)
         if tip:
@@ -255,7 +261,7 @@ class MainWindow(QMainWindow):
                                          "Import a text file: one region per line after the playhead")
         self.act_export = self._act("&Export…", self.export_dialog, ["Ctrl+E"],
                                     "Export WAV/FLAC, MP4/MKV, SRT, OTIO, stems or clips")
-        self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit], "Quit Dubline")
+        self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"], "Quit Dubline")
 
         stack = self.doc.undo_stack
         self.act_undo = stack.createUndoAction(self, "&Undo")
@@ -1216,6 +1222,10 @@ class MainWindow(QMainWindow):
         if self._closing_done:
             return
         self._closing_done = True
+        # nothing may react to the model any more: the undo stack emits while the window's
+        # children are destroyed, and slots then reached deleted labels and a deleted worker
+        self.doc.undo_stack.blockSignals(True)
+        self.doc.blockSignals(True)
         self.autosave.timer.stop()
         if self._export_worker is not None:
             self._export_worker.cancel()
