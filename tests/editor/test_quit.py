@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -35,7 +34,6 @@ def test_closing_right_after_typing_and_destroying_the_window_is_quiet(qtbot, fa
     assert not w.isVisible()
     w.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    del w
     gc.collect()
     qtbot.wait(50)  # pytest-qt fails the test on any exception raised in a Qt slot meanwhile
 
