@@ -226,6 +226,8 @@ class EmotionBox(QGroupBox):
         if region is None:
             return
         new = self.value()
+        if not new and self.mode.currentData() in ("text", "audio"):
+            return  # the page waits for a prompt or a clip; the line keeps its emotion until then
         if new != (region.emotion or {}):
             self.doc.push(cmd.SetRegionEmotion(self.doc, self.region_id, new))
         if new.get("text"):
