@@ -93,7 +93,7 @@ def _scan(text: str) -> tuple[list[tuple[int, str]], dict[int, tuple[int, int, i
 
 def polyphones(text: str) -> list[Polyphone]:
     """The polyphonic Han characters of a line, with readings and any override."""
-    from engine.text.zh import char_readings, dictionary_readings
+    from engine.text.zh import common_readings, dictionary_readings
 
     chars, overrides = _scan(text)
     out: list[Polyphone] = []
@@ -116,7 +116,7 @@ def polyphones(text: str) -> list[Polyphone]:
     for k, c in chars:
         if not is_han(c):
             continue
-        readings = char_readings(c)
+        readings = common_readings(c)
         if predicted.get(k) and predicted[k] not in readings:
             readings.insert(0, predicted[k])
         if len(readings) < 2:
