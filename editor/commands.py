@@ -214,11 +214,15 @@ class ImportTracks(QUndoCommand):
     sub-steps, for the reason given there).
     """
 
-    def __init__(self, doc: Document, tracks: list[Track], text: str | None = None):
+    def __init__(self, doc: Document, tracks: list[Track], text: str | None = None, replace_empty: bool = False):
         n = sum(len(t.regions) for t in tracks)
         super().__init__(text or f"Import {n} region{'s' if n != 1 else ''}")
         self.doc = doc
         self._steps: list[QUndoCommand] = []
+        if replace_empty and tracks and not any(t.regions for t in doc.project.tracks):
+            # a project with only empty tracks (the new project's "Dub 1"): the imported tracks
+            # take their place instead of leaving an empty lane beside them
+            self._steps.extend(RemoveTrack(doc, t.id) for t in doc.project.tracks)
         for t in tracks:
             empty = copy.deepcopy(t)
             empty.regions = []

@@ -10,6 +10,7 @@ in QSettings, recent files, clear dialogs for bad project files, and a banner
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from pathlib import Path
 
@@ -703,11 +704,19 @@ class MainWindow(QMainWindow):
         return self._save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        start = str(self.doc.path) if self.doc.path else str(Path.home() / f"Untitled{pj.SUFFIX}")
+        start = str(self.doc.path) if self.doc.path else str(self._default_project_folder() / f"Untitled{pj.SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
         if not path:
             return False
         return self._save_to(Path(path))
+
+    def _default_project_folder(self) -> Path:
+        """Where an untitled project is first saved: next to its media (its relative path stays short)."""
+        m = self.doc.project.media
+        for p in (m.abs_path, m.path) if m else ():
+            if p and Path(p).parent.is_dir():
+                return Path(p).parent
+        return Path.home()
 
     def _save_to(self, path: Path) -> bool:
         self.inspector.commit_text()
@@ -847,7 +856,8 @@ class MainWindow(QMainWindow):
             self._error("Cannot import subtitles", f"{Path(path).name}: nothing to import")
             return False
         self.doc.push(cmd.ImportTracks(self.doc, report.tracks,
-                                       f"Import {report.region_count} line(s) from {Path(path).name}"))
+                                       f"Import {report.region_count} line(s) from {Path(path).name}",
+                                       replace_empty=True))
         self.statusBar().showMessage("Imported: " + "; ".join(report.notes), 15000)
         return True
 
@@ -1185,8 +1195,12 @@ class MainWindow(QMainWindow):
         self.playback.seek(0.0)
 
     def go_end(self) -> None:
+        """The last frame (the one showing the end's last sample), not the instant after it."""
         self.playback.pause()
-        self.playback.seek(self.playback.end_seconds)
+        fps = self.doc.project.fps
+        end = self.playback.end_seconds
+        last = max(0, math.ceil(end * fps - 1e-6) - 1)
+        self.playback.seek(last / fps)
 
     # ------------------------------------------------------------ edit
     def undo(self) -> None:
