@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_actions()
+        self._build_issue17_parts()
         self._build_menus()
         self._build_toolbar()
         self._connect()
@@ -342,6 +343,14 @@ class MainWindow(QMainWindow):
                                         "Render every region that is not ready (failed ones too)")
         self.act_cancel = self._act("&Cancel All", self.renderer.cancel_all, [], "Drop every waiting render")
 
+    def _build_issue17_parts(self) -> None:
+        """Region edits (clipboard, split, nudge...) and the line list dock."""
+        from editor.region_actions import RegionActions
+
+        self.region_actions = RegionActions(self.doc, lambda: self.timeline.playhead, self.renderer.ready_clip,
+                                            self.inspector.commit_text, parent=self)
+        self.region_actions.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
@@ -361,6 +370,9 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_undo, self.act_redo])
         m.addSeparator()
         m.addActions([self.act_add_region, self.act_add_marker, self.act_delete, self.act_select_all])
+        m.addSeparator()
+        for a in self.region_actions.actions():  # clipboard, duplicate, split, nudge, ripple delete
+            m.addAction(a) if a is not None else m.addSeparator()
         m.addSeparator()
         m.addAction(self.act_add_track)
         m.addSeparator()

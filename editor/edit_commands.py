@@ -1,0 +1,59 @@
+"""Undo commands for multi-region edits (paste, duplicate, move, nudge, split, ripple delete, replace).
+
+The plans come from :mod:`editor.region_edits` (plain Python); here each is
+one ``QUndoCommand`` that swaps whole track region lists, so undo restores
+exactly the regions, ids and order there were.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtGui import QUndoCommand
+
+from editor.document import Document
+from editor.project import Region
+
+
+class TrackRegionsEdit(QUndoCommand):
+    """Replace the region lists of some tracks (one step); select ``select`` afterwards."""
+
+    def __init__(self, doc: Document, plan: dict[str, list[Region]], label: str, select: list[str] | None = None):
+        super().__init__(label)
+        self.doc = doc
+        self.after = {tid: copy.deepcopy(rs) for tid, rs in plan.items()}
+        self.before = {tid: copy.deepcopy(doc.track(tid).regions) for tid in plan}
+        self.select_after = list(select) if select is not None else None
+        self.select_before = list(doc.selected_ids)
+        self.current_before = doc.current_region_id
+
+    def _apply(self, lists: dict[str, list[Region]]) -> None:
+        for tid, rs in lists.items():
+            self.doc.set_track_regions(tid, rs)
+
+    def redo(self) -> None:
+        self._apply(self.after)
+        if self.select_after is not None:
+            self.doc.select(self.select_after)
+
+    def undo(self) -> None:
+        self._apply(self.before)
+        self.doc.select(self.select_before, self.current_before)
+
+
+class SetRegionTexts(QUndoCommand):
+    """New text for many regions in one step (Replace All)."""
+
+    def __init__(self, doc: Document, texts: dict[str, str], label: str):
+        super().__init__(label)
+        self.doc = doc
+        self.new = dict(texts)
+        self.old = {rid: doc.region(rid).text for rid in texts}
+
+    def redo(self) -> None:
+        for rid, text in self.new.items():
+            self.doc.set_region_fields(rid, text=text)
+
+    def undo(self) -> None:
+        for rid, text in self.old.items():
+            self.doc.set_region_fields(rid, text=text)
