@@ -350,6 +350,27 @@ class MainWindow(QMainWindow):
         self.region_actions = RegionActions(self.doc, lambda: self.timeline.playhead, self.renderer.ready_clip,
                                             self.inspector.commit_text, parent=self)
         self.region_actions.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        from editor.line_list import LineListWidget
+
+        self.line_list = LineListWidget(self.doc, self.renderer)
+        self.line_list_dock = QDockWidget("Lines", self)
+        self.line_list_dock.setObjectName("lineListDock")
+        self.line_list_dock.setWidget(self.line_list)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.line_list_dock)
+        self.line_list.seekRequested.connect(self._seek_to_line)
+        self.line_list.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.act_line_list = self.line_list_dock.toggleViewAction()
+        self.act_line_list.setText("&Line List")
+        self.act_line_list.setShortcut(QKeySequence("Ctrl+L"))
+
+    def _seek_to_line(self, t: float) -> None:
+        """A line chosen in the line list: the playhead goes to its start, the timeline shows it."""
+        if not self.playback.is_playing():
+            self.playback.seek(t)
+        self.timeline.ensure_visible(t, page=False)
+        track = self.doc.track_of(self.doc.current_region_id) if self.doc.current_region_id else None
+        if track is not None:
+            self.timeline.ensure_track_visible(track.id)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -384,7 +405,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
         m.addSeparator()
-        m.addActions([self.act_inspector, self.act_history, self.act_voices])
+        m.addActions([self.act_inspector, self.act_line_list, self.act_history, self.act_voices])
         m.addSeparator()
         self.act_proxies = self._act("Preview &Proxies", self._toggle_proxies, checkable=True,
                                      tip="Build a small copy of HD videos in the background so seeking is instant")
