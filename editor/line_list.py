@@ -103,9 +103,60 @@ class LineListModel(QAbstractTableModel):
         self._structure_timer.stop()
         self.beginResetModel()
         self.rows = sorted(self.doc.project.all_regions(), key=lambda tr: (tr[1].start, tr[0].id))
-        self.row_of = {r.id: i for i, (_, r) in enumerate(self.rows)}
+        self._apply_sort()
         self._recheck_all()
         self.endResetModel()
+
+    # sorting lives here, not in the proxy: a proxy re-sorts on every filter change through a
+    # Python lessThan (2,000 rows: ~100 ms); here it is one list.sort with a key (~1 ms)
+    sort_column = 1
+    sort_order = Qt.SortOrder.AscendingOrder
+
+    def _apply_sort(self) -> None:
+        col = self.sort_column
+        if col not in (0, 1):  # start order is the natural order (and # follows it)
+            key = (lambda tr: (self._sort_value(tr, col), tr[1].start)) if col != COL_ISSUES else \
+                (lambda tr: (len(self._issues.get(tr[1].id, [])), tr[1].start))
+            self.rows.sort(key=key)
+        if self.sort_order == Qt.SortOrder.DescendingOrder:
+            self.rows.reverse()
+        self.row_of = {r.id: i for i, (_, r) in enumerate(self.rows)}
+
+    def _sort_value(self, tr, col: int):
+        t, r = tr
+        if col == 2:
+            return r.end
+        if col == 3:
+            return r.duration
+        if col == 4:
+            return t.name
+        if col == 5:
+            return r.voice or t.default_voice
+        if col == 6:
+            return emotion_label(r.emotion)
+        if col == COL_TEXT:
+            return r.text
+        if col == COL_STATUS:
+            return self.renderer.status(r.id) if self.renderer is not None else ""
+        if col == 9:
+            return chars_per_second(r.text, r.duration)
+        return r.start
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        old = {r.id: i for i, (_, r) in enumerate(self.rows)}
+        self.rows.sort(key=lambda tr: (tr[1].start, tr[0].id))
+        self._apply_sort()
+        ids = [r.id for _, r in self.rows]
+        from_rows = [self.index(old[i], c) for i in ids for c in range(len(COLUMNS))]
+        to_rows = [self.index(k, c) for k in range(len(ids)) for c in range(len(COLUMNS))]
+        self.changePersistentIndexList(from_rows, to_rows)
+        self.layoutChanged.emit()
+
+    @property
+    def natural_order(self) -> bool:
+        return self.sort_column in (0, 1) and self.sort_order == Qt.SortOrder.AscendingOrder
 
     def _on_structure(self, *_):
         self._structure_timer.start()  # a paste or an import emits once per track: rebuild once
@@ -115,8 +166,9 @@ class LineListModel(QAbstractTableModel):
         if i is None:
             return
         _, r = self.rows[i]
-        neighbours_ok = ((i == 0 or self.rows[i - 1][1].start <= r.start)
-                         and (i == len(self.rows) - 1 or r.start <= self.rows[i + 1][1].start))
+        neighbours_ok = not self.natural_order or (
+            (i == 0 or self.rows[i - 1][1].start <= r.start)
+            and (i == len(self.rows) - 1 or r.start <= self.rows[i + 1][1].start))
         if not neighbours_ok:
             self._structure_timer.start()
             return
@@ -243,7 +295,7 @@ class LineFilter(QSortFilterProxyModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(False)
         self.track_id: str | None = None
         self.status: str | None = None
         self.issues_only = False
@@ -257,6 +309,9 @@ class LineFilter(QSortFilterProxyModel):
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
         else:
             self.invalidateFilter()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sourceModel().sort(column, order)  # the source sorts itself (fast); the proxy only filters
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
         m: LineListModel = self.sourceModel()

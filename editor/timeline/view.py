@@ -186,7 +186,8 @@ class TimelineWidget(QWidget):
         doc.markersChanged.connect(self._on_markers_changed)
         doc.tracksChanged.connect(self._rebuild_tracks)
         doc.projectReplaced.connect(self._on_project_replaced)
-        doc.selectionChanged.connect(self._update_tracks)
+        doc.selectionChanged.connect(self._on_selection_changed)
+        self._shown_selection: set[str] = set()
         doc.aboutToSave.connect(self._store_view_state)
         self._on_project_replaced()
 
@@ -491,6 +492,23 @@ class TimelineWidget(QWidget):
         lane = self.lane_for_track(track.id) if track else None
         if lane:
             lane.update()
+
+    def _on_selection_changed(self) -> None:
+        """Repaint just the regions whose selection changed (stepping through 2,000 lines in the
+        line list must not repaint every lane each time)."""
+        now = set(self.doc.selected_ids)
+        changed = now ^ self._shown_selection
+        self._shown_selection = now
+        if len(changed) > 64:
+            self._update_tracks()
+            return
+        for rid in changed:
+            track = self.doc.track_of(rid)
+            lane = self.lane_for_track(track.id) if track else None
+            rect = self.region_rect(rid)
+            if lane is not None and not rect.isEmpty():
+                lane.update(rect.adjusted(-3, -3, 3, 3).intersected(lane.rect))
+        self.markers.update()
 
     def _update_tracks(self) -> None:
         for lane in self.track_lanes:
