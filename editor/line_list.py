@@ -83,7 +83,7 @@ class LineListModel(QAbstractTableModel):
         self._issues: dict[str, list] = {}
         doc.regionsChanged.connect(self._on_structure)
         doc.tracksChanged.connect(self._on_structure)
-        doc.projectReplaced.connect(self._on_structure)
+        doc.projectReplaced.connect(self.rebuild)
         doc.regionChanged.connect(self._on_region)
         if renderer is not None:
             renderer.statusChanged.connect(self._on_status)
