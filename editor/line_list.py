@@ -48,10 +48,13 @@ from editor.line_checks import (
 )
 from editor.timeline.timecode import format_tc
 
-COLUMNS = ("#", "Start", "End", "Length", "Track", "Voice", "Emotion", "Text", "Status", "CPS", "Issues")
+# the text first after the times (a narrow dock still shows it), as subtitle editors do
+COLUMNS = ("#", "Start", "End", "Length", "Text", "CPS", "Issues", "Track", "Voice", "Emotion", "Status")
+COLUMN_WIDTHS = (34, 80, 80, 46, 260, 40, 160, 70, 70, 70, 60)
 COL_TEXT = COLUMNS.index("Text")
 COL_STATUS = COLUMNS.index("Status")
 COL_ISSUES = COLUMNS.index("Issues")
+COL_CPS = COLUMNS.index("CPS")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ISSUE_COLOR = QColor("#e8a33d")
@@ -124,21 +127,22 @@ class LineListModel(QAbstractTableModel):
 
     def _sort_value(self, tr, col: int):
         t, r = tr
-        if col == 2:
+        name = COLUMNS[col]
+        if name == "End":
             return r.end
-        if col == 3:
+        if name == "Length":
             return r.duration
-        if col == 4:
+        if name == "Track":
             return t.name
-        if col == 5:
+        if name == "Voice":
             return r.voice or t.default_voice
-        if col == 6:
+        if name == "Emotion":
             return emotion_label(r.emotion)
-        if col == COL_TEXT:
+        if name == "Text":
             return r.text
-        if col == COL_STATUS:
+        if name == "Status":
             return self.renderer.status(r.id) if self.renderer is not None else ""
-        if col == 9:
+        if name == "CPS":
             return chars_per_second(r.text, r.duration)
         return r.start
 
@@ -231,35 +235,25 @@ class LineListModel(QAbstractTableModel):
         return f | Qt.ItemFlag.ItemIsEditable if index.column() == COL_TEXT else f
 
     def _value(self, row: int, col: int):
+        """(display text, sort value) of a cell."""
         t, r = self.rows[row]
-        fps = self.doc.project.fps
-        if col == 0:
+        name = COLUMNS[col]
+        if name == "#":
             return row + 1, row + 1
-        if col == 1:
-            return format_tc(r.start, fps), r.start
-        if col == 2:
-            return format_tc(r.end, fps), r.end
-        if col == 3:
+        if name == "Start":
+            return format_tc(r.start, self.doc.project.fps), r.start
+        if name == "End":
+            return format_tc(r.end, self.doc.project.fps), r.end
+        if name == "Length":
             return f"{r.duration:.2f}", r.duration
-        if col == 4:
-            return t.name, t.name
-        if col == 5:
-            v = r.voice or t.default_voice
-            return v, v
-        if col == 6:
-            e = emotion_label(r.emotion)
-            return e, e
-        if col == COL_TEXT:
-            return r.text, r.text
-        if col == COL_STATUS:
-            s = self.renderer.status(r.id) if self.renderer is not None else ""
-            return s, s
-        if col == 9:
+        if name == "CPS":
             c = chars_per_second(r.text, r.duration)
             return (f"{c:.1f}" if c else ""), c
-        issues = self._issues.get(r.id, [])
-        text = "; ".join(i.text for i in issues)
-        return text, len(issues)
+        if name == "Issues":
+            issues = self._issues.get(r.id, [])
+            return "; ".join(i.text for i in issues), len(issues)
+        v = self._sort_value((t, r), col)
+        return v, v
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -276,7 +270,7 @@ class LineListModel(QAbstractTableModel):
             return self.rows[row][1].id
         if role == Qt.ItemDataRole.ForegroundRole:
             rid = self.rows[row][1].id
-            if col == COL_ISSUES or (col == 9 and any(i.kind == "fast" for i in self._issues.get(rid, []))):
+            if col == COL_ISSUES or (col == COL_CPS and any(i.kind == "fast" for i in self._issues.get(rid, []))):
                 return QBrush(ISSUE_COLOR)
         return None
 
@@ -400,7 +394,7 @@ class LineListWidget(QWidget):
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(True)
-        for col, w in enumerate((40, 90, 90, 55, 80, 80, 80, 320, 70, 45)):
+        for col, w in enumerate(COLUMN_WIDTHS):
             self.table.setColumnWidth(col, w)
         lay.addWidget(self.table, 1)
         self.summary = QLabel("")

@@ -357,6 +357,7 @@ class MainWindow(QMainWindow):
         self.line_list_dock.setObjectName("lineListDock")
         self.line_list_dock.setWidget(self.line_list)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.line_list_dock)
+        self.resizeDocks([self.line_list_dock], [400], Qt.Orientation.Horizontal)
         self.line_list.seekRequested.connect(self._seek_to_line)
         self.line_list.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
         self.act_line_list = self.line_list_dock.toggleViewAction()

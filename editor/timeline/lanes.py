@@ -186,10 +186,13 @@ class MarkerLaneItem(LaneItem):
         margin = 80 * self.tl.seconds_per_pixel()  # a name can stick out to the right
         p.setFont(_font(8.0))
         fm = QFontMetrics(p.font())
-        for m in self.tl.doc.project.markers:
+        markers = sorted(self.tl.doc.project.markers, key=lambda m: m.time)
+        for k, m in enumerate(markers):
             if not (t0 - margin <= m.time <= t1 + 2):
                 continue
             x = self.tl.t2x(m.time)
+            # a name stops before the next marker's flag instead of running into its name
+            room = (self.tl.t2x(markers[k + 1].time) - x - 14) if k + 1 < len(markers) else 1e6
             col = QColor(m.color) if QColor(m.color).isValid() else QColor("#f5a623")
             selected = m.id == self.tl.doc.current_marker_id
             poly = QPolygonF([QPointF(x, r.top() + 3), QPointF(x + 7, r.top() + 3), QPointF(x + 7, r.top() + 10),
@@ -198,9 +201,10 @@ class MarkerLaneItem(LaneItem):
             p.setBrush(QBrush(col))
             p.drawPolygon(poly)
             p.drawLine(QPointF(x, r.top() + 3), QPointF(x, r.bottom()))
-            if m.name:
+            if m.name and room > 8:
                 p.setPen(QPen(TEXT if selected else TEXT_DIM, 1))
-                p.drawText(QPointF(x + 10, r.top() + 4 + fm.ascent()), m.name)
+                p.drawText(QPointF(x + 10, r.top() + 4 + fm.ascent()),
+                           fm.elidedText(m.name, Qt.TextElideMode.ElideRight, int(min(room, 1e6))))
 
 
 # ------------------------------------------------------------------ waveform
