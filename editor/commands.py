@@ -507,7 +507,7 @@ class SetTrackProperty(QUndoCommand):
     """
 
     LABELS = {"name": "Rename track", "default_voice": "Set track voice", "gain_db": "Set track gain",
-              "mute": "Mute track", "solo": "Solo track"}
+              "mute": "Mute track", "solo": "Solo track", "duck_db": "Set duck level of"}
 
     def __init__(self, doc: Document, track_id: str, prop: str, value, merge_key: int | None = None):
         super().__init__()

@@ -57,3 +57,38 @@ class SetRegionTexts(QUndoCommand):
     def undo(self) -> None:
         for rid, text in self.old.items():
             self.doc.set_region_fields(rid, text=text)
+
+
+class SetRegionLevel(QUndoCommand):
+    """A line's gain and fades (the mix, not the render): one step; a burst on one control merges."""
+
+    ID = 4711
+
+    def __init__(self, doc: Document, region_id: str, **values):
+        super().__init__("Set line level")
+        region = doc.region(region_id)
+        if region is None:
+            raise KeyError(region_id)
+        unknown = set(values) - {"gain_db", "fade_in", "fade_out"}
+        if unknown:
+            raise ValueError(f"not a level field: {sorted(unknown)[0]}")
+        self.doc = doc
+        self.region_id = region_id
+        self.new = dict(values)
+        self.old = {k: getattr(region, k) for k in values}
+
+    def id(self) -> int:
+        return self.ID
+
+    def redo(self) -> None:
+        self.doc.set_region_fields(self.region_id, **self.new)
+
+    def undo(self) -> None:
+        self.doc.set_region_fields(self.region_id, **self.old)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetRegionLevel) or other.region_id != self.region_id \
+                or set(other.new) != set(self.new):
+            return False
+        self.new = dict(other.new)
+        return True

@@ -285,6 +285,31 @@ class InspectorWidget(QWidget):
         form.addRow("Start", self.start_edit)
         form.addRow("End", self.end_edit)
         form.addRow("Length", self.dur_edit)
+        # the line's level in the mix (playback and export; no re-render)
+        level = QHBoxLayout()
+        self.gain = QDoubleSpinBox()
+        self.gain.setRange(-96.0, 24.0)
+        self.gain.setDecimals(1)
+        self.gain.setSingleStep(0.5)
+        self.gain.setSuffix(" dB")
+        self.gain.setToolTip("Level of this line in the mix")
+        self.fade_in = QDoubleSpinBox()
+        self.fade_out = QDoubleSpinBox()
+        for w, tip in ((self.fade_in, "Fade in (seconds)"), (self.fade_out, "Fade out (seconds)")):
+            w.setRange(0.0, 10.0)
+            w.setDecimals(2)
+            w.setSingleStep(0.05)
+            w.setSuffix(" s")
+            w.setToolTip(tip)
+        for w, key in ((self.gain, "gain_db"), (self.fade_in, "fade_in"), (self.fade_out, "fade_out")):
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, key=key: self._on_level(key, v))
+        level.addWidget(self.gain)
+        level.addWidget(QLabel("in"))
+        level.addWidget(self.fade_in)
+        level.addWidget(QLabel("out"))
+        level.addWidget(self.fade_out)
+        form.addRow("Level", level)
         lay.addLayout(form)
 
         from editor.emotion_widget import EmotionBox
@@ -385,6 +410,9 @@ class InspectorWidget(QWidget):
             self.start_edit.setText(format_tc(region.start, fps))
             self.end_edit.setText(format_tc(region.end, fps))
             self.dur_edit.setText(format_frames(round(region.duration * fps), fps))
+            self.gain.setValue(region.gain_db)
+            self.fade_in.setValue(region.fade_in)
+            self.fade_out.setValue(region.fade_out)
             self.emotion_box.load(self.region_id)
         finally:
             self._loading = False
@@ -527,6 +555,15 @@ class InspectorWidget(QWidget):
         region = self.doc.region(self.region_id)
         if region is not None and abs(value - region.ratio) > 1e-9:
             self.doc.push(cmd.SetRegionDurationMode(self.doc, self.region_id, region.duration_mode, value))
+
+    def _on_level(self, key: str, value: float) -> None:
+        if self._loading or self.region_id is None:
+            return
+        region = self.doc.region(self.region_id)
+        if region is not None and abs(getattr(region, key) - value) > 1e-9:
+            from editor.edit_commands import SetRegionLevel
+
+            self.doc.push(SetRegionLevel(self.doc, self.region_id, **{key: float(value)}))
 
     def _on_time_edited(self, which: str) -> None:
         if self._loading or self.region_id is None:

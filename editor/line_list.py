@@ -50,7 +50,7 @@ from editor.timeline.timecode import format_tc
 
 # the text first after the times (a narrow dock still shows it), as subtitle editors do
 COLUMNS = ("#", "Start", "End", "Length", "Text", "CPS", "Issues", "Track", "Voice", "Emotion", "Status")
-COLUMN_WIDTHS = (34, 80, 80, 46, 260, 40, 160, 70, 70, 70, 60)
+COLUMN_WIDTHS = (34, 92, 92, 46, 260, 40, 160, 70, 70, 70, 60)
 COL_TEXT = COLUMNS.index("Text")
 COL_STATUS = COLUMNS.index("Status")
 COL_ISSUES = COLUMNS.index("Issues")

@@ -46,7 +46,7 @@ from editor.inspector import InspectorWidget
 from editor.playback import Placement, Playback
 from editor.preview import PreviewWidget
 from editor.proxy_job import ProxyJob
-from editor.render_core import audible_tracks, db_to_gain
+from editor.render_core import audible_tracks, db_to_gain, duck_gain_of, line_level
 from editor.render_worker import EngineFactory, RenderController
 from editor.timeline import TimelineWidget
 from editor.timeline.timecode import format_tc
@@ -467,6 +467,7 @@ class MainWindow(QMainWindow):
         d.regionChanged.connect(lambda _r: self._update_end())
         d.markersChanged.connect(self._update_end)
         d.tracksChanged.connect(self._schedule_mix)
+        d.regionChanged.connect(lambda _r: self._schedule_mix())  # a line's level and fades
         d.selectionChanged.connect(self._update_actions)
 
         r = self.renderer
@@ -1119,10 +1120,12 @@ class MainWindow(QMainWindow):
         placements = []
         for t in audible_tracks(p):
             g = db_to_gain(t.gain_db + p.mix.dub_gain_db)
+            duck = duck_gain_of(p, t)
             for r in t.regions:
                 clip = self.renderer.ready_clip(r.id)
                 if clip is not None:
-                    placements.append(Placement(r.start, clip.audio, clip.sample_rate, g))
+                    audio = line_level(clip.audio, clip.sample_rate, r.gain_db, r.fade_in, r.fade_out)
+                    placements.append(Placement(r.start, audio, clip.sample_rate, g, duck))
         self.playback.mixer.set_placements(placements)
         self.playback.mixer.set_levels(db_to_gain(p.mix.source_gain_db) * self._monitor_level,
                                        db_to_gain(p.mix.duck_db))

@@ -38,6 +38,7 @@ class Placement:
     audio: np.ndarray  # float32 mono
     sample_rate: int
     gain: float
+    duck: float | None = None  # the source's gain under this line (None: the mixer's duck level)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Mixer:
                 lo, hi = max(a, int(math.floor(s0))), min(b, int(math.ceil(snap.ends[i])))
                 if hi <= lo:
                     continue
-                mask[lo - a: hi - a] = 1.0
+                depth = 1.0 - (snap.duck_gain if p.duck is None else p.duck)  # how far the source dips
+                mask[lo - a: hi - a] = np.maximum(mask[lo - a: hi - a], depth)
                 olo, ohi = max(lo, start), min(hi, start + n)
                 if ohi <= olo:
                     continue
@@ -109,9 +111,9 @@ class Mixer:
                 out[olo - start: ohi - start] += p.gain * seg.astype(np.float32)
         if snap.source is not None and snap.source_gain > 0:
             src = self._source_block(snap, start, n)
-            if snap.duck_gain < 1.0 and mask.any():
+            if mask.any():
                 smooth = np.convolve(mask, np.ones(2 * k + 1, np.float32) / (2 * k + 1), mode="valid")
-                env = 1.0 - smooth[:n] * (1.0 - snap.duck_gain)
+                env = 1.0 - smooth[:n]
                 src *= env
             out += snap.source_gain * src
         return out

@@ -38,7 +38,7 @@ from editor.errors import DublineError
 from editor.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 from engine.audio_io import file_mode_for
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: region gain_db / fade_in / fade_out, track duck_db
 SUFFIX = ".dubline"
 DURATION_MODES = ("fit", "ratio", "free")
 
@@ -78,6 +78,9 @@ class Region:
     anchors: list[list[float]] = field(default_factory=list)  # [[char_index, seconds from region start], ...]
     bound_markers: list[str] | None = None  # [start_marker_id, end_marker_id] when bound to keyframes
     render_hash: str | None = None  # hash of the inputs of the last successful render
+    gain_db: float = 0.0  # level of this line in the mix (not part of the render)
+    fade_in: float = 0.0  # seconds, from the start of the line
+    fade_out: float = 0.0  # seconds, to the end of the line's audio
 
     @property
     def duration(self) -> float:
@@ -94,6 +97,7 @@ class Track:
     mute: bool = False
     solo: bool = False
     regions: list[Region] = field(default_factory=list)
+    duck_db: float | None = None  # source level under this track's lines; None: the project's mix.duck_db
 
 
 @dataclass
@@ -195,6 +199,9 @@ def _region_to_dict(r: Region, fps: float) -> dict:
         "anchors": [[int(a[0]), float(a[1])] for a in r.anchors],
         "bound_markers": r.bound_markers,
         "render_hash": r.render_hash,
+        "gain_db": r.gain_db,
+        "fade_in": r.fade_in,
+        "fade_out": r.fade_out,
     }
 
 
@@ -222,6 +229,7 @@ def to_dict(p: Project) -> dict:
                 "pan": t.pan,
                 "mute": t.mute,
                 "solo": t.solo,
+                "duck_db": t.duck_db,
                 "regions": [_region_to_dict(r, p.fps) for r in t.regions],
             }
             for t in p.tracks
@@ -365,6 +373,9 @@ def from_dict(data: Any) -> Project:
             solo=tr.bool_("solo", False),
             regions=[],
         )
+        duck = tr.sub("duck_db", required=False, default=None)
+        if duck.data is not None:
+            t.duck_db = tr.num("duck_db", lo=-96.0, hi=0.0)
         for rr in tr.sub("regions").items():
             r = Region(
                 id=rr.id_("id"),
@@ -375,6 +386,9 @@ def from_dict(data: Any) -> Project:
                 duration_mode=rr.str_("duration_mode", default="fit", max_chars=16),
                 ratio=rr.num("ratio", default=1.0, lo=0.2, hi=5.0),
                 render_hash=rr.str_("render_hash", nullable=True, max_chars=128),
+                gain_db=rr.num("gain_db", default=0.0, lo=-96.0, hi=24.0),
+                fade_in=rr.num("fade_in", default=0.0, lo=0.0, hi=MAX_TIMELINE_SECONDS),
+                fade_out=rr.num("fade_out", default=0.0, lo=0.0, hi=MAX_TIMELINE_SECONDS),
             )
             if r.end <= r.start:
                 raise ProjectError(f"{rr.path}: end ({r.end}) must be after start ({r.start})")
@@ -488,6 +502,8 @@ def _valid_emotion(r: _Reader) -> dict:
 #: MIGRATIONS[v] turns a schema-v dict into a schema-(v+1) dict.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {
     0: lambda d: {**d, "schema_version": 1, "markers": d.get("markers", []), "voices": d.get("voices", [])},
+    # 1 -> 2: lines get a level and fades, tracks a duck level; the defaults change nothing heard
+    1: lambda d: {**d, "schema_version": 2},
 }
 
 

@@ -296,6 +296,31 @@ def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
     return soxr.resample(np.asarray(audio, np.float32), sr_from, sr_to).astype(np.float32)
 
 
+def line_level(audio: np.ndarray, sample_rate: int, gain_db: float = 0.0, fade_in: float = 0.0,
+               fade_out: float = 0.0) -> np.ndarray:
+    """A line's audio at its level, with linear fades (the same array when nothing changes).
+
+    The fade-in starts at 0 on the first sample, the fade-out reaches 0 on the
+    last; fades longer than the audio are cut to it.  Playback and export both
+    apply it, so what is heard is what is exported.
+    """
+    if not gain_db and fade_in <= 0 and fade_out <= 0:
+        return audio
+    out = np.asarray(audio, np.float32) * np.float32(db_to_gain(gain_db))
+    n = len(out)
+    fi, fo = min(n, int(round(fade_in * sample_rate))), min(n, int(round(fade_out * sample_rate)))
+    if fi > 0:
+        out[:fi] *= np.arange(fi, dtype=np.float32) / fi
+    if fo > 0:
+        out[n - fo:] *= np.arange(fo - 1, -1, -1, dtype=np.float32) / fo
+    return out
+
+
+def duck_gain_of(project: Project, track: Track) -> float:
+    """The source's gain under this track's lines (its own duck level, else the project's)."""
+    return db_to_gain(track.duck_db if track.duck_db is not None else project.mix.duck_db)
+
+
 def audible_tracks(project: Project) -> list[Track]:
     solo = [t for t in project.tracks if t.solo]
     return [t for t in (solo or project.tracks) if not t.mute]
@@ -343,17 +368,19 @@ def mix(
     for t in tracks if tracks is not None else audible_tracks(project):
         g = db_to_gain(t.gain_db + project.mix.dub_gain_db)
         sides = np.asarray(pan_gains(t.pan), np.float32) if channels > 1 else None
+        dg = duck_gain_of(project, t)
         for r in t.regions:
             clip = clips.get(r.id)
             if clip is None:
                 continue
             s, a = place_clip(clip.audio, clip.sample_rate, r.start, sr, length)
+            a = line_level(a, sr, r.gain_db, r.fade_in, r.fade_out)
             if sides is None:
                 out[s : s + len(a)] += g * a
             else:
                 out[s : s + len(a)] += (g * a)[:, None] * sides
             if duck is not None:
-                duck[s : s + len(a)] = db_to_gain(project.mix.duck_db)
+                duck[s : s + len(a)] = np.minimum(duck[s : s + len(a)], dg)
     if with_source:
         src = resample(source, source_sr or sr, sr)[:length]
         if channels > 1 and src.ndim == 1:

@@ -505,7 +505,9 @@ class TrackLaneItem(LaneItem):
         p.fillRect(strip, QColor(0, 0, 0, 70))
         bits = [track.name or "Track", f"voice {track.default_voice}"]
         if track.gain_db:
-            bits.append(f"{track.gain_db:+.1f} dB")
+            bits.append(f"gain {track.gain_db:+.1f} dB")
+        if track.duck_db is not None:
+            bits.append(f"duck {track.duck_db:.1f} dB")
         if track.mute:
             bits.append("MUTED")
         if track.solo:

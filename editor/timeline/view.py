@@ -947,6 +947,10 @@ class TimelineWidget(QWidget):
                 a.triggered.connect(lambda _=False, v=v: self.doc.push(
                     cmd.SetTrackProperty(self.doc, hit.track_id, "default_voice", v)))
                 voices.addAction(a)
+            menu.addAction(f"Track gain ({track.gain_db:+.1f} dB)…", lambda: self._ask_track_level(hit.track_id, "gain_db"))
+            duck_now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
+            menu.addAction(f"Duck level under its lines ({duck_now:.1f} dB)…",
+                           lambda: self._ask_track_level(hit.track_id, "duck_db"))
             a = menu.addAction("Mute", lambda: self.doc.push(
                 cmd.SetTrackProperty(self.doc, hit.track_id, "mute", not track.mute)))
             a.setCheckable(True)
@@ -1043,6 +1047,20 @@ class TimelineWidget(QWidget):
         anchors = [a for a in region.anchors if int(a[0]) != int(char_index)]
         anchors.append([int(char_index), round(float(seconds), 4)])
         self.doc.push(cmd.SetRegionAnchors(self.doc, rid, anchors, f"Pin “{label}” at {seconds:.2f} s"))
+
+    def _ask_track_level(self, track_id: str, prop: str) -> None:
+        """Track gain (-96..+24 dB) or the duck level of the source under its lines (-96..0 dB)."""
+        track = self.doc.track(track_id)
+        if track is None:
+            return
+        if prop == "gain_db":
+            now, lo, hi, label = track.gain_db, -96.0, 24.0, "Gain of the track's lines (dB):"
+        else:
+            now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
+            lo, hi, label = -96.0, 0.0, "Level of the original audio under this track's lines (dB):"
+        value, ok = QInputDialog.getDouble(self, track.name, label, now, lo, hi, 1)
+        if ok and abs(value - now) > 1e-9:
+            self.doc.push(cmd.SetTrackProperty(self.doc, track_id, prop, float(value)))
 
     def _rename_track(self, track_id: str) -> None:
         track = self.doc.track(track_id)
