@@ -10,8 +10,8 @@ from setuptools import find_namespace_packages, find_packages, setup
 DATA = [f"dubline_resources.{p}" for p in find_namespace_packages(where="resources", exclude=["*__pycache__*"])]
 
 setup(
-    packages=[*find_packages(include=["engine", "engine.*", "editor", "editor.*"]), "dubline_resources", *DATA],
+    packages=[*find_packages(include=["engine", "engine.*", "project", "project.*", "editor", "editor.*", "cli", "cli.*"]), "dubline_resources", *DATA],
     package_dir={"dubline_resources": "resources"},
-    package_data={"engine.native": ["*.c"], **{name: ["*"] for name in DATA}},
+    package_data={"engine.embedded.native": ["*.c"], **{name: ["*"] for name in DATA}},
     exclude_package_data={"": ["*.pyc"]},
 )

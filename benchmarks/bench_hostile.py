@@ -67,7 +67,7 @@ class Tally:
         env.pop("DISPLAY", None)  # no display: `dubline typo.dubline` must not open (or render) anything
         env.pop("WAYLAND_DISPLAY", None)
         try:
-            r = subprocess.run([PY, "-m", "editor.cli", *argv], cwd=cwd, capture_output=True, text=True,
+            r = subprocess.run([PY, "-m", "cli.main", *argv], cwd=cwd, capture_output=True, text=True,
                                timeout=timeout, env=env, errors="replace")
         except subprocess.TimeoutExpired:
             c["hangs"] += 1
@@ -110,7 +110,7 @@ class Tally:
 # ---------------------------------------------------------------- inputs
 def base_project() -> dict:
     sys.path.insert(0, str(REPO))
-    from editor import project as pj
+    from project import model as pj
 
     p = pj.Project(sample_rate=24000)
     p.tracks[0].regions = [pj.Region(id="r1", start=0.1, end=0.7, text="你好")]
@@ -377,7 +377,7 @@ def main() -> int:
         big["tracks"][0]["regions"] = [{**base["tracks"][0]["regions"][0], "id": f"r{i}", "start": i * 1.0,
                                         "end": i * 1.0 + 0.5, "text": "你好" * 20} for i in range(3000)]
         (k / "k.dubline").write_text(json.dumps(big), encoding="utf-8")
-        saver = (f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom editor import project as pj\n"
+        saver = (f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom project import model as pj\n"
                  "p = pj.load('k.dubline')\nwhile True:\n    pj.save(p, 'k.dubline')\n")
         kc = tally.counts["kills"]
         for _ in range(5 if args.quick else 20):
@@ -386,7 +386,7 @@ def main() -> int:
             time.sleep(rng.uniform(0.5, 2.0))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            r = subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom editor import project as pj\n"
+            r = subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom project import model as pj\n"
                                 "pj.load('k.dubline')"], cwd=k, capture_output=True, text=True)
             if r.returncode == 0:
                 kc["intact after kill"] += 1
@@ -396,7 +396,7 @@ def main() -> int:
         orphans_before = len(list(k.glob(".*.tmp")))
         for t in k.glob(".*.tmp"):
             os.utime(t, (time.time() - 3600, time.time() - 3600))
-        subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom editor import project as pj\n"
+        subprocess.run([PY, "-c", f"import sys; sys.path.insert(0, {str(REPO)!r})\nfrom project import model as pj\n"
                         "pj.save(pj.load('k.dubline'), 'k.dubline')"], cwd=k)
         orphans_after = len(list(k.glob(".*.tmp")))
     finally:

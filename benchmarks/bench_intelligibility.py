@@ -112,7 +112,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
 
 
 def _default_weight() -> float:
-    from engine.tones import TONE_WEIGHT
+    from engine.embedded.tones import TONE_WEIGHT
 
     return TONE_WEIGHT
 

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
+sys.path.insert(0, str(ROOT / "tests" / "project"))
 
 SR = 24000
 FPS = 25
@@ -112,7 +112,7 @@ def bench_detection(seconds: float):
     import numpy as np
     from cutvideo import make_cut_video
 
-    from editor.keyframes import detect_keyframes
+    from project.keyframes import detect_keyframes
 
     n = int(seconds * FPS)
     rng = np.random.default_rng(11)

@@ -54,7 +54,7 @@ class StubEngine:
 
 
 def project(n: int):
-    from editor.project import Project, Region, Track
+    from project.model import Project, Region, Track
 
     p = Project(fps=25.0)
     p.tracks = [Track(name=f"Actor {k + 1}") for k in range(4)]

@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor import project as pj  # noqa: E402
-from editor.export import ExportOptions, export_project  # noqa: E402
 from engine import loudness as ld  # noqa: E402
+from project import model as pj  # noqa: E402
+from project.export import ExportOptions, export_project  # noqa: E402
 from tests.engine.ffmpeg_meter import ffmpeg_ebur128  # noqa: E402
 
 LINES = [

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor import project as pj  # noqa: E402
+from project import model as pj  # noqa: E402
 
 
 def build(n: int) -> pj.Project:

@@ -40,8 +40,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from editor.media import VideoReader, ffmpeg_exe  # noqa: E402
-from editor.proxy import PROXY_GOP, PROXY_HEIGHT, build_proxy  # noqa: E402
+from project.media import VideoReader, ffmpeg_exe  # noqa: E402
+from project.proxy import PROXY_GOP, PROXY_HEIGHT, build_proxy  # noqa: E402
 
 W, H, FPS = 1920, 1080, 25
 CELL = 64  # barcode squares: 8 x 2 of them, 16 bits, top-left
@@ -152,7 +152,7 @@ def bench_file(path: Path, args, rng_seed: int = 2024) -> None:
     rng = random.Random(rng_seed)
     frames = rng.sample(range(n), min(args.seeks, n))
 
-    # The preview proxy (editor/proxy.py), built the way the editor builds it.
+    # The preview proxy (project/proxy.py), built the way the editor builds it.
     t = time.perf_counter()
     proxy_path = build_proxy(path, dst=Path(tempfile.mkdtemp(prefix="dubline-proxy-")) / "proxy.mkv")
     build_s = time.perf_counter() - t

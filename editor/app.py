@@ -17,8 +17,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication
 
-from editor import project as pj
 from editor.document import protect_singleton_refcounts
+from project import model as pj
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def user_data_dir() -> Path:
 
 def demo_project_from_lines() -> pj.Project:
     """A demo project without media, from the bundled line set."""
-    from editor.demo import demo_lines
+    from project.demo import demo_lines
 
     spec = demo_lines()
     project = pj.Project(fps=25.0)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
-from editor import project as pj
 from editor.document import Document
+from project import model as pj
 
 log = logging.getLogger(__name__)
 

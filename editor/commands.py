@@ -1,7 +1,7 @@
 """Undo commands: every user edit of a project is one of these.
 
 Each command is small and exact: ``undo()`` returns the model to the state it
-had before ``redo()`` (``editor.project.to_dict`` compares equal), including
+had before ``redo()`` (``project.model.to_dict`` compares equal), including
 the order of regions, markers and tracks.  A whole drag is one step: drag
 commands carry a ``drag_id`` and merge with the previous command of the same
 drag (``mergeWith``), as Shotcut's timeline commands do.
@@ -18,7 +18,7 @@ import itertools
 from PySide6.QtGui import QUndoCommand
 
 from editor.document import Document
-from editor.project import Marker, MediaRef, Region, Track
+from project.model import Marker, MediaRef, Region, Track
 
 _ids = itertools.count(1000)
 ID_MOVE_REGION = next(_ids)
@@ -412,7 +412,7 @@ class SetProjectVoices(QUndoCommand):
         self.after = copy.deepcopy(voices)
 
     def _apply(self, voices) -> None:
-        from editor.project import register_project_voices
+        from project.model import register_project_voices
 
         self.doc.project.voices = copy.deepcopy(voices)
         register_project_voices(self.doc.project, self.doc.path)

@@ -1,6 +1,6 @@
 """The open project as a Qt object: undo stack, file path, modified state, signals.
 
-The model (``editor.project``) stays plain Python; this wrapper is the only
+The model (``project.model``) stays plain Python; this wrapper is the only
 thing the GUI changes it through.  Every user edit is a command from
 ``editor.commands`` pushed with :meth:`Document.push`; commands call the
 small mutators below (``insert_region``, ``set_region_fields`` ...), which
@@ -26,8 +26,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from editor import project as pj
-from editor.project import Marker, MediaRef, Project, Region, Track
+from project import model as pj
+from project.model import Marker, MediaRef, Project, Region, Track
 
 
 def protect_singleton_refcounts() -> bool:

@@ -12,7 +12,7 @@ import copy
 from PySide6.QtGui import QUndoCommand
 
 from editor.document import Document
-from editor.project import Region
+from project.model import Region
 
 
 class TrackRegionsEdit(QUndoCommand):

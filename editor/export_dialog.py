@@ -1,6 +1,6 @@
 """File > Export: the dialog choosing format and destination, and the worker that exports.
 
-``run_export`` is the whole job (no Qt): it calls ``editor.export.export_project``
+``run_export`` is the whole job (no Qt): it calls ``project.export.export_project``
 and turns every outcome into ``(status, text)``.  ``ExportWorker`` runs it in a
 ``QThread`` and reports through signals; cancelling sets an event that both the
 ``cancelled`` callable and the progress callback check, so a cancel also stops
@@ -77,10 +77,10 @@ def run_export(project_path: Path, fmt: str, out: Path, keep_original: bool = Fa
                on_report: Callable[[object], None] | None = None) -> tuple[str, str]:
     """Export; ``("ok", path)``, ``("cancelled", "")`` or ``("error", one-line message)``.
 
-    ``on_report`` receives the :class:`editor.export.ExportReport` (loudness readings, warnings)."""
-    from editor.errors import DublineError
-    from editor.export import ExportCancelled, export_project
+    ``on_report`` receives the :class:`project.export.ExportReport` (loudness readings, warnings)."""
     from engine.errors import EngineError
+    from project.errors import DublineError
+    from project.export import ExportCancelled, export_project
 
     def report(msg: str) -> None:
         if cancelled is not None and cancelled():
@@ -213,8 +213,8 @@ class ExportDialog(QDialog):
             self.ceiling.setValue(DEFAULT_CEILING_DBTP)
 
     def options(self):
-        """The delivery options chosen (an :class:`editor.export.ExportOptions`)."""
-        from editor.export import ExportOptions
+        """The delivery options chosen (an :class:`project.export.ExportOptions`)."""
+        from project.export import ExportOptions
 
         value = self.loudness_combo.currentData()
         if value == "custom":

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from editor import commands as cmd
 from editor.document import Document
-from editor.timeline.timecode import TimecodeError, format_frames, format_tc, parse_tc
+from project.timecode import TimecodeError, format_frames, format_tc, parse_tc
 
 TEXT_IDLE_MS = 600
 WARNING_COLOR = "#e8a33d"  # every warning in the inspector, whatever the render status colour

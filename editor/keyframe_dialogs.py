@@ -17,12 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.keyframes import Candidate
-from editor.timeline.timecode import format_frames
+from project.keyframes import Candidate
+from project.timecode import format_frames
 
 
 class DetectWorker(QObject):
-    """Runs :func:`editor.keyframes.detect_keyframes` in its own thread."""
+    """Runs :func:`project.keyframes.detect_keyframes` in its own thread."""
 
     progress = Signal(float)
     done = Signal(list)  # list[Candidate]
@@ -38,8 +38,8 @@ class DetectWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from editor.keyframes import KeyframeError, detect_keyframes
-        from editor.media import MediaError
+        from project.keyframes import KeyframeError, detect_keyframes
+        from project.media import MediaError
 
         try:
             found = detect_keyframes(self.path, progress=self.progress.emit, cancelled=self._cancel.is_set)

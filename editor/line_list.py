@@ -46,7 +46,7 @@ from editor.line_checks import (
     overlapping_ids,
     replace_text,
 )
-from editor.timeline.timecode import format_tc
+from project.timecode import format_tc
 
 # the text first after the times (a narrow dock still shows it), as subtitle editors do
 COLUMNS = ("#", "Start", "End", "Length", "Text", "CPS", "Issues", "Track", "Voice", "Emotion", "Status")

@@ -40,16 +40,16 @@ from PySide6.QtWidgets import (
 
 from editor import autosave as asv
 from editor import commands as cmd
-from editor import project as pj
 from editor.document import Document
 from editor.inspector import InspectorWidget
 from editor.playback import Placement, Playback
 from editor.preview import PreviewWidget
 from editor.proxy_job import ProxyJob
-from editor.render_core import audible_tracks, db_to_gain, duck_gain_of, line_level
 from editor.render_worker import EngineFactory, RenderController
 from editor.timeline import TimelineWidget
-from editor.timeline.timecode import format_tc
+from project import model as pj
+from project.render_core import audible_tracks, db_to_gain, duck_gain_of, line_level
+from project.timecode import format_tc
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class MediaLoader(QObject):
 
     def _run(self, gen: int, path: str, sample_rate: int) -> None:
         try:
-            from editor.media import MediaError, load_audio
+            from project.media import MediaError, load_audio
         except ImportError as e:
             self.failed.emit(gen, f"audio decoding is not available in this build ({e})")
             return
@@ -95,7 +95,7 @@ class MediaLoader(QObject):
         if audio is not None:
             audio = np.asarray(audio, np.float32)
             try:
-                from editor.waveform import WaveformPyramid
+                from project.waveform import WaveformPyramid
 
                 pyramid = WaveformPyramid(audio, sample_rate)
             except Exception as e:  # no waveform is better than no editor
@@ -625,7 +625,7 @@ class MainWindow(QMainWindow):
 
     def create_project_for_media(self, path: str) -> bool:
         try:
-            from editor.media import MediaError, probe
+            from project.media import MediaError, probe
         except ImportError as e:
             self._error("Cannot use this media", f"Media support is not available in this build ({e}).")
             return False
@@ -878,7 +878,7 @@ class MainWindow(QMainWindow):
         self.import_subtitles(path, voice or default, per_actor)
 
     def import_subtitles(self, path: str | Path, voice: str | None = None, per_actor: bool = False) -> bool:
-        from editor.importers import SubtitleImportError, import_subtitles
+        from project.importers import SubtitleImportError, import_subtitles
 
         self.inspector.commit_text()
         self.autosave.write_now("before import")
@@ -911,7 +911,7 @@ class MainWindow(QMainWindow):
         self.import_plain_text(text, Path(path).name)
 
     def import_plain_text(self, text: str, source: str = "text") -> bool:
-        from editor.importers import plain_text_regions
+        from project.importers import plain_text_regions
 
         self.inspector.commit_text()
         self.autosave.write_now("before import")
@@ -1016,7 +1016,7 @@ class MainWindow(QMainWindow):
         p = self.doc.project
         has_video, duration = (p.media.has_video, p.media.duration) if p.media else (True, 0.0)
         try:
-            from editor.media import MediaError, probe
+            from project.media import MediaError, probe
 
             info = probe(path)
             has_video, duration = info.has_video, info.duration
@@ -1060,7 +1060,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ proxies
     def _maybe_build_proxy(self, height: int) -> None:
-        from editor.proxy import find_proxy, wants_proxy
+        from project.proxy import find_proxy, wants_proxy
 
         src = self.media_path
         if src is None or not self.act_proxies.isChecked() or not wants_proxy(height):
@@ -1075,7 +1075,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("preview/proxies", bool(on))
         self.preview.server.use_proxies = bool(on)
         if on:
-            from editor.proxy import find_proxy
+            from project.proxy import find_proxy
 
             found = find_proxy(self.media_path) if self.media_path is not None else None
             if found is not None:
@@ -1184,7 +1184,7 @@ class MainWindow(QMainWindow):
             self.import_keyframes(path)
 
     def import_keyframes(self, path: str | Path) -> bool:
-        from editor.keyframes import KeyframeError, load_keyframes
+        from project.keyframes import KeyframeError, load_keyframes
 
         try:
             kfs = load_keyframes(path, self.doc.project.fps)

@@ -6,7 +6,7 @@ decodes whatever is latest when it gets to it, so a fast scrub never builds a
 backlog (stale requests are dropped, as in OpenShot's preview thread).
 Frames cross threads as QImages (implicitly shared, safe once built).
 
-When the source has a proxy (see ``editor/proxy.py``) frames come from it: a
+When the source has a proxy (see ``project/proxy.py``) frames come from it: a
 random seek costs a few milliseconds instead of a long-GOP decode.  Once the
 playhead rests (``REFINE_MS``) and the panel is larger than the proxy, the
 same frame is decoded from the source and replaces the proxy picture.
@@ -25,7 +25,7 @@ from PySide6.QtCore import QMetaObject, QObject, QRectF, QSize, Qt, QThread, QTi
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from editor.timeline.timecode import format_frames, frame_at
+from project.timecode import format_frames, frame_at
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class FrameServer(QObject):
         if not path:
             return
         try:
-            from editor.media import MediaError, VideoReader
+            from project.media import MediaError, VideoReader
         except ImportError as e:
             self.failed.emit(f"video preview is not available in this build ({e})")
             return
@@ -105,7 +105,7 @@ class FrameServer(QObject):
         self.opened.emit(float(reader.fps), int(reader.frame_count), int(reader.width), int(reader.height),
                          bool(getattr(reader, "is_vfr", False)))
         try:
-            from editor.proxy import find_proxy
+            from project.proxy import find_proxy
 
             proxy = find_proxy(path)
         except Exception:  # no proxy support: the source serves
@@ -129,7 +129,7 @@ class FrameServer(QObject):
                 self.proxyChanged.emit(False)
                 self._reserve()
             return
-        from editor.media import VideoReader
+        from project.media import VideoReader
 
         try:
             reader = VideoReader(proxy)

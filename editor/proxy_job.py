@@ -1,4 +1,4 @@
-"""Builds a preview proxy in a background process (see ``editor/proxy.py``).
+"""Builds a preview proxy in a background process (see ``project/proxy.py``).
 
 A separate, low-priority process keeps the editor's two threads free for
 playback and speech; cancelling is killing it (the partial file is a
@@ -39,7 +39,7 @@ class ProxyJob(QObject):
         proc.finished.connect(self._done)
         proc.errorOccurred.connect(self._on_error)
         self._proc = proc
-        proc.start(sys.executable, ["-m", "editor.proxy", source])
+        proc.start(sys.executable, ["-m", "project.proxy", source])
 
     def cancel(self) -> None:
         proc, self._proc = self._proc, None

@@ -14,7 +14,7 @@ import copy
 import re
 from dataclasses import dataclass
 
-from editor.project import Project, Region, new_id
+from project.model import Project, Region, new_id
 
 EPS = 1e-9
 

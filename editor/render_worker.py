@@ -33,9 +33,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from editor.document import Document
-from editor.render_core import Clip, RenderCache, check_voice_consent, region_request, request_key
 from engine.errors import EngineError
 from engine.types import SynthesisRequest
+from project.render_core import Clip, RenderCache, check_voice_consent, region_request, request_key
 
 log = logging.getLogger(__name__)
 

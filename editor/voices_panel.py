@@ -194,8 +194,8 @@ class VoicesPanel(QWidget):
             self.add_from(path)
 
     def add_from_source(self) -> None:
-        from editor import project as pj
-        from editor.media import MediaError, load_audio
+        from project import model as pj
+        from project.media import MediaError, load_audio
 
         region = self.doc.current_region()
         media = self.doc.project.media
@@ -291,8 +291,8 @@ class VoicesPanel(QWidget):
 
     def keep_with_project(self) -> bool:
         """Copy the selected cloned voice next to the project and list it in the project (undoable)."""
-        from editor import project as pj
         from engine import voices as vl
+        from project import model as pj
 
         sel = self.selected()
         if not sel or not sel[1]:

@@ -42,9 +42,10 @@ def get_engine(backend: str = "embedded", device: str = "auto", progress: Progre
                 # one IndexTTS2 model set at a time: new folders or precision replace the old worker
                 for k in [k for k in _engines if k[0] == "indextts2" and k[2] != settings]:
                     _close(_engines.pop(k))
-                eng = IndexTTS2Backend(settings, device=device, progress=progress)
+                eng = IndexTTS2Backend(settings, device=device, progress=progress,
+                                       embedded=lambda: get_engine("embedded", "auto"))
             else:
-                from engine.kokoro_backend import KokoroBackend
+                from engine.embedded.kokoro_backend import KokoroBackend
 
                 eng = KokoroBackend(device=device, progress=progress)
             _engines[key] = eng

@@ -13,11 +13,11 @@ files keep the samples as they are.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from engine.atomic import atomic_path, current_umask, file_mode_for  # noqa: F401 (re-exported)
 from engine.errors import RequestError
 
 FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG"}
@@ -54,15 +54,6 @@ def write_audio(
         raise RequestError(f"cannot write {path}: it is a folder")
     if subtype is None:
         subtype = "PCM_16" if fmt in ("WAV", "FLAC") else None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
-    except OSError as e:
-        raise RequestError(f"cannot write {path}: {e.strerror}") from e
-    try:  # mkstemp makes 0600 files: give the usual permissions, or keep the replaced file's own
-        os.fchmod(fd, file_mode_for(path))
-    except (OSError, AttributeError):
-        pass
-    os.close(fd)
     if fmt == "FLAC" and subtype == "FLOAT":
         subtype = "PCM_24"  # FLAC holds integers only
     try:
@@ -70,8 +61,9 @@ def write_audio(
         bits = INT_BITS.get(subtype or "")
         if bits or (subtype or "").startswith(("PCM", "ULAW", "ALAW", "VORBIS", "OPUS")) or fmt == "OGG":
             data = fit_full_scale(data, int(sample_rate))
-        with sf.SoundFile(tmp, "w", samplerate=int(sample_rate), channels=1 if data.ndim == 1 else data.shape[1],
-                          format=fmt, subtype=subtype) as f:
+        with atomic_path(path) as tmp, sf.SoundFile(tmp, "w", samplerate=int(sample_rate),
+                                                    channels=1 if data.ndim == 1 else data.shape[1],
+                                                    format=fmt, subtype=subtype) as f:
             try:
                 f.comment = comment
                 f.software = "Dubline"
@@ -83,15 +75,8 @@ def write_audio(
                     f.write(quantize(data[i: i + _CHUNK], bits, rng))
             else:
                 f.write(data)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as e:
-        _unlink(tmp)
         raise RequestError(f"cannot write {path}: {e.strerror or e}") from e
-    except BaseException:
-        _unlink(tmp)
-        raise
     return path
 
 
@@ -118,34 +103,3 @@ def quantize(audio: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarr
     q = np.rint(x)
     np.clip(q, -scale, scale - 1.0, out=q)  # integer range only: the audio itself is already under full scale
     return q.astype(np.int32) << (32 - bits)
-
-
-def file_mode_for(path: Path) -> int:
-    """The permissions ``path`` should get when written: its own if it exists, else 0666 less the umask."""
-    import stat
-
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~current_umask()
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where /proc allows (threads may be creating files)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _unlink(p: str) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass

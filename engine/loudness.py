@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine.errors import EngineError
+
 #: Named delivery targets: (integrated loudness LUFS, true-peak ceiling dBTP).
 PRESETS: dict[str, tuple[float, float]] = {
     "ebu": (-23.0, -1.0),  # EBU R128
@@ -65,7 +67,7 @@ _LOG_OFFSET = -0.691
 _NEG_INF = float("-inf")
 
 
-class LoudnessError(ValueError):
+class LoudnessError(EngineError, ValueError):
     """A loudness target that cannot be used; the message says what is expected."""
 
 

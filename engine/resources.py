@@ -22,6 +22,7 @@ try:
 except ImportError:  # Python 3.10
     from importlib.abc import Traversable
 
+from engine.atomic import atomic_path
 from engine.errors import ModelError
 
 PACKAGE = "dubline_resources"
@@ -76,8 +77,6 @@ def path(*parts: str) -> Path:
     target = cache_root() / "resources" / Path(*parts)
     if not target.is_file():
         target.parent.mkdir(parents=True, exist_ok=True)
-        with importlib.resources.as_file(t) as real:
-            tmp = target.with_suffix(target.suffix + ".part")
+        with importlib.resources.as_file(t) as real, atomic_path(target) as tmp:
             shutil.copyfile(real, tmp)
-            tmp.replace(target)
     return target

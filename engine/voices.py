@@ -197,7 +197,7 @@ def check_name(name: str, stock: list[str] | tuple[str, ...] = ()) -> str:
 
 
 def save(t: VoiceTemplate, folder: Path | None = None) -> Path:
-    from engine.model_store import atomic_write_bytes
+    from engine.atomic import atomic_write_bytes
 
     p = _path(t.name, folder)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -303,18 +303,15 @@ def read_reference(path: str | Path) -> tuple[np.ndarray, int]:
         return audio.mean(axis=1), int(sr)
     except Exception:
         pass
-    try:  # video files and compressed formats: their first audio track
-        from editor.media import MediaError, load_audio
+    from engine.audio_decode import AudioDecodeError, load_audio  # video files and compressed formats
 
-        try:
-            a = load_audio(p, 16000)
-        except MediaError as e:
-            raise RequestError(str(e)) from None
-        if a is None:
-            raise RequestError(f"{p.name} has no audio track")
-        return np.asarray(a, np.float32), 16000
-    except ImportError:
-        raise RequestError(f"cannot read {p.name}: not an audio file") from None
+    try:
+        a = load_audio(p, 16000)
+    except AudioDecodeError as e:
+        raise RequestError(str(e)) from None
+    if a is None:
+        raise RequestError(f"{p.name} has no audio track")
+    return np.asarray(a, np.float32), 16000
 
 
 def check_reference(audio: np.ndarray, sr: int, name: str = "the reference") -> tuple[np.ndarray, list[str]]:
@@ -414,9 +411,9 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
 
     ``iterations`` of the random search (default 8; ``$DUBLINE_ENROLL_ITERATIONS`` overrides it, for tests).
     """
-    from engine import SynthesisRequest
     from engine.emotion.from_audio import _f0_track
     from engine.speaker import SR, embed, embed_processed, similarity
+    from engine.types import SynthesisRequest
 
     if str(consent).strip().startswith(_AUTOMATIC_NOTE):
         consent = require_consent(reference)  # a recording given as the voice: only with the user's yes

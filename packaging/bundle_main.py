@@ -8,7 +8,7 @@ this program, so those module runs are dispatched here; nothing else is.
 import runpy
 import sys
 
-HELPERS = {"engine.native.selftest", "editor.proxy"}
+HELPERS = {"engine.embedded.native.selftest", "project.proxy"}
 
 
 def main() -> int:
@@ -18,10 +18,10 @@ def main() -> int:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         return 0
     if getattr(sys, "frozen", False) and sys.argv[0].endswith(("dubline-editor", "dubline-editor.exe")):
-        from editor.gui_main import main as gui_main
+        from cli.gui_main import main as gui_main
 
         return gui_main()
-    from editor.cli import main as cli_main
+    from cli.main import main as cli_main
 
     return cli_main()
 

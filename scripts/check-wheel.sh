@@ -21,7 +21,8 @@ names = set(zipfile.ZipFile(sys.argv[1]).namelist())
 need = ["dubline_resources/emotion/anchors.json", "dubline_resources/demo/lines.json",
         "dubline_resources/demo/demo.mp4", "dubline_resources/models/ge2e/ge2e_encoder.npz",
         "dubline_resources/models/ge2e/LICENSE", "dubline_resources/models/g2p_en/checkpoint20.npz",
-        "dubline_resources/models/g2p_en/NOTICE", "engine/native/ortops.c"]
+        "dubline_resources/models/g2p_en/NOTICE", "engine/embedded/native/ortops.c",
+        "project/model.py", "cli/main.py", "editor/mainwindow.py", "engine/audio_decode.py"]
 missing = [n for n in need if n not in names]
 assert not missing, missing
 EOF

@@ -24,7 +24,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -35,7 +34,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from editor import project as pj  # noqa: E402
+from engine.atomic import atomic_path  # noqa: E402
+from project import model as pj  # noqa: E402
 
 FPS = 25
 W, H = 640, 360
@@ -156,10 +156,8 @@ def make_audio(spans: list[tuple[int, int]]) -> np.ndarray:
 def write_video(path: Path, lines: list[dict]) -> None:
     spans = line_frames(lines)
     bg = _background()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mp4", dir=str(path.parent))
-    os.close(fd)
-    try:
-        c = av.open(tmp, "w", format="mp4")
+    with atomic_path(path, mode=0o644) as tmp:  # a shipped resource: readable by all
+        c = av.open(str(tmp), "w", format="mp4")
         v = c.add_stream("libx264", rate=FPS)
         v.width, v.height, v.pix_fmt = W, H, "yuv420p"
         v.codec_context.gop_size = 2 * FPS
@@ -185,11 +183,6 @@ def write_video(path: Path, lines: list[dict]) -> None:
         for p in a.encode():
             c.mux(p)
         c.close()
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; this is a shipped resource
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -226,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out_dir.mkdir(parents=True, exist_ok=True)
     video = args.out_dir / "demo.mp4"
     write_video(video, lines)
-    from editor.media import probe
+    from project.media import probe
 
     info = probe(video)
     project = build_project(lines, video.name, info.duration)

@@ -36,7 +36,7 @@ if ! python -m pip install -q -e "$SPEC" >"$PIPLOG" 2>&1; then
   exit 1
 fi
 rm -f "$PIPLOG"
-# The engine's native kernels (engine/native: ~15 % faster synthesis) are compiled once
+# The engine's native kernels (engine/embedded/native: ~15 % faster synthesis) are compiled once
 # with the system C compiler; without one it runs on onnxruntime's own operators.
 if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
@@ -45,7 +45,7 @@ if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
     echo "note: install a C compiler (gcc) for faster speech synthesis" >&2
   fi
 fi
-python -c "from engine import native; print('dubline:', native.status())" || true
+python -c "from engine.embedded import native; print('dubline:', native.status())" || true
 deactivate
 # The tests open the real editor on Xvfb: its X server, and the libraries Qt's xcb plugin needs.
 if [ "$WANT_TEST" = "1" ]; then

@@ -76,7 +76,7 @@ def test_linux_folders_are_as_before(monkeypatch, tmp_path):
 
 def test_gui_script_without_a_console_logs_to_the_cache(monkeypatch, tmp_path, capsys):
     """dubline-editor under Windows' pythonw has no stdout/stderr: its messages go to a log file."""
-    from editor import gui_main
+    from cli import gui_main
 
     monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path))
     monkeypatch.setattr(sys, "stdout", None)

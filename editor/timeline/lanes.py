@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
-from editor.timeline.timecode import format_short
+from project.timecode import format_short
 
 if TYPE_CHECKING:
     from editor.timeline.view import TimelineWidget

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QGridLayout, QInputDialog, QMenu, QScrollBar, QWid
 
 from editor import commands as cmd
 from editor.document import MIN_REGION_SECONDS, Document
-from editor.project import Marker, Region, Track, new_id
 from editor.timeline.lanes import (
     BG,
     STATUS_LABELS,
@@ -34,8 +33,9 @@ from editor.timeline.lanes import (
     TrackLaneItem,
     WaveformLaneItem,
 )
-from editor.timeline.snapping import SNAP_PIXELS, SnapTargets, snap_span, snap_time
-from editor.timeline.timecode import format_tc
+from project.model import Marker, Region, Track, new_id
+from project.snapping import SNAP_PIXELS, SnapTargets, snap_span, snap_time
+from project.timecode import format_tc
 
 RULER_H = 24.0
 MARKERS_H = 20.0

@@ -64,7 +64,7 @@ def load_clip(path: str | Path) -> np.ndarray:
         audio, sr = sf.read(str(p), dtype="float32", always_2d=True)
     except Exception:
         try:  # a video or a format libsndfile does not read
-            from editor.media import load_audio  # optional: only with the editor installed
+            from engine.audio_decode import load_audio
 
             audio, sr = load_audio(p, SR), SR
         except Exception:

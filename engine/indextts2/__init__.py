@@ -22,10 +22,13 @@ import subprocess
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from engine.atomic import atomic_path
 from engine.backend import ProgressFn
 from engine.errors import DurationError, EngineError, ModelError, RequestError
 from engine.indextts2 import plan as P
@@ -46,7 +49,11 @@ class IndexTTS2Backend:
     sample_rate = P.SAMPLE_RATE
 
     def __init__(self, settings: IndexTTS2Settings | None = None, device: str = "auto",
-                 progress: ProgressFn | None = None, start_timeout: float = 900.0):
+                 progress: ProgressFn | None = None, start_timeout: float = 900.0,
+                 embedded: Callable[[], Any] | None = None):
+        """``embedded`` gives the embedded engine (it speaks the stock voices' speaker prompts);
+        ``engine.api`` hands its shared instance; without it one is made on first need."""
+        self._embedded_factory = embedded
         self.settings = settings or IndexTTS2Settings.from_env()
         missing = check_files(self.settings.checkpoints, self.settings.hf_cache)
         if missing:
@@ -273,32 +280,35 @@ class IndexTTS2Backend:
         audio, sr = vl.read_reference(src)
         _speech, notes = vl.check_reference(audio, sr, name=src.name)
         self._pending_warnings += [n for n in notes if n not in self._pending_warnings]
-        tmp = out.with_suffix(".tmp.wav")
-        sf.write(str(tmp), np.asarray(audio, np.float32), int(sr), subtype="PCM_16")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            sf.write(str(tmp), np.asarray(audio, np.float32), int(sr), subtype="PCM_16", format="WAV")
         return str(out)
 
     def _template_wav(self, t) -> str:
         p = self._ref_dir() / f"tpl-{t.digest()}.wav"
         if not p.is_file():
-            tmp = p.with_suffix(".tmp.wav")
-            t.reference_wav(tmp)
-            os.replace(tmp, p)
+            with atomic_path(p) as tmp:
+                t.reference_wav(tmp)
         return str(p)
 
+    def _embedded(self):
+        if self._embedded_factory is None:
+            from engine.embedded.kokoro_backend import KokoroBackend
+
+            made = KokoroBackend(device="auto")
+            self._embedded_factory = lambda: made
+        return self._embedded_factory()
+
     def _stock_wav(self, voice: str) -> str:
-        from engine.api import get_engine
         from engine.audio_io import write_audio
 
-        emb = get_engine("embedded", "auto")
+        emb = self._embedded()
         p = self._ref_dir() / f"stock-{voice}-{emb.model_version()}.wav"
         if not p.is_file():
             if self._progress:
                 self._progress(f"preparing a speaker prompt for {voice}")
             res = emb.generate(SynthesisRequest(STOCK_REFERENCE_TEXT, voice=voice))
-            tmp = p.with_suffix(".tmp.wav")
-            write_audio(str(tmp), res.audio, res.sample_rate)
-            os.replace(tmp, p)
+            write_audio(str(p), res.audio, res.sample_rate)  # atomic
         return str(p)
 
     # ------------------------------------------------------------------ text

@@ -6,8 +6,8 @@ import opentimelineio as otio
 import pytest
 import soundfile as sf
 
-from editor import project as pj
-from editor.cli import main
+from cli.main import main
+from project import model as pj
 
 
 def _make_video(path, seconds=3.0, fps=25, with_audio=True):

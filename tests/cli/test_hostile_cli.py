@@ -17,8 +17,8 @@ import opentimelineio as otio
 import pytest
 import soundfile as sf
 
-from editor import project as pj
-from editor.cli import main
+from cli.main import main
+from project import model as pj
 
 
 def _video(path, seconds=1.5, fps=25):

@@ -2,8 +2,8 @@
 
 import soundfile as sf
 
-from editor import project as pj
-from editor.cli import main
+from cli.main import main
+from project import model as pj
 
 SRT = """1
 00:00:00,500 --> 00:00:02,500
@@ -79,7 +79,7 @@ def test_a_fully_cached_render_does_not_load_the_model(tmp_path, capsys, engine,
     import time
 
     import engine.api
-    from editor.export import export_project
+    from project.export import export_project
 
     lines = [("你好。", 1.2), ("Hi there.", 1.0), ("再见！", 0.9), ("See you.", 1.1)]
     p = pj.Project()

@@ -1,8 +1,8 @@
-"""The command line's progress bar (editor/progress.py)."""
+"""The command line's progress bar (cli/progress.py)."""
 
 import io
 
-from editor.progress import ProgressBar
+from cli.progress import ProgressBar
 
 
 def test_terminal_bar_shows_percentage_rate_and_eta():

@@ -7,7 +7,7 @@ import sys
 
 import soundfile as sf
 
-from editor.cli import main
+from cli.main import main
 
 
 def test_say_writes_exact_wav_and_json(tmp_path, capsys, engine):
@@ -61,7 +61,7 @@ def test_bad_inputs_exit_2_with_one_line(tmp_path, capsys, engine):
 
 
 def test_subprocess_exit_code_and_message(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "editor.cli", "say", "你好", "-o", str(tmp_path / "x.wav"),
+    r = subprocess.run([sys.executable, "-m", "cli.main", "say", "你好", "-o", str(tmp_path / "x.wav"),
                         "--duration", "-2"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and "positive" in r.stderr

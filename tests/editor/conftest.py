@@ -110,7 +110,7 @@ def fake_factory(fake_engine):
 
 
 def make_project(regions=((1.0, 3.0, "你好"), (5.0, 7.0, "再见")), markers=(), fps=25.0):
-    from editor.project import Marker, Project, Region
+    from project.model import Marker, Project, Region
 
     p = Project(fps=fps)
     for s, e, text in regions:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from editor import autosave as asv
 from editor import commands as cmd
-from editor import project as pj
+from project import model as pj
 
 
 def _edit(window):

@@ -8,7 +8,7 @@ import pytest
 
 from editor import commands as cmd
 from editor.document import Document, place_span
-from editor.project import Marker, MediaRef, Project, Region, Track, to_dict
+from project.model import Marker, MediaRef, Project, Region, Track, to_dict
 
 
 @pytest.fixture

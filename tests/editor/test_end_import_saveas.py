@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from editor.project import MediaRef, Project
+from project.model import MediaRef, Project
 
 
 def _activate(qtbot, w):

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from editor import project as pj
 from editor.export_dialog import ExportDialog, ExportWorker, run_export
 from editor.import_dialog import ImportSubtitlesDialog
+from project import model as pj
 
 OVERLAPPING_SRT = """1
 00:00:01,000 --> 00:00:03,000

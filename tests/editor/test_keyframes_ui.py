@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from editor import commands as cmd
-from editor.project import Marker
+from project.model import Marker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,13 +87,13 @@ def test_word_pins_from_the_region_menu(qtbot, win):
 
 
 def _link_cut_video(qtbot, win, tmp_path) -> None:
-    """Give the project tests/keyframes' generated video with two cuts."""
+    """Give the project tests/project/cutvideo.py's generated video with two cuts."""
     import sys
 
-    sys.path.insert(0, str(ROOT / "tests" / "keyframes"))
+    sys.path.insert(0, str(ROOT / "tests" / "project"))
     from cutvideo import make_cut_video
 
-    from editor.project import MediaRef
+    from project.model import MediaRef
 
     video = make_cut_video(tmp_path / "cuts.mp4") and tmp_path / "cuts.mp4"
     win.doc.push(cmd.RelinkMedia(win.doc, MediaRef(path=str(video), abs_path=str(video), has_video=True,
@@ -148,7 +148,7 @@ def test_detection_can_be_cancelled_from_its_progress_dialog(qtbot, win, monkeyp
 
 def test_suggestions_dialog_lists_and_checks(qtbot):
     from editor.keyframe_dialogs import SuggestionsDialog
-    from editor.keyframes import Candidate
+    from project.keyframes import Candidate
 
     dlg = SuggestionsDialog([Candidate(1.0, 25, 30.0, "cut"), Candidate(2.0, 50, 9.0, "change")], 25.0)
     qtbot.addWidget(dlg)

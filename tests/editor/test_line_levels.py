@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from editor.playback import Mixer, Placement
-from editor.project import Project, Region, Track, from_dict, load, save, to_dict
-from editor.render_core import db_to_gain, line_level, mix
+from project.model import Project, Region, Track, from_dict, load, save, to_dict
+from project.render_core import db_to_gain, line_level, mix
 
 
 def test_line_level_gain_and_fades_are_exact():

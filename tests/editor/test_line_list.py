@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
 from editor.line_list import COL_ISSUES, COL_TEXT, COLUMNS
-from editor.project import Region, Track
+from project.model import Region, Track
 
 NONE = Qt.KeyboardModifier.NoModifier
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from editor import commands as cmd
-from editor.project import Region, load, save, to_dict
+from project.model import Region, load, save, to_dict
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 
@@ -74,7 +74,7 @@ def test_close_with_unsaved_changes_asks(qtbot, window, make_project):
 
 
 def test_missing_media_opens_anyway_with_a_relink_banner(qtbot, window, make_project, tmp_path, numbered_video):
-    from editor.project import MediaRef
+    from project.model import MediaRef
 
     p = make_project()
     p.media = MediaRef(path="gone.mp4", abs_path=str(tmp_path / "elsewhere" / "gone.mp4"), duration=2.4)
@@ -94,7 +94,7 @@ def test_missing_media_opens_anyway_with_a_relink_banner(qtbot, window, make_pro
 def test_media_found_by_name_after_a_move(qtbot, window, make_project, tmp_path, numbered_video):
     import shutil
 
-    from editor.project import MediaRef
+    from project.model import MediaRef
 
     folder = tmp_path / "moved"
     folder.mkdir()

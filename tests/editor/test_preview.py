@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("editor.media")
+pytest.importorskip("project.media")
 
 from editor.preview import PreviewWidget  # noqa: E402
 
@@ -69,7 +69,7 @@ def test_audio_only_shows_a_placeholder(preview):
 
 def test_frames_come_from_the_proxy_and_sharpen_when_the_playhead_rests(qtbot, preview, numbered_video,
                                                                         read_frame_number, tmp_path, monkeypatch):
-    from editor.proxy import build_proxy
+    from project.proxy import build_proxy
 
     monkeypatch.setenv("DUBLINE_CACHE", str(tmp_path / "cache"))
     build_proxy(numbered_video, height=48)  # smaller than the panel: the rested frame is refined

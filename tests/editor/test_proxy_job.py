@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from editor.proxy import find_proxy
 from editor.proxy_job import ProxyJob
+from project.proxy import find_proxy
 
 
 def test_job_builds_the_proxy_and_reports_it(qtbot, numbered_video, tmp_path, monkeypatch):

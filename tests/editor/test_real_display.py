@@ -75,7 +75,7 @@ def test_editor_opens_a_real_window_and_renders(xvfb, tmp_path, engine):
     env["DUBLINE_STARTUP_CHECK"] = str(out)
     env["DUBLINE_STARTUP_CHECK_TIMEOUT"] = "150"
     t0 = time.time()
-    proc = subprocess.run([sys.executable, "-m", "editor.cli"], cwd=tmp_path, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "cli.main"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     rep = json.loads((out / "startup.json").read_text(encoding="utf-8"))
@@ -98,7 +98,7 @@ def test_unreachable_display_is_one_line_not_an_abort(tmp_path):
     if qt_platform.missing_packages("xcb")[0]:
         pytest.skip("the xcb plugin's libraries are missing here")
     env = _editor_env(tmp_path, ":4242")  # nothing listens there
-    proc = subprocess.run([sys.executable, "-m", "editor.cli"], cwd=tmp_path, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "cli.main"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -116,7 +116,7 @@ def test_plugin_with_missing_libraries_names_the_packages(tmp_path):
     env["QT_QPA_PLATFORM"] = plugin
     env["WAYLAND_DISPLAY"] = "wayland-4242"
     env["DISPLAY"] = ":4242"
-    proc = subprocess.run([sys.executable, "-m", "editor.cli"], cwd=tmp_path, env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "cli.main"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

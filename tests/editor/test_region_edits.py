@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
-from editor.project import Track, to_dict
 from editor.region_edits import plan_move, split_point
+from project.model import Track, to_dict
 
 C = Qt.KeyboardModifier.ControlModifier
 NONE = Qt.KeyboardModifier.NoModifier
@@ -26,6 +26,7 @@ def win(qtbot, window, make_project):
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     window.timeline.view.setFocus()
+    window.timeline.vb.setXRange(0.0, 10.0, padding=0)  # every region in view, whatever the docks leave
     return window
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from editor import commands as cmd
 from editor.document import Document
-from editor.project import Project, Region, save
 from editor.render_worker import RenderController
+from project.model import Project, Region, save
 
 
 def _controller(doc, factory):

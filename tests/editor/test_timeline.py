@@ -206,7 +206,7 @@ def test_dragging_the_right_edge_sets_the_duration_and_queues_a_render(qtbot, ti
 
 
 def test_timecode_format_and_parse():
-    from editor.timeline.timecode import TimecodeError, format_tc, parse_tc
+    from project.timecode import TimecodeError, format_tc, parse_tc
 
     assert format_tc(0.0, 25) == "00:00:00:00"
     assert format_tc(3661.52, 25) == "01:01:01:13"
@@ -221,7 +221,7 @@ def test_timecode_format_and_parse():
 
 
 def test_snap_rules():
-    from editor.timeline.snapping import SnapTargets, snap_span, snap_time
+    from project.snapping import SnapTargets, snap_span, snap_time
 
     targets = SnapTargets([(4.0, "marker"), (8.0, "playhead"), (3.0, "edge")])
     spp = 0.01  # 100 px/s: 8 px = 0.08 s

@@ -7,8 +7,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
-from editor.project import Region, Track
 from editor.timeline.view import TRACK_FIT_MIN_H
+from project.model import Region, Track
 
 
 def _wheel(tl, pos: QPointF, delta: int, mods=Qt.KeyboardModifier.NoModifier) -> None:

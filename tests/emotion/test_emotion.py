@@ -117,7 +117,7 @@ def test_emotion_from_a_clip_of_another_voice(engine, tmp_path):
 def test_cli_emotion_flags(tmp_path, capsys, engine):
     import json
 
-    from editor.cli import main
+    from cli.main import main
 
     out = tmp_path / "x.wav"
     assert main(["say", "快点出发！", "-o", str(out), "--emotion-text", "焦急地催促", "--duration", "1.5", "--json"]) == 0
@@ -130,8 +130,8 @@ def test_cli_emotion_flags(tmp_path, capsys, engine):
 
 def test_the_seed_example_in_one_step(engine):
     """A 3.2 s region with “嗯?” and the prompt “疑惑”: exactly 3.2 s, read as surprise."""
-    from editor.project import Project, Region
-    from editor.render_core import region_request
+    from project.model import Project, Region
+    from project.render_core import region_request
 
     p = Project()
     r = Region(start=10.0, end=13.2, text="嗯?", emotion={"text": "疑惑", "intensity": 0.8})

@@ -6,7 +6,7 @@ import pytest
 
 from engine import DurationSpec, SynthesisRequest
 from engine import duration as dur
-from engine.heard import audible_span, heard_timings
+from engine.embedded.heard import audible_span, heard_timings
 from engine.types import UnitTiming
 
 SR = 24000
@@ -125,7 +125,7 @@ def test_heard_timings_move_edges_next_to_silence_only():
 
 
 def test_a_burst_after_the_cut_is_pulled_inside_it():
-    from engine.heard import pull_in_tail
+    from engine.embedded.heard import pull_in_tail
 
     audio = np.zeros(SR, dtype=np.float32)
     audio[: int(0.30 * SR)] = 0.5  # the vowel

@@ -92,7 +92,7 @@ def test_anchors_off_the_frame_grid_land_on_their_exact_sample(engine):
 
 
 def test_warp_is_exact_where_nothing_moves_and_continuous_where_it_does():
-    from engine.warp import map_samples, warp_to_boundaries
+    from engine.embedded.warp import map_samples, warp_to_boundaries
 
     t = np.arange(24000) / SR
     x = np.sin(2 * np.pi * 200 * t).astype(np.float32)

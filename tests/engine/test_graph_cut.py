@@ -4,7 +4,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 
-from engine.kokoro_graph import cut_stages
+from engine.embedded.kokoro_graph import cut_stages
 from engine.model_store import load_vocab, model_path, stock_voices_path
 
 
@@ -33,7 +33,7 @@ def test_cut_stages_reproduce_stock_audio_bit_exactly():
 
 
 def test_stale_graph_builds_are_pruned(tmp_path):
-    from engine.kokoro_graph import _prune_stale_builds
+    from engine.embedded.kokoro_graph import _prune_stale_builds
 
     graphs = tmp_path / "graphs"
     keep = graphs / "kokoro-abc-g1-tnew"
@@ -49,8 +49,8 @@ def test_stale_graph_builds_are_pruned(tmp_path):
 def test_cpu_sessions_reuse_a_cached_optimised_graph(tmp_path):
     from onnx import TensorProto, helper
 
-    from engine.kokoro_graph import open_session
-    from engine.onnx_speed import cpu_session_options
+    from engine.embedded.kokoro_graph import open_session
+    from engine.embedded.onnx_speed import cpu_session_options
 
     g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],

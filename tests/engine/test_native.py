@@ -1,4 +1,4 @@
-"""engine.native: the Snake/Sin kernels are built, checked, used, and never break the engine."""
+"""engine.embedded.native: the Snake/Sin kernels are built, checked, used, and never break the engine."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper
 
-from engine import SynthesisRequest, native
-from engine.onnx_speed import NATIVE_DOMAIN, use_native_ops
+from engine import SynthesisRequest
+from engine.embedded import native
+from engine.embedded.onnx_speed import NATIVE_DOMAIN, use_native_ops
 
 REQUIRE = os.environ.get("DUBLINE_REQUIRE_NATIVE") == "1"
 
@@ -102,7 +103,7 @@ def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     assert engine.native, engine.native_status
     assert engine.native_status == "native kernels in use"
     assert engine.model_version().endswith("-n1")  # renders are keyed apart from the plain graph's
-    from engine.kokoro_graph import stage_paths
+    from engine.embedded.kokoro_graph import stage_paths
 
     info = json.loads((stage_paths().decoder.parent / "decoder.native.json").read_text())
     assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
@@ -115,7 +116,7 @@ def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
 
 def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
     _needs_compiler()
-    from engine.kokoro_backend import KokoroBackend
+    from engine.embedded.kokoro_backend import KokoroBackend
 
     monkeypatch.setenv("DUBLINE_NATIVE_OPS", "0")
     native.reset()
@@ -173,7 +174,7 @@ def test_compiler_errors_and_missing_compiler_are_one_line(fresh, monkeypatch):
 
 def test_engine_loads_without_a_usable_library(fresh, monkeypatch):
     """A library onnxruntime cannot load (damaged after its check) leaves the engine on its own operators."""
-    from engine.kokoro_backend import KokoroBackend
+    from engine.embedded.kokoro_backend import KokoroBackend
 
     junk = fresh / "libjunk.so"
     junk.write_bytes(b"not a library")

@@ -165,7 +165,7 @@ def test_cli_say_with_indextts2(tmp_path, settings, speaker_wav):
     import soundfile as sf
 
     out = tmp_path / "line.wav"
-    cmd = [sys.executable, "-m", "editor.cli", "say", "出发[fā chū]吧！", "--backend", "indextts2",
+    cmd = [sys.executable, "-m", "cli.main", "say", "出发[fā chū]吧！", "--backend", "indextts2",
            "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--device", "cpu",
            "--voice", speaker_wav, "--consent", "test speaker, for the test suite",
            "--duration", "2.5", "-o", str(out), "--json",
@@ -186,7 +186,7 @@ def test_cli_names_the_missing_file(tmp_path, settings):
     ck = tmp_path / "ck"
     shutil.copytree(settings.checkpoints, ck)
     (ck / "gpt.pth").unlink()
-    r = subprocess.run([sys.executable, "-m", "editor.cli", "say", "你好", "--backend", "indextts2",
+    r = subprocess.run([sys.executable, "-m", "cli.main", "say", "你好", "--backend", "indextts2",
                         "--checkpoints", str(ck), "--hf-cache", settings.hf_cache, "-o", str(tmp_path / "x.wav")],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
@@ -196,9 +196,9 @@ def test_cli_names_the_missing_file(tmp_path, settings):
 
 def test_render_worker_renders_regions_with_indextts2(qtbot, itts, speaker_wav):
     from editor.document import Document
-    from editor.project import Project, Region
     from editor.render_worker import RenderController
     from engine import voices as vl
+    from project.model import Project, Region
 
     vl.grant_consent(speaker_wav, "synthetic test speaker")  # a recording as the voice needs consent
     p = Project()
@@ -242,13 +242,13 @@ def test_a_silent_or_missing_reference_is_a_clear_error(itts, tmp_path):
 def test_a_project_set_to_indextts2_renders_from_the_cli(tmp_path, settings, speaker_wav):
     import soundfile as sf
 
-    from editor import project as pj
+    from project import model as pj
 
     lines = tmp_path / "lines.txt"
     lines.write_text("你好，我们出发吧。\nHello, are you ready?\n", encoding="utf-8")
     proj = tmp_path / "scene.dubline"
     env = {**__import__("os").environ, "DUBLINE_INDEXTTS2_PYTHON": settings.python}
-    r = subprocess.run([sys.executable, "-m", "editor.cli", "new", str(proj), "--text", str(lines),
+    r = subprocess.run([sys.executable, "-m", "cli.main", "new", str(proj), "--text", str(lines),
                         "--backend", "indextts2", "--voice", "jf_alpha"], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     p = pj.load(proj)
@@ -257,7 +257,7 @@ def test_a_project_set_to_indextts2_renders_from_the_cli(tmp_path, settings, spe
         region.voice = speaker_wav
     pj.save(p, proj)
     out = tmp_path / "scene.wav"
-    r = subprocess.run([sys.executable, "-m", "editor.cli", "render", str(proj), "-o", str(out),
+    r = subprocess.run([sys.executable, "-m", "cli.main", "render", str(proj), "-o", str(out),
                         "--checkpoints", settings.checkpoints, "--hf-cache", settings.hf_cache, "--no-fp16",
                         "--consent", "synthetic test speaker"],
                        capture_output=True, text=True, timeout=600, env=env)

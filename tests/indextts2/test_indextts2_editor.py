@@ -23,8 +23,8 @@ def test_project_renders_with_indextts2_and_switching_back_frees_it(qtbot, gui_s
 
     from editor import commands as cmd
     from editor.mainwindow import MainWindow
-    from editor.project import Project, Region
     from engine import voices as vl
+    from project.model import Project, Region
 
     vl.grant_consent(speaker_wav, "synthetic test speaker")  # a recording as the voice needs consent
     w = MainWindow(use_audio=False, settings=gui_settings)

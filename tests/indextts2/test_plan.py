@@ -180,3 +180,28 @@ def test_settings_hold_absolute_paths(tmp_path, monkeypatch):
     assert s.hf_cache.startswith("/") and "~" not in s.hf_cache
     assert s.python == str(tmp_path / "venv" / "bin" / "python")
     assert s == IndexTTS2Settings(checkpoints=str(tmp_path / "ck"), hf_cache=s.hf_cache, python=s.python)
+
+
+def test_the_api_hands_indextts2_a_factory_for_the_shared_embedded_engine(monkeypatch, tmp_path):
+    """IndexTTS2 speaks stock voices' prompts with the embedded engine: engine.api hands it the shared
+    instance's factory (engine.indextts2 never imports engine.api: no import cycle)."""
+    import engine.indextts2 as it
+    from engine import api
+
+    seen = {}
+
+    class Fake:
+        def __init__(self, settings, device="auto", progress=None, embedded=None):
+            seen["embedded"] = embedded
+
+        def close(self):
+            pass
+
+    shared = object()
+    monkeypatch.setattr(it, "IndexTTS2Backend", Fake)
+    monkeypatch.setitem(api._engines, ("embedded", "auto"), shared)
+    try:
+        api.get_engine("indextts2", "cpu", settings=IndexTTS2Settings(checkpoints=str(tmp_path), hf_cache=str(tmp_path)))
+        assert seen["embedded"]() is shared
+    finally:
+        api.unload("indextts2")

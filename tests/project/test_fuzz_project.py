@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from editor import project as pj
-from editor.errors import DublineError
-from editor.export import FORMATS, export_project
 from engine.errors import RequestError
 from engine.types import SynthesisResult, UnitTiming
+from project import model as pj
+from project.errors import DublineError
+from project.export import FORMATS, export_project
 
 SR = 24000
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from editor import project as pj
-from editor.errors import DublineError, UnsafePathError
-from editor.paths import check_identifier, check_readable_file, confined, guard_output
+from project import model as pj
+from project.errors import DublineError, UnsafePathError
+from project.paths import check_identifier, check_readable_file, confined, guard_output
 
 
 def _valid() -> dict:

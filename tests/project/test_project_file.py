@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from editor import project as pj
+from project import model as pj
 
 finite = st.floats(min_value=0, max_value=7200, allow_nan=False, allow_infinity=False)
 texts = st.text(max_size=40)
@@ -149,7 +149,7 @@ def test_save_killed_halfway_leaves_old_or_new(tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {os.getcwd()!r})
-        from editor import project as pj
+        from project import model as pj
         p = pj.load({str(f)!r})
         n = 0
         while True:

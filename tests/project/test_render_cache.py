@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from editor import project as pj
-from editor.render_core import Clip, RenderCache, render_region
 from engine.types import SynthesisResult, UnitTiming
+from project import model as pj
+from project.render_core import Clip, RenderCache, render_region
 
 SR = 24000
 
@@ -156,7 +156,7 @@ def test_a_clip_of_the_wrong_length_for_an_exact_region_is_a_miss(setup):
     cache = RenderCache(folder)
     region = p.tracks[0].regions[0]
     region.end = 0.6  # another length: another key, so poison that key's entry with the old clip
-    from editor.render_core import region_request, request_key
+    from project.render_core import region_request, request_key
 
     key = request_key(region_request(p, p.tracks[0], region), eng.model_version())
     cache.put(Clip(key, ca.audio, ca.sample_rate, ca.natural_seconds, ca.ratio, ca.units, []))

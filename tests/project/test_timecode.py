@@ -1,11 +1,11 @@
-"""Timecode (editor/timecode.py): drop-frame at 29.97/59.94, one parser for typed text and keyframe files."""
+"""Timecode (project/timecode.py): drop-frame at 29.97/59.94, one parser for typed text and keyframe files."""
 
 import numpy as np
 import opentimelineio.opentime as ot
 import pytest
 
-from editor.keyframes import KeyframeError, parse_keyframes
-from editor.timecode import (
+from project.keyframes import KeyframeError, parse_keyframes
+from project.timecode import (
     TimecodeError,
     fields_to_frames,
     format_frames,

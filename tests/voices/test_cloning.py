@@ -79,7 +79,7 @@ def test_library_round_trip_and_exact_durations(enrolled, engine, library):
     assert back.digest() == enrolled.digest() and back.weights == enrolled.weights
     res = engine.generate(SynthesisRequest("你好，我是新的声音。", voice="Li Wei", duration=DurationSpec.exact(2.5)))
     assert res.num_samples == round(2.5 * SR) and res.voice == "Li Wei"
-    from editor.render_core import request_key
+    from project.render_core import request_key
 
     req = SynthesisRequest("你好", voice="Li Wei")
     k1 = request_key(req, "m")
@@ -132,7 +132,7 @@ def test_consent_names_and_missing_files(engine, library, speaker, tmp_path):
 
 
 def test_cli_voice_commands(enrolled, library, capsys, engine):
-    from editor.cli import main
+    from cli.main import main
 
     assert main(["voice", "list"]) == 0
     assert "Li Wei\tcloned" in capsys.readouterr().out
@@ -146,9 +146,9 @@ def test_cli_voice_commands(enrolled, library, capsys, engine):
 
 
 def test_a_project_travels_with_its_voices(enrolled, engine, library, speaker, tmp_path, capsys):
-    from editor import project as pj
-    from editor.cli import main
-    from editor.headless import render_all
+    from cli.main import main
+    from project import model as pj
+    from project.headless import render_all
 
     proj = tmp_path / "show" / "ep1.dubline"
     proj.parent.mkdir()

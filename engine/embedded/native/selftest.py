@@ -1,7 +1,7 @@
 """Try a freshly built ``libdubline_ortops.so`` before the engine relies on it.
 
-Run as ``python -m engine.native.selftest LIBRARY``; prints ``ok`` on success.  It runs in
-its own process (engine/native/__init__.py), so a library that does not fit this
+Run as ``python -m engine.embedded.native.selftest LIBRARY``; prints ``ok`` on success.  It runs in
+its own process (engine/embedded/native/__init__.py), so a library that does not fit this
 onnxruntime can only fail this check, never crash the app.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 def _model(op: str, with_alpha: bool) -> bytes:
     from onnx import TensorProto, helper
 
-    from engine.onnx_speed import NATIVE_DOMAIN
+    from engine.embedded.onnx_speed import NATIVE_DOMAIN
 
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)]
     if with_alpha:
@@ -73,6 +73,6 @@ def check(library: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        raise SystemExit("usage: python -m engine.native.selftest LIBRARY")
+        raise SystemExit("usage: python -m engine.embedded.native.selftest LIBRARY")
     check(sys.argv[1])
     print("ok")

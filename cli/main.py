@@ -194,11 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_say(args) -> int:
-    from editor.paths import guard_output
     from engine import DurationSpec, SynthesisRequest
     from engine import voices as vl
     from engine.api import get_engine
     from engine.audio_io import write_audio
+    from project.paths import guard_output
 
     if not args.output and not args.phonemes and not args.json:
         raise UserError("say needs -o OUTPUT.wav (or --phonemes / --json)")
@@ -278,8 +278,8 @@ def _emotion_spec(args):
 
     vector = parse_vector(args.emotion_vector) if args.emotion_vector else None
     if args.emotion_audio:
-        from editor.paths import check_readable_file
-        from editor.render_core import MAX_EMOTION_CLIP_BYTES
+        from project.paths import check_readable_file
+        from project.render_core import MAX_EMOTION_CLIP_BYTES
 
         try:
             check_readable_file(args.emotion_audio, MAX_EMOTION_CLIP_BYTES, "emotion clip", UserError)
@@ -299,7 +299,7 @@ def cmd_voices(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from editor.demo import render_demo
+    from project.demo import render_demo
 
     out = render_demo(Path(args.output), progress=lambda m: print(m, file=sys.stderr))
     print(out)
@@ -307,8 +307,8 @@ def cmd_demo(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from editor import project as pj
-    from editor.importers import SubtitleImportError, import_subtitles, plain_text_regions
+    from project import model as pj
+    from project.importers import SubtitleImportError, import_subtitles, plain_text_regions
 
     path = Path(args.project)
     if not path.name or path.name in (".", "..") or path.is_dir():
@@ -327,7 +327,7 @@ def cmd_new(args) -> int:
     proj.backend = args.backend
     proj.tracks[0].default_voice = args.voice
     if args.media:
-        from editor.media import MediaError, probe
+        from project.media import MediaError, probe
 
         media = Path(args.media)
         try:
@@ -361,7 +361,7 @@ def cmd_new(args) -> int:
                                      glossary=tuple(sorted(proj.glossary.items())))
         proj.tracks[-1].regions.extend(regions)
     if args.keyframes:
-        from editor.keyframes import KeyframeError, load_keyframes
+        from project.keyframes import KeyframeError, load_keyframes
 
         try:
             kfs = load_keyframes(args.keyframes, proj.fps)
@@ -381,10 +381,10 @@ def cmd_new(args) -> int:
 def cmd_keyframes(args) -> int:
     import json
 
-    from editor.keyframes import KeyframeError, detect_keyframes
-    from editor.media import MediaError
-    from editor.paths import guard_output
-    from editor.project import atomic_write_text
+    from project.keyframes import KeyframeError, detect_keyframes
+    from project.media import MediaError
+    from project.model import atomic_write_text
+    from project.paths import guard_output
 
     if args.output:
         out = Path(args.output)
@@ -393,8 +393,8 @@ def cmd_keyframes(args) -> int:
         if not (out.parent if str(out.parent) else Path(".")).is_dir():
             raise UserError(f"cannot write {out}: the folder {out.parent} does not exist")
         guard_output(out, [("the video", args.video)], args.force)
-    from editor.media import probe
-    from editor.progress import ProgressBar
+    from cli.progress import ProgressBar
+    from project.media import probe
 
     try:
         total = int(probe(args.video).frame_count or 0) or 1000  # unknown count: per mille
@@ -459,7 +459,7 @@ def cmd_voice(args) -> int:
     name = vl.check_name(args.name, eng.stock_voices())
     project = None
     if args.project:
-        from editor import project as pj
+        from project import model as pj
 
         try:
             project = pj.load(args.project)
@@ -482,7 +482,7 @@ def cmd_voice(args) -> int:
     finally:
         print(file=sys.stderr)
     if project is not None:
-        from editor import project as pj
+        from project import model as pj
 
         path = vl.save(t, folder)
         project.voices = [v for v in project.voices if v.name != name] + [pj.VoiceRef(name, f"voices/{path.name}")]
@@ -497,7 +497,7 @@ def cmd_voice(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from editor.export import FORMATS, SUFFIX_FORMATS, ExportOptions, export_project
+    from project.export import FORMATS, SUFFIX_FORMATS, ExportOptions, export_project
 
     _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
@@ -509,7 +509,7 @@ def cmd_render(args) -> int:
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
     options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
                                  1 if args.mono else 2, args.keep_original_audio)
-    from editor.progress import ProgressBar
+    from cli.progress import ProgressBar
 
     bar: ProgressBar | None = None
 
@@ -584,8 +584,8 @@ def cmd_edit(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from editor.errors import DublineError
     from engine.errors import EngineError
+    from project.errors import DublineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"say", "voices", "demo", "new", "render", "keyframes", "voice", "edit", "-h", "--help"}

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
             log = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
         sys.stderr = sys.stderr or log
         sys.stdout = sys.stdout or log
-    from editor.cli import main as cli_main
+    from cli.main import main as cli_main
 
     return cli_main(["edit", *argv])
 

@@ -29,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from editor import project as pj
-from editor.errors import DublineError
-from editor.paths import confined, guard_output
-from editor.render_core import Clip, audible_tracks, mix
 from engine.errors import EngineError
 from engine.loudness import DEFAULT_CEILING_DBTP, LimiterReport, Loudness, LoudnessError, check_ceiling, parse_target
+from project import model as pj
+from project.errors import DublineError
+from project.paths import confined, guard_output
+from project.render_core import Clip, audible_tracks, mix
 
 FORMATS = ("wav", "flac", "stems", "clips", "srt", "vtt", "ass", "mp4", "mkv", "otio", "fcpxml", "xml", "edl", "aaf")
 SUBTITLE_FORMATS = ("srt", "vtt", "ass")
@@ -349,7 +349,7 @@ def dub_language(project: pj.Project) -> str:
 def export_video(project: pj.Project, project_path: Path, clips: dict[str, Clip], out: Path,
                  source=None, source_sr=None, keep_original: bool = False,
                  options: ExportOptions | None = None) -> ExportReport:
-    from editor.media import MediaError, mux_audio_into_video
+    from project.media import MediaError, mux_audio_into_video
 
     options = options or ExportOptions(keep_original=keep_original)
     media = pj.resolve_media(project, project_path)
@@ -552,26 +552,17 @@ def _merge_tracks(tracks, fps: float):
 
 
 def _atomic_file(path: Path, write) -> None:
-    """Call ``write(tmp)`` for a temporary file beside ``path``, then rename it into place."""
-    import os
-    import tempfile
+    """Call ``write(tmp)`` for a fresh temporary file beside ``path`` (some writers refuse an existing
+    file), then rename it into place (``engine.atomic``)."""
+    from engine.atomic import atomic_path
 
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=str(folder))
-    os.close(fd)
-    try:
-        os.unlink(tmp)  # some writers refuse an existing file
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path, fresh=True) as tmp:
+        write(tmp)
 
 
 def timecode(seconds: float, fps: float) -> str:
-    """The timecode of the frame nearest ``seconds`` (drop-frame at 29.97/59.94; editor/timecode.py)."""
-    from editor.timecode import format_frames
+    """The timecode of the frame nearest ``seconds`` (drop-frame at 29.97/59.94; project/timecode.py)."""
+    from project.timecode import format_frames
 
     return format_frames(int(round(seconds * fps)), fps)
 
@@ -617,7 +608,7 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
     user can cause, and ExportCancelled.  ``force`` allows writing over an input (the project, its
     media...); ``consent`` is the note allowing recordings used as voices to be cloned.
     """
-    from editor.headless import load_source_audio, render_all
+    from project.headless import load_source_audio, render_all
 
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

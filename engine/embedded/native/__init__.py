@@ -27,6 +27,8 @@ import sys
 import threading
 from pathlib import Path
 
+from engine.atomic import atomic_path, current_umask
+
 SOURCE = Path(__file__).with_name("ortops.c")
 LIBRARY_NAME = "libdubline_ortops.so"
 #: Where a build's outcome is recorded: {"ok": bool, "reason": str}.
@@ -48,7 +50,7 @@ def compiler() -> str | None:
 
 
 def _key(cc: str) -> str:
-    from engine.kokoro_graph import _machine_key
+    from engine.embedded.kokoro_graph import _machine_key
 
     try:
         version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout.splitlines()[:1]
@@ -62,7 +64,12 @@ def _compile(cc: str, folder: Path) -> Path:
     """Compile ``ortops.c`` into ``folder`` (atomically); raises RuntimeError with the compiler's words."""
     folder.mkdir(parents=True, exist_ok=True)
     lib = folder / LIBRARY_NAME
-    tmp = folder / f".{LIBRARY_NAME}.{os.getpid()}.tmp"
+    with atomic_path(lib, fresh=True, mode=0o777 & ~current_umask()) as tmp:  # a library: rwx like the compiler's
+        _run_compiler(cc, tmp)
+    return lib
+
+
+def _run_compiler(cc: str, tmp: Path) -> None:
     cmd = [cc, "-std=c11", "-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast", "-mprefer-vector-width=512",
            "-fPIC", "-shared", "-fvisibility=hidden", "-o", str(tmp), str(SOURCE), "-lpthread"]
     try:
@@ -73,15 +80,13 @@ def _compile(cc: str, folder: Path) -> Path:
         tmp.unlink(missing_ok=True)
         msg = (r.stderr or r.stdout).strip().splitlines()
         raise RuntimeError("the C compiler failed: " + (msg[0] if msg else f"exit {r.returncode}"))
-    os.replace(tmp, lib)
-    return lib
 
 
 def _self_test(lib: Path) -> None:
     """Run the kernels in a child process (a crash there cannot take the app down)."""
     try:
-        r = subprocess.run([sys.executable, "-m", "engine.native.selftest", str(lib)], capture_output=True, text=True,
-                           timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
+        r = subprocess.run([sys.executable, "-m", "engine.embedded.native.selftest", str(lib)], capture_output=True, text=True,
+                           timeout=120, cwd=str(Path(__file__).resolve().parents[3]))
     except (OSError, subprocess.SubprocessError) as e:
         raise RuntimeError(f"the self-test could not run ({e})") from e
     last = (r.stdout.strip().splitlines() or [""])[-1]
@@ -117,7 +122,8 @@ def _build_locked(progress) -> tuple[Path | None, str]:
     cc = compiler()
     if cc is None:
         return None, "native kernels unavailable: no C compiler (install gcc for faster synthesis)"
-    from engine.model_store import atomic_write_bytes, cache_root
+    from engine.atomic import atomic_write_bytes
+    from engine.model_store import cache_root
 
     try:
         folder = cache_root() / "native" / _key(cc)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cutvideo import make_cut_video
 
-from editor.keyframes import KeyframeError, detect_keyframes, load_keyframes, parse_keyframes
+from project.keyframes import KeyframeError, detect_keyframes, load_keyframes, parse_keyframes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +57,7 @@ def test_detection_can_be_cancelled_and_rejects_non_videos(tmp_path):
         detect_keyframes(tmp_path / "cuts.mp4", cancelled=lambda: True)
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"no video here" * 50)
-    from editor.media import MediaError
+    from project.media import MediaError
 
     with pytest.raises(MediaError, match="bad.mp4"):
         detect_keyframes(bad)
@@ -66,7 +66,7 @@ def test_detection_can_be_cancelled_and_rejects_non_videos(tmp_path):
 def test_cli_detects_and_new_imports_keyframes(tmp_path):
     video = tmp_path / "cuts.mp4"
     make_cut_video(video)
-    run = [sys.executable, "-m", "editor.cli"]
+    run = [sys.executable, "-m", "cli.main"]
     out = subprocess.run([*run, "keyframes", str(video), "--json"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert [c["frame"] for c in json.loads(out.stdout)] == [37, 90, 151, 203]
@@ -76,7 +76,7 @@ def test_cli_detects_and_new_imports_keyframes(tmp_path):
     res = subprocess.run([*run, "new", str(proj), "--media", str(video), "--keyframes", str(csv_path)],
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    from editor import project as pj
+    from project import model as pj
 
     p = pj.load(proj)
     assert [round(m.time * p.fps) for m in p.markers] == [37, 90, 151, 203]

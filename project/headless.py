@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from editor import project as pj
-from editor.errors import DublineError
-from editor.render_core import Clip, RenderCache, mix, render_region
 from engine.errors import EngineError
+from project import model as pj
+from project.errors import DublineError
+from project.render_core import Clip, RenderCache, render_region
 
 Progress = Callable[[str], None]
 
@@ -36,7 +36,7 @@ def load_source_audio(project: pj.Project, project_path: Path, progress: Progres
             progress(f"media {project.media.path or project.media.abs_path} is missing: mixing the dub only")
         return None, None
     try:
-        from editor.media import MediaError, load_audio
+        from project.media import MediaError, load_audio
     except ImportError:
         return None, None
     try:
@@ -78,8 +78,8 @@ def render_all(project: pj.Project, project_path: Path, progress: Progress | Non
     messages.  When the cache holds every line for the engine last used here (render_core.ENGINE_MEMO),
     the model is not loaded at all.
     """
-    from editor.render_core import cached_clip, remember_model_version, remembered_model_version
     from engine.api import get_engine
+    from project.render_core import cached_clip, remember_model_version, remembered_model_version
 
     check_recording_consent(project, consent)
     pj.register_project_voices(project, project_path)
@@ -124,20 +124,6 @@ def render_all(project: pj.Project, project_path: Path, progress: Progress | Non
     if failures:
         raise RenderFailed(f"{len(failures)} region(s) failed: " + "; ".join(failures))
     return clips
-
-
-def render_project(project_path: Path, out_path: Path, progress: Progress | None = None) -> Path:
-    """Render a project file's mix to ``out_path`` (.wav or .flac)."""
-    from engine.audio_io import write_audio
-
-    project = pj.load(project_path)
-    clips = render_all(project, project_path, progress)
-    source, source_sr = load_source_audio(project, project_path, progress)
-    out = mix(project, clips, source, source_sr)
-    from editor.export import voices_used
-
-    return write_audio(out_path, out, project.sample_rate,
-                       comment=f"synthetic speech (Dubline dub mix; voices: {voices_used(project)})")
 
 
 def _tc(seconds: float) -> str:

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import math
 
+from project.errors import DublineError
+
 EPS = 1e-6
 _DF_RATES = {30: 2, 60: 4}  # nominal rate -> labels dropped per minute
 
 
-class TimecodeError(ValueError):
+class TimecodeError(DublineError, ValueError):
     """Typed text is not a timecode; ``str(e)`` says what is expected."""
 
 

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from editor.errors import DublineError
-from editor.project import Project, Region, Track
+from project.errors import DublineError
+from project.model import Project, Region, Track
 
 SUBTITLE_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt", ".sub")
 _ASS_TAG = re.compile(r"\{[^}]*\}")
@@ -53,7 +53,7 @@ MAX_SUBTITLE_BYTES = 32 << 20
 def read_subtitles(path: str | Path) -> list[SubtitleLine]:
     import pysubs2
 
-    from editor.paths import check_readable_file
+    from project.paths import check_readable_file
 
     path = check_readable_file(path, MAX_SUBTITLE_BYTES, "subtitles", SubtitleImportError)
     try:

@@ -8,8 +8,8 @@ import sys
 import pytest
 from test_media import make_video, read_number  # same folder (rootdir-relative import mode)
 
-from editor.media import MediaError, VideoReader
-from editor.proxy import ProxyCancelled, build_proxy, find_proxy, proxy_path_for, prune_proxies
+from project.media import MediaError, VideoReader
+from project.proxy import ProxyCancelled, build_proxy, find_proxy, proxy_path_for, prune_proxies
 
 
 @pytest.fixture(autouse=True)
@@ -76,10 +76,10 @@ def test_prune_keeps_the_folder_under_its_limit(tmp_path):
 
 def test_builder_process_reports_progress_and_the_path(tmp_path):
     src = make_video(tmp_path / "clip.mp4", n_frames=30)
-    out = subprocess.run([sys.executable, "-m", "editor.proxy", str(src)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "project.proxy", str(src)], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == f"done {find_proxy(src)}"
-    bad = subprocess.run([sys.executable, "-m", "editor.proxy", str(tmp_path / "missing.mp4")],
+    bad = subprocess.run([sys.executable, "-m", "project.proxy", str(tmp_path / "missing.mp4")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stdout.startswith("error ") and "Traceback" not in bad.stderr

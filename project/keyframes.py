@@ -6,7 +6,7 @@ Keyframe files
 --------------
 CSV: one keyframe per row; the first column is a frame number (``120``) or a
 timecode (``00:00:04:20`` at the project's frame rate, ``00:00:04;20``
-drop-frame at 29.97/59.94; read by ``editor.timecode``, the one parser), or
+drop-frame at 29.97/59.94; read by ``project.timecode``, the one parser), or
 seconds with a decimal point / ``s`` suffix: ``4.8``, ``4.8s``; an optional
 second column names it. A header row and ``#`` comment lines are skipped.
 
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from editor.errors import DublineError
+from project.errors import DublineError
 
 
 class KeyframeError(DublineError, ValueError):
@@ -78,7 +78,7 @@ def parse_time(value, fps: float, where: str) -> float:
     if s.isdigit():
         return int(s) / fps
     if s.count(":") + s.count(";") >= 2:
-        from editor.timecode import TimecodeError, parse_tc
+        from project.timecode import TimecodeError, parse_tc
 
         try:
             return parse_tc(s, fps)
@@ -151,7 +151,7 @@ def parse_keyframes(text: str, fps: float, name: str = "keyframes") -> list[Keyf
 
 
 def load_keyframes(path: str | Path, fps: float) -> list[Keyframe]:
-    from editor.paths import check_readable_file
+    from project.paths import check_readable_file
 
     p = check_readable_file(path, 32 << 20, "keyframe file", KeyframeError)
     try:
@@ -172,7 +172,7 @@ def frame_scores(path: str | Path, progress: Callable[[float], None] | None = No
     """Per-frame change scores against the previous frame: (histogram distance, luma difference, fps)."""
     import cv2
 
-    from editor.media import _check_file, _unreadable, video_pass
+    from project.media import _check_file, _unreadable, video_pass
 
     p = _check_file(path)
     hist_d: list[float] = []

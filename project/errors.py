@@ -3,6 +3,11 @@
 Every problem a user can cause on this floor is a :class:`DublineError` whose
 ``str()`` is one line meant for them; the CLI maps it (like the engine's
 ``EngineError``) to that line and exit code 2.  Anything else escaping is a bug.
+
+The floor's errors, all derived from it: ``project.model.ProjectError`` (project files),
+``project.media.MediaError``, ``project.importers.SubtitleImportError``,
+``project.keyframes.KeyframeError``, ``project.timecode.TimecodeError``,
+``project.headless.RenderFailed``, ``project.export.ExportError`` and the two below.
 """
 
 from __future__ import annotations

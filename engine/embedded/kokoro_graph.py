@@ -28,8 +28,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.atomic import atomic_path, atomic_write_bytes
 from engine.errors import ModelError
-from engine.model_store import atomic_write_bytes, cache_root, expected_sha256, model_path
+from engine.model_store import cache_root, expected_sha256, model_path
 
 #: Bump when the cut or the CPU transform changes, so caches rebuild.
 GRAPH_VERSION = 1
@@ -118,9 +119,9 @@ def cut_stages(model) -> dict:
 
 
 def _speed_transform():
-    """The CPU graph transform, if available (see engine/onnx_speed.py)."""
+    """The CPU graph transform, if available (see engine/embedded/onnx_speed.py)."""
     try:
-        from engine import onnx_speed
+        from engine.embedded import onnx_speed
     except ImportError:
         return None, 0
     import hashlib
@@ -176,12 +177,12 @@ def stage_paths(progress=None) -> StagePaths:
 def native_decoder(paths: StagePaths) -> Path:
     """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it).
 
-    Only for sessions that registered engine.native's library; raises ModelError when the
+    Only for sessions that registered engine.embedded.native's library; raises ModelError when the
     graph cannot be rewritten.
     """
     import onnx
 
-    from engine.onnx_speed import use_native_ops
+    from engine.embedded.onnx_speed import use_native_ops
 
     out = paths.decoder.with_name("decoder.native.onnx")
     stamp = out.with_name("decoder.native.json")
@@ -243,7 +244,6 @@ def open_session(path: Path, options, providers: list[str]):
     (it is specific to this CPU and onnxruntime version, hence the key in its
     name) and later loads skip the work: 1.2 s -> 0.55 s for the three stages.
     """
-    import os
 
     import onnxruntime as ort
 
@@ -259,17 +259,17 @@ def open_session(path: Path, options, providers: list[str]):
             opt.unlink(missing_ok=True)
         finally:
             options.graph_optimization_level = level
-    tmp = opt.with_name(f".{opt.name}.{os.getpid()}.tmp")
-    options.optimized_model_filepath = str(tmp)
     severity = options.log_severity_level
     options.log_severity_level = 3  # not the "hardware specific" notice: we key the file by hardware
+    sess = None
     try:
-        sess = ort.InferenceSession(str(path), options, providers=providers)
+        with atomic_path(opt, fresh=True) as tmp:
+            options.optimized_model_filepath = str(tmp)
+            sess = ort.InferenceSession(str(path), options, providers=providers)
+    except OSError:  # the optimised copy is a cache: without it the next start optimises again
+        if sess is None:
+            raise
     finally:
         options.optimized_model_filepath = ""
         options.log_severity_level = severity
-    try:
-        os.replace(tmp, opt)
-    except OSError:
-        tmp.unlink(missing_ok=True)
     return sess

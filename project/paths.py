@@ -20,7 +20,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from editor.errors import OutputError, UnsafePathError
+from project.errors import OutputError, UnsafePathError
 
 #: Ids are what ``new_id()`` makes (12 hex digits) or what other tools write: letters,
 #: digits, '-', '_' and '.', not starting with '.', at most 64 characters.

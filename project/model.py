@@ -17,7 +17,7 @@ The file is untrusted input: it is read only when it is a regular file under
 more than 18 digits, lone surrogates and over-long strings are refused while
 parsing; every time is bounded by ``MAX_TIMELINE_SECONDS`` and the sample rate
 by ``MIN/MAX_SAMPLE_RATE`` (so nothing downstream allocates or loops without
-bound); ids are plain names (editor/paths.py) because they become file names.
+bound); ids are plain names (project/paths.py) because they become file names.
 """
 
 from __future__ import annotations
@@ -27,16 +27,15 @@ import json
 import math
 import os
 import stat
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from editor.errors import DublineError
-from editor.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
-from engine.audio_io import file_mode_for
+from engine.atomic import atomic_path, atomic_write_bytes, file_mode_for
+from project.errors import DublineError
+from project.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 
 SCHEMA_VERSION = 2  # 2: region gain_db / fade_in / fade_out, track duck_db
 SUFFIX = ".dubline"
@@ -632,7 +631,6 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
     A new file gets the usual permissions (0666 less the umask); a replaced file keeps its own.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
@@ -640,66 +638,15 @@ def atomic_write_text(path: Path, text: str, backup: bool = True) -> None:
     if path.is_dir():
         raise ProjectError(f"cannot save {_short(path)}: it is a folder")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(folder))
+        with atomic_path(path, suffix=".tmp") as tmp:
+            tmp.write_bytes(data)
+            if backup and path.is_file():
+                try:  # the previous version, also written atomically, with the project's permissions
+                    atomic_write_bytes(path.with_name(path.name + ".bak"), path.read_bytes(), file_mode_for(path))
+                except OSError:
+                    pass  # a backup failure must not block the save
     except OSError as e:
         raise ProjectError(f"cannot save {_short(path)}: {e.strerror or e}") from None
-    try:
-        _chmod_like(fd, path)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if backup and path.is_file():
-            bak = path.with_name(path.name + ".bak")
-            try:
-                _copy_file(path, bak)
-            except OSError:
-                pass  # a backup failure must not block the save
-        os.replace(tmp, path)
-        try:
-            dfd = os.open(str(folder), os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-        except OSError:
-            pass
-    except OSError as e:
-        _unlink(tmp)
-        raise ProjectError(f"cannot save {_short(path)}: {e.strerror or e}") from None
-    except BaseException:
-        _unlink(tmp)
-        raise
-
-
-def _chmod_like(fd: int, path: Path) -> None:
-    """mkstemp makes 0600 files; the written file gets ``file_mode_for(path)``."""
-    try:
-        os.fchmod(fd, file_mode_for(path))
-    except (OSError, AttributeError):  # no fchmod on Windows
-        pass
-
-
-def _copy_file(src: Path, dst: Path) -> None:
-    data = src.read_bytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=str(dst.parent))
-    _chmod_like(fd, src)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
-    except BaseException:
-        _unlink(tmp)
-        raise
-
-
-def _unlink(p: str) -> None:
-    try:
-        os.unlink(p)
-    except OSError:
-        pass
 
 
 def save(p: Project, path: str | os.PathLike, backup: bool = True) -> None:
@@ -827,9 +774,9 @@ def register_project_voices(project: Project, project_path: str | os.PathLike | 
 
     A voice file must lie inside the project folder (a path leading out of it counts as missing).
     """
-    from editor.errors import UnsafePathError
-    from editor.paths import confined
     from engine import voices as vl
+    from project.errors import UnsafePathError
+    from project.paths import confined
 
     vl.unregister_all()
     missing = []
