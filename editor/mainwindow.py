@@ -363,6 +363,13 @@ class MainWindow(QMainWindow):
         self.act_line_list = self.line_list_dock.toggleViewAction()
         self.act_line_list.setText("&Line List")
         self.act_line_list.setShortcut(QKeySequence("Ctrl+L"))
+        from editor.meters import MasterMeter
+        from editor.sync_tools import SyncTools
+
+        self.sync_tools = SyncTools(self.doc, self.playback, self.timeline, parent=self)
+        self.sync_tools.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.master_meter = MasterMeter(self.playback)
+        self.statusBar().addPermanentWidget(self.master_meter)
 
     def _seek_to_line(self, t: float) -> None:
         """A line chosen in the line list: the playhead goes to its start, the timeline shows it."""
@@ -420,6 +427,9 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([self.act_prev_frame, self.act_next_frame, self.act_back_second, self.act_fwd_second,
                       self.act_home, self.act_end])
+        m.addSeparator()
+        for a in self.sync_tools.actions():  # in/out, loop, scrubbing
+            m.addAction(a) if a is not None else m.addSeparator()
         m = mb.addMenu("&Render")
         m.addActions([self.act_render_sel, self.act_render_all, self.act_cancel])
 

@@ -143,6 +143,17 @@ class RulerItem(LaneItem):
         r = self.rect
         p.fillRect(r, RULER_BG)
         t0, t1, x0, x1 = self.visible_times(option)
+        a, b = self.tl.in_point, self.tl.out_point
+        if a is not None or b is not None:  # the in/out range: a band with brackets at its ends
+            xa = self.tl.t2x(a) if a is not None else r.left()
+            xb = self.tl.t2x(b) if b is not None else r.right()
+            p.fillRect(QRectF(xa, r.top(), max(0.0, xb - xa), r.height()), QColor(63, 208, 255, 45))
+            p.setPen(QPen(SNAP, 2))
+            for x, sign in ((xa, 1) if a is not None else (None, 0), (xb, -1) if b is not None else (None, 0)):
+                if x is not None:
+                    p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+                    p.drawLine(QPointF(x, r.top() + 1), QPointF(x + 5 * sign, r.top() + 1))
+                    p.drawLine(QPointF(x, r.bottom() - 1), QPointF(x + 5 * sign, r.bottom() - 1))
         fps = self.tl.fps
         pps = self.tl.pixels_per_second()
         step = self.tick_step()

@@ -128,6 +128,7 @@ class TimelineWidget(QWidget):
     renderRequested = Signal(list)
     message = Signal(str)
     rangeChanged = Signal(float, float)
+    scrubbed = Signal(float)  # the playhead dragged on the ruler to this time (audio scrubbing)
 
     def __init__(self, doc: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -145,6 +146,8 @@ class TimelineWidget(QWidget):
         self._pps = 100.0
         self._sync_scroll = False
         self._tooltip = ""
+        self.in_point: float | None = None  # I / O marks (view state, drawn on the ruler)
+        self.out_point: float | None = None
         self.track_scroll = 0.0  # pixels the dub lanes are scrolled up (the lanes above stay put)
         self.lane_heights: dict[str, float] = {}  # lanes the user resized (Ctrl+wheel on the header)
 
@@ -699,6 +702,7 @@ class TimelineWidget(QWidget):
             self.set_range(t0 + dt, t1 + dt)
         elif d.kind == "seek":
             self._seek_to(t, Qt.KeyboardModifier.AltModifier if not snapping else Qt.KeyboardModifier.NoModifier)
+            self.scrubbed.emit(self.playhead)
         elif d.kind == "create":
             a = snap_time(d.press_t, d.targets, spp, self.fps, snapping)
             b = snap_time(t, d.targets, spp, self.fps, snapping)
