@@ -18,9 +18,13 @@ from project.model import Region
 class TrackRegionsEdit(QUndoCommand):
     """Replace the region lists of some tracks (one step); select ``select`` afterwards."""
 
-    def __init__(self, doc: Document, plan: dict[str, list[Region]], label: str, select: list[str] | None = None):
+    ID = 4712
+
+    def __init__(self, doc: Document, plan: dict[str, list[Region]], label: str, select: list[str] | None = None,
+                 drag_id: int | None = None):
         super().__init__(label)
         self.doc = doc
+        self.drag_id = drag_id
         self.after = {tid: copy.deepcopy(rs) for tid, rs in plan.items()}
         self.before = {tid: copy.deepcopy(doc.track(tid).regions) for tid in plan}
         self.select_after = list(select) if select is not None else None
@@ -39,6 +43,24 @@ class TrackRegionsEdit(QUndoCommand):
     def undo(self) -> None:
         self._apply(self.before)
         self.doc.select(self.select_before, self.current_before)
+
+    def id(self) -> int:
+        return self.ID if self.drag_id is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        """The steps of one group drag become one: the first state before, the last after."""
+        if not isinstance(other, TrackRegionsEdit) or self.drag_id is None or other.drag_id != self.drag_id:
+            return False
+        for tid, rs in other.before.items():
+            self.before.setdefault(tid, rs)
+        after = dict(other.after)
+        for tid in self.after:
+            if tid not in after:  # a track the drag has left again: back to how it was
+                after[tid] = self.before[tid]
+                self.doc.set_track_regions(tid, self.before[tid])
+        self.after = after
+        self.select_after = other.select_after
+        return True
 
 
 class SetRegionTexts(QUndoCommand):

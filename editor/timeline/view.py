@@ -12,6 +12,7 @@ rule (the span is pushed back against the neighbour, shown by a red bar).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -631,6 +632,15 @@ class TimelineWidget(QWidget):
                     d.kind, d.region_id, d.extra["unit"] = "word", hit.region_id, word
                     d.extra["t"] = region.start + word.start_seconds
                     self.vb.setCursor(Qt.CursorShape.SplitHCursor)
+                elif hit.edge is None and len(self.doc.selected_ids) > 1 and hit.region_id in self.doc.selected_ids:
+                    # a multi-selection moves as a group, across tracks too (one undo step)
+                    d.kind, d.region_id = "group", hit.region_id
+                    d.offset = t - region.start
+                    d.orig = (region.start, region.end)
+                    d.drag_id = cmd.new_drag_id()
+                    d.extra["ids"] = list(self.doc.selected_ids)
+                    d.extra["lane"] = self.track_lanes.index(self.lane_for_track(hit.track_id))
+                    self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
                 else:
                     d.kind = hit.edge or "move"
                     d.region_id = hit.region_id
@@ -687,7 +697,13 @@ class TimelineWidget(QWidget):
             if abs(pos.x() - d.press_x) < DRAG_START_PX and d.kind not in ("seek", "pan"):
                 return
             d.started = True
-            if d.kind in ("move", "start", "end"):
+            if d.kind == "group":
+                d.extra["project"] = copy.deepcopy(self.doc.project)  # plans start from the state at press
+                moving = set(d.extra["ids"])
+                d.targets = SnapTargets([(self.playhead, "playhead")] + [
+                    (x, "edge") for _, r in self.doc.project.all_regions() if r.id not in moving
+                    for x in (r.start, r.end)] + [(m.time, "marker") for m in self.doc.project.markers])
+            elif d.kind in ("move", "start", "end"):
                 d.targets = self._targets(exclude_region=d.region_id)
             elif d.kind == "marker":
                 d.targets = self._targets(exclude_marker=d.marker_id)
@@ -747,6 +763,8 @@ class TimelineWidget(QWidget):
             else:
                 self.blocked = None
             self.guides.update()
+        elif d.kind == "group":
+            self._group_drag(d, pos, t, spp, snapping)
         elif d.kind == "word":
             region = self.doc.region(d.region_id)
             if region is None:
@@ -764,6 +782,32 @@ class TimelineWidget(QWidget):
                 self.doc.push(cmd.MoveMarker(self.doc, d.marker_id, snap.time, drag_id=d.drag_id))
             self.snap_line = snap.target
             self.guides.update()
+
+    def _group_drag(self, d: _Drag, pos: QPointF, t: float, spp: float, snapping: bool) -> None:
+        from editor.edit_commands import TrackRegionsEdit
+        from editor.region_edits import EditError, plan_move
+
+        want = t - d.offset
+        start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)
+        lane_now = next((i for i, lane in enumerate(self.track_lanes)
+                         if lane.rect.top() <= pos.y() < lane.rect.bottom()), d.extra.get("last_lane", d.extra["lane"]))
+        d.extra["last_lane"] = lane_now
+        key = (round(start - d.orig[0], 9), lane_now - d.extra["lane"])
+        if key == d.extra.get("applied"):
+            return
+        try:
+            plan = plan_move(d.extra["project"], d.extra["ids"], key[0], key[1])
+        except EditError:
+            self.blocked = (self.track_rect(self.doc.track_of(d.region_id).id), self.x2t(pos.x()))
+            d.extra["blocked"] = True
+            self.guides.update()
+            return
+        n = len(d.extra["ids"])
+        self.doc.push(TrackRegionsEdit(self.doc, plan, f"Move {n} regions", list(d.extra["ids"]), d.drag_id))
+        d.extra["applied"] = key
+        self.blocked = None
+        self.snap_line = snap.target
+        self.guides.update()
 
     def _release(self, pos: QPointF, mods) -> None:
         d = self._drag
@@ -795,7 +839,7 @@ class TimelineWidget(QWidget):
             if region is not None:
                 u = d.extra["unit"]
                 self.pin_unit(d.region_id, u.src_start, d.extra["t"] - region.start, u.text)
-        elif d.kind in ("move", "start", "end") and d.started and was_blocked:
+        elif d.kind in ("move", "start", "end", "group") and d.started and was_blocked:
             self.message.emit("Regions on a track cannot overlap: stopped at the neighbour")
         self._hover(pos, mods)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
@@ -146,3 +146,32 @@ def test_plan_move_refuses_overlap_and_negative_time(make_project):
         plan_move(p, [a.id], 3.0)
     plan = plan_move(p, [a.id, b.id], 3.0)  # together they move fine
     assert [(r.start, r.end) for r in plan[p.tracks[0].id]] == [(4.0, 6.0), (8.0, 10.0)]
+
+
+def test_dragging_a_multi_selection_moves_it_as_a_group_between_tracks(qtbot, win):
+    d = win.doc
+    d.push(cmd.AddTrack(d, Track(name="Dub 2")))
+    qtbot.wait(20)
+    tl = win.timeline
+    a, b = d.project.tracks[0].regions
+    click_region(qtbot, win, a.id)
+    vp = tl.view.viewport()
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, C, tl.map_to_viewport(tl.region_rect(b.id).center()))
+    assert set(d.selected_ids) == {a.id, b.id}
+    n = d.undo_stack.count()
+    start = tl.region_rect(a.id).center()
+    lane2 = tl.track_lanes[1].rect
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, NONE, tl.map_to_viewport(start))
+    dx = tl.t2x(2.0) - tl.t2x(1.0)  # one second
+    for k in range(1, 6):  # one second right and down one track, in steps
+        p = QPointF(start.x() + dx * k / 5, start.y() + (lane2.center().y() - start.y()) * k / 5)
+        qtbot.mouseMove(vp, tl.map_to_viewport(p), delay=5)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, NONE, tl.map_to_viewport(p))
+    assert not d.project.tracks[0].regions
+    moved = d.project.tracks[1].regions
+    assert [r.id for r in moved] == [a.id, b.id]
+    assert [(r.start, r.end) for r in moved] == [pytest.approx((2.0, 4.0)), pytest.approx((6.0, 8.0))]
+    assert d.undo_stack.count() == n + 1  # the whole drag is one step
+    d.undo_stack.undo()
+    assert [(r.start, r.end) for r in d.project.tracks[0].regions] == [(1.0, 3.0), (5.0, 7.0)]
+    assert not d.project.tracks[1].regions
