@@ -304,12 +304,13 @@ class InspectorWidget(QWidget):
         for w, key in ((self.gain, "gain_db"), (self.fade_in, "fade_in"), (self.fade_out, "fade_out")):
             w.setKeyboardTracking(False)
             w.valueChanged.connect(lambda v, key=key: self._on_level(key, v))
-        level.addWidget(self.gain)
-        level.addWidget(QLabel("in"))
-        level.addWidget(self.fade_in)
-        level.addWidget(QLabel("out"))
-        level.addWidget(self.fade_out)
+        level.addWidget(self.gain, 1)
         form.addRow("Level", level)
+        fades = QHBoxLayout()
+        fades.addWidget(self.fade_in, 1)
+        fades.addWidget(QLabel("to"))
+        fades.addWidget(self.fade_out, 1)
+        form.addRow("Fade in/out", fades)
         lay.addLayout(form)
 
         from editor.emotion_widget import EmotionBox

@@ -353,13 +353,21 @@ class LineListWidget(QWidget):
         self.cps.setToolTip("Reading speed above which a line is flagged (characters per second)")
         for w in (self.track_filter, self.status_filter, self.issues_only):
             bar.addWidget(w)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.cps)
+        bar.addStretch(1)
         lay.addLayout(bar)
+        bar2 = QHBoxLayout()  # a second row: the dock is often narrow
+        bar2.addWidget(self.search, 1)
+        bar2.addWidget(self.cps)
+        lay.addLayout(bar2)
 
         self.find_bar = QWidget()
-        fb = QHBoxLayout(self.find_bar)
-        fb.setContentsMargins(0, 0, 0, 0)
+        fbl = QVBoxLayout(self.find_bar)
+        fbl.setContentsMargins(0, 0, 0, 0)
+        fbl.setSpacing(2)
+        fb = QHBoxLayout()
+        fb2 = QHBoxLayout()  # two rows, so a narrow dock shows the fields whole
+        fbl.addLayout(fb)
+        fbl.addLayout(fb2)
         self.find_edit = QLineEdit()
         self.find_edit.setPlaceholderText("Find")
         self.replace_edit = QLineEdit()
@@ -374,7 +382,7 @@ class LineListWidget(QWidget):
         for w in (self.find_edit, self.replace_edit):
             fb.addWidget(w, 1)
         for w in (self.regex, self.scope, self.find_next_button, self.replace_button, self.replace_all_button):
-            fb.addWidget(w)
+            fb2.addWidget(w)
         lay.addWidget(self.find_bar)
         self.find_bar.hide()
 

@@ -139,6 +139,29 @@ class RulerItem(LaneItem):
                 return s
         return steps[-1]
 
+    def labels(self, fm: QFontMetrics) -> list[tuple[float, float, str]]:
+        """(tick x, label x, text) of every labelled tick in the view (not just the exposed part, so a
+        partial repaint draws the same labels); a label that would run off the right edge goes left
+        of its tick, whole."""
+        r = self.rect
+        t0, t1 = self.tl.x2t(r.left()), self.tl.x2t(r.right())
+        fps = self.tl.fps
+        step = self.tick_step()
+        out = []
+        for k in range(math.floor(t0 / step) - 1, math.ceil(t1 / step) + 1):
+            t = k * step
+            if t < 0:
+                continue
+            x = self.tl.t2x(t)
+            if x > r.right():
+                break
+            label = format_short(t, fps, step)
+            tw = fm.horizontalAdvance(label)
+            lx = x + 3 if x + 3 + tw <= r.right() - 2 else x - 3 - tw
+            if lx + tw >= r.left() and lx <= r.right():
+                out.append((x, lx, label))
+        return out
+
     def paint(self, p: QPainter, option, widget=None) -> None:
         r = self.rect
         p.fillRect(r, RULER_BG)
@@ -171,18 +194,8 @@ class RulerItem(LaneItem):
         p.setFont(_font(8.0))
         fm = QFontMetrics(p.font())
         p.setPen(QPen(TEXT, 1))
-        k0, k1 = math.floor(t0 / step) - 1, math.ceil(t1 / step)
-        for k in range(k0, k1 + 1):
-            t = k * step
-            if t < 0:
-                continue
-            x = self.tl.t2x(t)
+        for x, lx, label in self.labels(fm):
             p.drawLine(QPointF(x, r.top() + 10), QPointF(x, r.bottom()))
-            label = format_short(t, fps, step)
-            lx = x + 3
-            tw = fm.horizontalAdvance(label)
-            if lx + tw > r.right() - 2:
-                lx = x - 3 - tw  # at the right edge the label goes left of its tick, whole
             p.drawText(QPointF(lx, r.top() + 11), label)
         p.setPen(QPen(QColor(0, 0, 0, 120), 1))
         p.drawLine(QPointF(x0, r.bottom()), QPointF(x1, r.bottom()))

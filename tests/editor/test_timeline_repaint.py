@@ -44,3 +44,41 @@ def test_region_label_left_of_the_view_survives_seeking(qtbot, timeline):
     band_full, band_after = full[y0:y1, x0:x1, :3], after[y0:y1, x0:x1, :3]
     assert band_full.std() > 5  # the label is there
     assert np.array_equal(band_full, band_after)
+
+
+def test_ruler_labels_are_never_clipped_at_the_right_edge(qtbot, timeline):
+    from PySide6.QtGui import QFontMetrics
+
+    from editor.timeline.lanes import _font
+
+    tl = timeline
+    fm = QFontMetrics(_font(8.0))
+    for t0, t1 in ((0.0, 10.0), (0.37, 9.93), (3.0, 13.05), (0.0, 29.9)):
+        tl.vb.setXRange(t0, t1, padding=0)
+        labels = tl.ruler.labels(fm)
+        right = tl.ruler.rect.right()
+        assert labels
+        for _x, lx, text in labels:
+            if lx >= 0:
+                assert lx + fm.horizontalAdvance(text) <= right, (t0, t1, text)
+        xs = sorted(lx for _x, lx, _t in labels)
+        widths = {lx: fm.horizontalAdvance(t) for _x, lx, t in labels}
+        assert all(b >= a + widths[a] for a, b in zip(xs, xs[1:], strict=False))  # and never overlap
+
+
+def test_word_labels_never_overlap(qtbot):
+    from types import SimpleNamespace
+
+    from PySide6.QtGui import QFontMetrics
+
+    from editor.timeline.lanes import TrackLaneItem, _font
+
+    fm = QFontMetrics(_font(7.5))
+    reg = SimpleNamespace(start=0.0)
+    # words of uneven length, close together (the overlap came from testing the new label's width)
+    words = ["a", "wonderfully", "b", "long", "c", "extraordinary", "d", "e"]
+    units = [SimpleNamespace(text=w, start_seconds=0.08 * i, kind="en") for i, w in enumerate(words)]
+    labels = TrackLaneItem.word_labels(reg, units, 0.0, 1000.0, fm, 0.0, 1000.0)
+    assert len(labels) >= 3
+    for (xa, ta), (xb, _tb) in zip(labels, labels[1:], strict=False):
+        assert xb >= xa + 2 + fm.horizontalAdvance(ta)
