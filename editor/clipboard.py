@@ -12,8 +12,8 @@ from dataclasses import asdict, fields
 from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
-from editor.region_edits import ClipItem
 from project.model import Region
+from project.region_edits import ClipItem
 
 MIME = "application/x-dubline-regions+json"
 _FIELDS = {f.name for f in fields(Region)}

@@ -1,6 +1,6 @@
 """Undo commands for multi-region edits (paste, duplicate, move, nudge, split, ripple delete, replace).
 
-The plans come from :mod:`editor.region_edits` (plain Python); here each is
+The plans come from :mod:`project.region_edits` (plain Python); here each is
 one ``QUndoCommand`` that swaps whole track region lists, so undo restores
 exactly the regions, ids and order there were.
 """

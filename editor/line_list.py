@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from editor import commands as cmd
 from editor.document import Document
 from editor.edit_commands import SetRegionTexts
-from editor.line_checks import (
+from project.line_checks import (
     DEFAULT_MAX_CPS,
     chars_per_second,
     compile_find,

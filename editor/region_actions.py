@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from editor import clipboard
 from editor.document import Document
 from editor.edit_commands import TrackRegionsEdit
-from editor.region_edits import EditError, copy_items, plan_move, plan_paste, plan_ripple_delete, plan_split
+from project.region_edits import EditError, copy_items, plan_move, plan_paste, plan_ripple_delete, plan_split
 
 
 class RegionActions(QObject):

@@ -785,7 +785,7 @@ class TimelineWidget(QWidget):
 
     def _group_drag(self, d: _Drag, pos: QPointF, t: float, spp: float, snapping: bool) -> None:
         from editor.edit_commands import TrackRegionsEdit
-        from editor.region_edits import EditError, plan_move
+        from project.region_edits import EditError, plan_move
 
         want = t - d.offset
         start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)

@@ -7,8 +7,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
-from editor.region_edits import plan_move, split_point
 from project.model import Track, to_dict
+from project.region_edits import plan_move, split_point
 
 C = Qt.KeyboardModifier.ControlModifier
 NONE = Qt.KeyboardModifier.NoModifier
@@ -136,7 +136,7 @@ def test_group_move_between_tracks_and_ripple_delete(qtbot, win):
 
 
 def test_plan_move_refuses_overlap_and_negative_time(make_project):
-    from editor.region_edits import EditError
+    from project.region_edits import EditError
 
     p = make_project()
     a, b = p.tracks[0].regions

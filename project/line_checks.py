@@ -1,4 +1,4 @@
-"""Checks and text tools for the line list, without Qt (they can move to the project floor).
+"""Checks and text tools for the line list (the project floor: no Qt).
 
 * :func:`reading_chars` / :func:`chars_per_second`: reading speed of a line
   (pinyin overrides like ``行[háng]`` and spaces do not count).

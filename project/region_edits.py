@@ -4,8 +4,7 @@ Each planner takes the project and returns the new region list of every track
 it changes (``{track_id: [Region, ...]}``, sorted by start, never
 overlapping) or raises :class:`EditError` with a message for the status bar.
 :class:`editor.edit_commands.TrackRegionsEdit` applies such a plan as one undo
-step.  Pure functions on plain model objects: they can move to the project
-floor with the model.
+step.  Pure functions on plain model objects (the project floor: no Qt).
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ import copy
 import re
 from dataclasses import dataclass
 
+from project.errors import DublineError
 from project.model import Project, Region, new_id
 
 EPS = 1e-9
 
 
-class EditError(ValueError):
+class EditError(DublineError, ValueError):
     """An edit that cannot be done as asked (the message says why)."""
 
 
