@@ -51,14 +51,26 @@ def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     bad = 0
     with tempfile.TemporaryDirectory(prefix="dubline-quit-") as home:
+        sys.path.insert(0, str(ROOT))
+        from engine.model_store import cache_root
+
+        # a fresh home, but the model cache of this machine (no graph rebuild per cycle)
         env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=f"{home}/config", XDG_DATA_HOME=f"{home}/data",
+                   DUBLINE_CACHE=str(cache_root()),
                    PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
         if os.environ.get("DUBLINE_QUIT_CYCLES_DISPLAY") != "1":
             env["QT_QPA_PLATFORM"] = "offscreen"
         for i in range(n):
             delay = 500 + (i * 137) % 2500
-            proc = subprocess.run([sys.executable, "-c", CHILD, str(delay)], cwd=home, env=env, capture_output=True,
-                                  text=True, timeout=120)
+            try:
+                proc = subprocess.run([sys.executable, "-c", CHILD, str(delay)], cwd=home, env=env,
+                                      capture_output=True, text=True, timeout=180)
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode(errors="replace") + (e.stderr or b"").decode(errors="replace")
+                print(f"cycle {i + 1:2d}: did not quit within 180 s")
+                print(out[-2000:])
+                bad += 1
+                continue
             out = proc.stdout + proc.stderr
             ok = proc.returncode == 0 and "Traceback" not in out
             bad += not ok
