@@ -46,8 +46,25 @@ def from_mime(data: QMimeData | None) -> list[ClipItem]:
         return []
 
 
+_exit_hook = False
+
+
+def _clear_offscreen_clipboard() -> None:
+    app = QGuiApplication.instance()
+    if app is not None and QGuiApplication.platformName() == "offscreen":
+        QGuiApplication.clipboard().clear()
+
+
 def put(items: list[ClipItem]) -> None:
+    global _exit_hook
     QGuiApplication.clipboard().setMimeData(to_mime(items))
+    if not _exit_hook:
+        # PySide6 on Qt's offscreen platform (tests, headless runs) crashes at exit when the
+        # clipboard still holds mime data set from Python; a real display hands it on normally
+        import atexit
+
+        atexit.register(_clear_offscreen_clipboard)
+        _exit_hook = True
 
 
 def get() -> list[ClipItem]:

@@ -175,3 +175,23 @@ def test_dragging_a_multi_selection_moves_it_as_a_group_between_tracks(qtbot, wi
     d.undo_stack.undo()
     assert [(r.start, r.end) for r in d.project.tracks[0].regions] == [(1.0, 3.0), (5.0, 7.0)]
     assert not d.project.tracks[1].regions
+
+
+def test_copying_regions_then_exiting_offscreen_does_not_crash(tmp_path):
+    """PySide6 crashed at exit on the offscreen platform with our mime data on the clipboard."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = ("from PySide6.QtWidgets import QApplication\n"
+            "app = QApplication([])\n"
+            "from editor import clipboard\n"
+            "from project.model import Region\n"
+            "from project.region_edits import ClipItem\n"
+            "clipboard.put([ClipItem(Region(start=0.0, end=1.0, text='x'), 0.0, 0)])\n"
+            "assert clipboard.get()[0].region.text == 'x'\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
