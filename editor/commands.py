@@ -214,11 +214,15 @@ class ImportTracks(QUndoCommand):
     sub-steps, for the reason given there).
     """
 
-    def __init__(self, doc: Document, tracks: list[Track], text: str | None = None):
+    def __init__(self, doc: Document, tracks: list[Track], text: str | None = None, replace_empty: bool = False):
         n = sum(len(t.regions) for t in tracks)
         super().__init__(text or f"Import {n} region{'s' if n != 1 else ''}")
         self.doc = doc
         self._steps: list[QUndoCommand] = []
+        if replace_empty and tracks and not any(t.regions for t in doc.project.tracks):
+            # a project with only empty tracks (the new project's "Dub 1"): the imported tracks
+            # take their place instead of leaving an empty lane beside them
+            self._steps.extend(RemoveTrack(doc, t.id) for t in doc.project.tracks)
         for t in tracks:
             empty = copy.deepcopy(t)
             empty.regions = []
@@ -524,7 +528,7 @@ class SetTrackProperty(QUndoCommand):
     """
 
     LABELS = {"name": "Rename track", "default_voice": "Set track voice", "gain_db": "Set track gain",
-              "mute": "Mute track", "solo": "Solo track"}
+              "mute": "Mute track", "solo": "Solo track", "duck_db": "Set duck level of"}
 
     def __init__(self, doc: Document, track_id: str, prop: str, value, merge_key: int | None = None):
         super().__init__()

@@ -316,6 +316,22 @@ class Document(QObject):
                 self.regionsChanged.emit(track.id)
         self.regionChanged.emit(region_id)
 
+    def set_track_regions(self, track_id: str, regions: list[Region]) -> None:
+        """Replace a track's regions (sorted, non-overlapping) in one go: multi-region edits."""
+        t = self.track(track_id)
+        if t is None:
+            raise KeyError(track_id)
+        t.regions = sorted(copy.deepcopy(regions), key=lambda r: r.start)
+        alive = {r.id for _, r in self.project.all_regions()}
+        if any(i not in alive for i in self.selected_ids):
+            self.selected_ids = [i for i in self.selected_ids if i in alive]
+            if self.current_region_id not in alive:
+                self.current_region_id = self.selected_ids[-1] if self.selected_ids else None
+            self.selectionChanged.emit()
+        self.regionsChanged.emit(track_id)
+        for r in t.regions:
+            self.regionChanged.emit(r.id)
+
     def insert_marker(self, index: int, marker: Marker) -> None:
         self.project.markers.insert(index, copy.deepcopy(marker))
         self.markersChanged.emit()

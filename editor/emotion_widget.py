@@ -167,8 +167,10 @@ class EmotionBox(QGroupBox):
             self.pages.widget(i).setSizePolicy(pol, pol)
         for w in self._intensity_row:
             w.setVisible(index != 0)  # no intensity for the voice's own delivery
-        self.pages.adjustSize()
-        self.adjustSize()
+        # updateGeometry, not adjustSize: adjustSize resized the group to a stale hint for a
+        # moment (it collapsed to ~215 px whenever the source changed)
+        self.pages.updateGeometry()
+        self.updateGeometry()
 
     # ------------------------------------------------------------ model -> widgets
     def load(self, region_id: str | None) -> None:
@@ -230,6 +232,8 @@ class EmotionBox(QGroupBox):
         if region is None:
             return
         new = self.value()
+        if not new and self.mode.currentData() in ("text", "audio"):
+            return  # the page waits for a prompt or a clip; the line keeps its emotion until then
         if new != (region.emotion or {}):
             self.doc.push(cmd.SetRegionEmotion(self.doc, self.region_id, new))
         if new.get("text"):

@@ -11,6 +11,7 @@ outside 0.7x-1.4x.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QTreeWidget,
@@ -38,8 +40,14 @@ from editor.document import Document
 from project.timecode import TimecodeError, format_frames, format_tc, parse_tc
 
 TEXT_IDLE_MS = 600
+WARNING_COLOR = "#e8a33d"  # every warning in the inspector, whatever the render status colour
 RATIO_OK = (0.7, 1.4)
 MODES = (("fit", "Fit region exactly"), ("ratio", "Ratio of natural length"), ("free", "Free (natural length)"))
+
+
+def seconds_up(seconds: float) -> float:
+    """Rounded up to 1/100 s, as the engine's "needs at least" says (typing it back in is enough)."""
+    return math.ceil(seconds * 100 - 1e-9) / 100
 
 
 # ------------------------------------------------------------------ pinyin helper (pure)
@@ -85,7 +93,7 @@ def _scan(text: str) -> tuple[list[tuple[int, str]], dict[int, tuple[int, int, i
 
 def polyphones(text: str) -> list[Polyphone]:
     """The polyphonic Han characters of a line, with readings and any override."""
-    from engine.text.zh import char_readings, dictionary_readings
+    from engine.text.zh import common_readings, dictionary_readings
 
     chars, overrides = _scan(text)
     out: list[Polyphone] = []
@@ -108,7 +116,7 @@ def polyphones(text: str) -> list[Polyphone]:
     for k, c in chars:
         if not is_han(c):
             continue
-        readings = char_readings(c)
+        readings = common_readings(c)
         if predicted.get(k) and predicted[k] not in readings:
             readings.insert(0, predicted[k])
         if len(readings) < 2:
@@ -170,11 +178,23 @@ class InspectorWidget(QWidget):
         self._natural_token = 0
         self._natural: float | None = None
         self._natural_error = ""
+        self._shortest: float | None = None
 
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(6, 6, 6, 6)
-        outer.addWidget(self.stack)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # the pages scroll: a tall page (Emotion > Sliders) must never raise the window's minimum height
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("inspectorScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        holder = QWidget()
+        hl = QVBoxLayout(holder)
+        hl.setContentsMargins(6, 6, 6, 6)
+        hl.addWidget(self.stack)
+        self.scroll.setWidget(holder)
+        outer.addWidget(self.scroll)
         empty = QLabel("Select a region on a dub track to edit it.\n\nDrag on empty track space to draw one, "
                        "or press R to add one at the playhead.")
         empty.setWordWrap(True)
@@ -193,6 +213,13 @@ class InspectorWidget(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.status_label)
+        self.warnings_label = QLabel()
+        self.warnings_label.setObjectName("inspectorWarnings")
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet(f"color: {WARNING_COLOR}; font-weight: bold;")
+        self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings_label.hide()
+        lay.addWidget(self.warnings_label)
 
         self._build_source_box(lay)
         lay.addWidget(QLabel("Line"))
@@ -260,6 +287,32 @@ class InspectorWidget(QWidget):
         form.addRow("Start", self.start_edit)
         form.addRow("End", self.end_edit)
         form.addRow("Length", self.dur_edit)
+        # the line's level in the mix (playback and export; no re-render)
+        level = QHBoxLayout()
+        self.gain = QDoubleSpinBox()
+        self.gain.setRange(-96.0, 24.0)
+        self.gain.setDecimals(1)
+        self.gain.setSingleStep(0.5)
+        self.gain.setSuffix(" dB")
+        self.gain.setToolTip("Level of this line in the mix")
+        self.fade_in = QDoubleSpinBox()
+        self.fade_out = QDoubleSpinBox()
+        for w, tip in ((self.fade_in, "Fade in (seconds)"), (self.fade_out, "Fade out (seconds)")):
+            w.setRange(0.0, 10.0)
+            w.setDecimals(2)
+            w.setSingleStep(0.05)
+            w.setSuffix(" s")
+            w.setToolTip(tip)
+        for w, key in ((self.gain, "gain_db"), (self.fade_in, "fade_in"), (self.fade_out, "fade_out")):
+            w.setKeyboardTracking(False)
+            w.valueChanged.connect(lambda v, key=key: self._on_level(key, v))
+        level.addWidget(self.gain, 1)
+        form.addRow("Level", level)
+        fades = QHBoxLayout()
+        fades.addWidget(self.fade_in, 1)
+        fades.addWidget(QLabel("to"))
+        fades.addWidget(self.fade_out, 1)
+        form.addRow("Fade in/out", fades)
         lay.addLayout(form)
 
         from editor.emotion_widget import EmotionBox
@@ -284,11 +337,14 @@ class InspectorWidget(QWidget):
         doc.regionsChanged.connect(lambda _tid: self._on_selection())
         doc.tracksChanged.connect(self._reload)
         doc.projectReplaced.connect(self._on_selection)
-        doc.undo_stack.indexChanged.connect(lambda _i: self._reload_if_clean())
+        # bound methods, not lambdas: Qt drops them with this widget (a lambda outlives it and
+        # fired into deleted labels while the window was torn down)
+        doc.undo_stack.indexChanged.connect(self._reload_if_clean)
         if renderer is not None:
             renderer.statusChanged.connect(self._on_status)
             renderer.naturalReady.connect(self._on_natural)
-            renderer.engineStateChanged.connect(lambda _s: self._fill_voices())
+            renderer.minimumReady.connect(self._on_minimum)
+            renderer.engineStateChanged.connect(self._fill_voices)
         self._on_selection()
 
     # ------------------------------------------------------------ API
@@ -317,6 +373,7 @@ class InspectorWidget(QWidget):
             self.commit_text()
             self.region_id = rid
             self._natural = None
+            self._shortest = None
         if rid is None or self.doc.region(rid) is None:
             self.region_id = None
             self.stack.setCurrentIndex(0)
@@ -328,7 +385,7 @@ class InspectorWidget(QWidget):
         if rid == self.region_id:
             self._reload()
 
-    def _reload_if_clean(self) -> None:
+    def _reload_if_clean(self, _index: int = 0) -> None:
         if self.region_id and not self._dirty:
             self._reload()
 
@@ -356,6 +413,9 @@ class InspectorWidget(QWidget):
             self.start_edit.setText(format_tc(region.start, fps))
             self.end_edit.setText(format_tc(region.end, fps))
             self.dur_edit.setText(format_frames(round(region.duration * fps), fps))
+            self.gain.setValue(region.gain_db)
+            self.fade_in.setValue(region.fade_in)
+            self.fade_out.setValue(region.fade_out)
             self.emotion_box.load(self.region_id)
             self._show_source(region)
         finally:
@@ -401,7 +461,7 @@ class InspectorWidget(QWidget):
         self.pin_source_button.setEnabled(has_words)
         self.pauses_button.setEnabled(has_words)
 
-    def _fill_voices(self) -> None:
+    def _fill_voices(self, _state: str = "") -> None:
         region = self.doc.region(self.region_id) if self.region_id else None
         track = self.doc.track_of(self.region_id) if self.region_id else None
         if region is None or track is None:
@@ -431,11 +491,13 @@ class InspectorWidget(QWidget):
         if status == "failed" and err:
             text += f" — {err}"
         clip = self.renderer.clip(rid)
-        if clip is not None and status == "ready" and clip.warnings:
-            text += "\n" + "\n".join(f"⚠ {w}" for w in clip.warnings)
         self.status_label.setText(text)
         self.status_label.setStyleSheet(f"color: {color.lighter(150).name()};" if color else "")
+        warnings = list(clip.warnings) if clip is not None and status == "ready" else []
+        self.warnings_label.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.warnings_label.setVisible(bool(warnings))
         if clip is not None and status == "ready":
+            # the render's own natural length (its emotion's pacing included) is the one to show
             self._natural = clip.natural_seconds
             self._show_ratio()
 
@@ -453,7 +515,12 @@ class InspectorWidget(QWidget):
             return
         if self._natural is None:
             self.natural_label.setText("measuring…")
-        self._natural_token = self.renderer.request_natural(text, region.voice or track.default_voice)
+        self._natural_token = self.renderer.request_natural(text, region.voice or track.default_voice,
+                                                            region.emotion or None)
+
+    def _on_minimum(self, token: int, seconds: float) -> None:
+        if token == self._natural_token:
+            self._shortest = seconds if seconds > 0 else None
 
     def _on_natural(self, token: int, seconds: float, error: str) -> None:
         if token != self._natural_token:
@@ -474,7 +541,8 @@ class InspectorWidget(QWidget):
             self.speed_label.setText("—")
             self.speed_label.setStyleSheet("")
             return
-        self.natural_label.setText(f"{nat:.2f} s")
+        shortest = self._shortest
+        self.natural_label.setText(f"{nat:.2f} s" + (f"  (shortest {seconds_up(shortest):.2f} s)" if shortest else ""))
         if region.duration_mode == "fit":
             result = region.duration
         elif region.duration_mode == "ratio":
@@ -488,8 +556,12 @@ class InspectorWidget(QWidget):
         elif ratio > RATIO_OK[1]:
             text += f"\n⚠ much slower than natural (above {RATIO_OK[1]}×): may sound dragged"
         warn = not (RATIO_OK[0] <= ratio <= RATIO_OK[1])
+        if region.duration_mode == "fit" and shortest and region.duration < shortest - 1e-6:
+            # the same rule and figure the render applies ("... is too short for this text")
+            text += f"\n⚠ too short for this text: it needs at least {seconds_up(shortest):.2f} s"
+            warn = True
         self.speed_label.setText(text)
-        self.speed_label.setStyleSheet("color: #e8a33d; font-weight: bold;" if warn else "")
+        self.speed_label.setStyleSheet(f"color: {WARNING_COLOR}; font-weight: bold;" if warn else "")
         self.speed_label.setProperty("warning", warn)
 
     # ------------------------------------------------------------ edits
@@ -524,6 +596,15 @@ class InspectorWidget(QWidget):
         region = self.doc.region(self.region_id)
         if region is not None and abs(value - region.ratio) > 1e-9:
             self.doc.push(cmd.SetRegionDurationMode(self.doc, self.region_id, region.duration_mode, value))
+
+    def _on_level(self, key: str, value: float) -> None:
+        if self._loading or self.region_id is None:
+            return
+        region = self.doc.region(self.region_id)
+        if region is not None and abs(getattr(region, key) - value) > 1e-9:
+            from editor.edit_commands import SetRegionLevel
+
+            self.doc.push(SetRegionLevel(self.doc, self.region_id, **{key: float(value)}))
 
     def _on_time_edited(self, which: str) -> None:
         if self._loading or self.region_id is None:

@@ -10,6 +10,7 @@ in QSettings, recent files, clear dialogs for bad project files, and a banner
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
@@ -195,6 +196,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
 
         self._build_status_bar()
         self._build_actions()
+        self._build_issue17_parts()
         self._build_menus()
         self._build_toolbar()
         self._connect()
@@ -221,7 +223,13 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         a = QAction(text, self)
         if icon is not None:
             a.setIcon(self.style().standardIcon(icon))
-        seqs = [s if isinstance(s, QKeySequence) else QKeySequence(s) for s in shortcuts]
+        seqs: list[QKeySequence] = []
+        for s in shortcuts:
+            k = s if isinstance(s, QKeySequence) else QKeySequence(s)
+            # a standard key can be empty on some platforms (Quit, Preferences on Qt's offscreen
+            # and generic themes): the explicit spelling beside it then carries the shortcut
+            if not k.isEmpty() and all(k != u for u in seqs):
+                seqs.append(k)
         if seqs:
             a.setShortcuts(seqs)
         if tip:
@@ -252,7 +260,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
                                          "Import a text file: one region per line after the playhead")
         self.act_export = self._act("&Export…", self.export_dialog, ["Ctrl+E"],
                                     "Export WAV/FLAC, MP4/MKV, SRT, OTIO, stems or clips")
-        self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit], "Quit Dubline")
+        self.act_quit = self._act("&Quit", self.close, [QKeySequence.StandardKey.Quit, "Ctrl+Q"], "Quit Dubline")
 
         stack = self.doc.undo_stack
         self.act_undo = stack.createUndoAction(self, "&Undo")
@@ -333,6 +341,43 @@ class MainWindow(SourceActionsMixin, QMainWindow):
                                         "Render every region that is not ready (failed ones too)")
         self.act_cancel = self._act("&Cancel All", self.renderer.cancel_all, [], "Drop every waiting render")
 
+    def _build_issue17_parts(self) -> None:
+        """Region edits (clipboard, split, nudge...) and the line list dock."""
+        from editor.region_actions import RegionActions
+
+        self.region_actions = RegionActions(self.doc, lambda: self.timeline.playhead, self.renderer.ready_clip,
+                                            self.inspector.commit_text, parent=self)
+        self.region_actions.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        from editor.line_list import LineListWidget
+
+        self.line_list = LineListWidget(self.doc, self.renderer)
+        self.line_list_dock = QDockWidget("Lines", self)
+        self.line_list_dock.setObjectName("lineListDock")
+        self.line_list_dock.setWidget(self.line_list)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.line_list_dock)
+        self.resizeDocks([self.line_list_dock], [400], Qt.Orientation.Horizontal)
+        self.line_list.seekRequested.connect(self._seek_to_line)
+        self.line_list.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.act_line_list = self.line_list_dock.toggleViewAction()
+        self.act_line_list.setText("&Line List")
+        self.act_line_list.setShortcut(QKeySequence("Ctrl+L"))
+        from editor.meters import MasterMeter
+        from editor.sync_tools import SyncTools
+
+        self.sync_tools = SyncTools(self.doc, self.playback, self.timeline, parent=self)
+        self.sync_tools.message.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        self.master_meter = MasterMeter(self.playback)
+        self.statusBar().addPermanentWidget(self.master_meter)
+
+    def _seek_to_line(self, t: float) -> None:
+        """A line chosen in the line list: the playhead goes to its start, the timeline shows it."""
+        if not self.playback.is_playing():
+            self.playback.seek(t)
+        self.timeline.ensure_visible(t, page=False)
+        track = self.doc.track_of(self.doc.current_region_id) if self.doc.current_region_id else None
+        if track is not None:
+            self.timeline.ensure_track_visible(track.id)
+
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
@@ -354,6 +399,9 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         m.addSeparator()
         m.addActions([self.act_add_region, self.act_add_marker, self.act_delete, self.act_select_all])
         m.addSeparator()
+        for a in self.region_actions.actions():  # clipboard, duplicate, split, nudge, ripple delete
+            m.addAction(a) if a is not None else m.addSeparator()
+        m.addSeparator()
         m.addAction(self.act_add_track)
         m.addSeparator()
         m.addAction(self.act_prefs)
@@ -364,7 +412,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         m = mb.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_fit])
         m.addSeparator()
-        m.addActions([self.act_inspector, self.act_history, self.act_voices])
+        m.addActions([self.act_inspector, self.act_line_list, self.act_history, self.act_voices])
         m.addSeparator()
         self.act_proxies = self._act("Preview &Proxies", self._toggle_proxies, checkable=True,
                                      tip="Build a small copy of HD videos in the background so seeking is instant")
@@ -378,6 +426,9 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         m.addSeparator()
         m.addActions([self.act_prev_frame, self.act_next_frame, self.act_back_second, self.act_fwd_second,
                       self.act_home, self.act_end])
+        m.addSeparator()
+        for a in self.sync_tools.actions():  # in/out, loop, scrubbing
+            m.addAction(a) if a is not None else m.addSeparator()
         m = mb.addMenu("&Render")
         m.addActions([self.act_render_sel, self.act_render_all, self.act_cancel])
 
@@ -425,6 +476,7 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         d.regionChanged.connect(lambda _r: self._update_end())
         d.markersChanged.connect(self._update_end)
         d.tracksChanged.connect(self._schedule_mix)
+        d.regionChanged.connect(lambda _r: self._schedule_mix())  # a line's level and fades
         d.selectionChanged.connect(self._update_actions)
 
         r = self.renderer
@@ -697,11 +749,19 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         return self._save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        start = str(self.doc.path) if self.doc.path else str(Path.home() / f"Untitled{pj.SUFFIX}")
+        start = str(self.doc.path) if self.doc.path else str(self._default_project_folder() / f"Untitled{pj.SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
         if not path:
             return False
         return self._save_to(Path(path))
+
+    def _default_project_folder(self) -> Path:
+        """Where an untitled project is first saved: next to its media (its relative path stays short)."""
+        m = self.doc.project.media
+        for p in (m.abs_path, m.path) if m else ():
+            if p and Path(p).parent.is_dir():
+                return Path(p).parent
+        return Path.home()
 
     def _save_to(self, path: Path) -> bool:
         self.inspector.commit_text()
@@ -841,7 +901,8 @@ class MainWindow(SourceActionsMixin, QMainWindow):
             self._error("Cannot import subtitles", f"{Path(path).name}: nothing to import")
             return False
         self.doc.push(cmd.ImportTracks(self.doc, report.tracks,
-                                       f"Import {report.region_count} line(s) from {Path(path).name}"))
+                                       f"Import {report.region_count} line(s) from {Path(path).name}",
+                                       replace_empty=True))
         self.statusBar().showMessage("Imported: " + "; ".join(report.notes), 15000)
         return True
 
@@ -1167,8 +1228,12 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         self.playback.seek(0.0)
 
     def go_end(self) -> None:
+        """The last frame (the one showing the end's last sample), not the instant after it."""
         self.playback.pause()
-        self.playback.seek(self.playback.end_seconds)
+        fps = self.doc.project.fps
+        end = self.playback.end_seconds
+        last = max(0, math.ceil(end * fps - 1e-6) - 1)
+        self.playback.seek(last / fps)
 
     # ------------------------------------------------------------ edit
     def undo(self) -> None:
@@ -1204,6 +1269,10 @@ class MainWindow(SourceActionsMixin, QMainWindow):
         if self._closing_done:
             return
         self._closing_done = True
+        # nothing may react to the model any more: the undo stack emits while the window's
+        # children are destroyed, and slots then reached deleted labels and a deleted worker
+        self.doc.undo_stack.blockSignals(True)
+        self.doc.blockSignals(True)
         self.autosave.timer.stop()
         if self._export_task is not None:
             self._export_task.cancel()

@@ -20,6 +20,7 @@ at once instead of rendering again.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import threading
@@ -73,6 +74,18 @@ def lower_thread_priority() -> None:
         thread.setPriority(QThread.Priority.LowPriority)
 
 
+def _emotion_spec(emotion: dict | None):
+    """The engine's EmotionSpec of a region's emotion field (None when neutral or unreadable)."""
+    if not emotion:
+        return None
+    from engine.types import EmotionSpec
+
+    try:
+        return EmotionSpec.from_dict(emotion)
+    except Exception:
+        return None
+
+
 @dataclass(frozen=True)
 class Job:
     region_id: str
@@ -91,6 +104,8 @@ class RenderWorker(QObject):
     jobFailed = Signal(str, int, str)  # region id, rev, message
     queueChanged = Signal(int)  # jobs waiting (not counting the one rendering)
     naturalReady = Signal(int, float, str)  # token, seconds (-1 on error), error
+    minimumReady = Signal(int, float)  # token, the shortest exact length the engine accepts (-1: unknown)
+    measured = Signal(object, float, float)  # key, natural seconds, shortest seconds (-1, -1 on error)
     _wake = Signal()
 
     def __init__(self, engine_factory: EngineFactory, cache_folder: Path | None = None):
@@ -101,7 +116,8 @@ class RenderWorker(QObject):
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._priority: str | None = None
-        self._natural: list[tuple[int, str, str, tuple]] = []
+        self._natural: list[tuple] = []
+        self._measure: OrderedDict = OrderedDict()  # key -> (text, voice, glossary, emotion): idle-time work
         self._cache = RenderCache(cache_folder)
         self._pending_folder: tuple[Path | None] | None = None
         self._stopping = False
@@ -138,9 +154,15 @@ class RenderWorker(QObject):
         with self._lock:
             return list(self._jobs)
 
-    def request_natural(self, token: int, text: str, voice: str, glossary: tuple) -> None:
+    def request_natural(self, token: int, text: str, voice: str, glossary: tuple, emotion=None) -> None:
         with self._lock:
-            self._natural = [(token, text, voice, glossary)]  # only the latest question matters
+            self._natural = [(token, text, voice, glossary, emotion)]  # only the latest question matters
+        self._wake.emit()
+
+    def request_measure(self, key, text: str, voice: str, glossary: tuple, emotion=None) -> None:
+        """Natural and shortest length of a line, when there is nothing else to do (the line list's checks)."""
+        with self._lock:
+            self._measure[key] = (text, voice, glossary, emotion)
         self._wake.emit()
 
     def set_cache_folder(self, folder: Path | None) -> None:
@@ -206,11 +228,14 @@ class RenderWorker(QObject):
             natural = self._natural
             self._natural = []
             job = None
+            measure = None
             if not natural and folder is None and self._jobs:
                 rid = self._priority if self._priority in self._jobs else None
                 if rid is None:
                     rid = min(self._jobs.values(), key=lambda j: j.seq).region_id
                 job = self._jobs.pop(rid)
+            elif not natural and folder is None and self._measure:
+                measure = self._measure.popitem(last=False)
             remaining = len(self._jobs)
         if folder is not None:
             self._move_cache(folder[0])
@@ -219,8 +244,16 @@ class RenderWorker(QObject):
         if job is not None:
             self.queueChanged.emit(remaining)
             self._render(job)
+        if measure is not None:
+            key, (text, voice, glossary, emotion) = measure
+            try:
+                nat, shortest = self._bounds(text, voice, glossary, emotion)
+            except Exception:  # an unspeakable line: its render says why
+                nat, shortest = -1.0, -1.0
+            self.measured.emit(key, nat, shortest)
         with self._lock:
-            more = (bool(self._jobs) or bool(self._natural) or self._pending_folder is not None) and not self._stopping
+            more = (bool(self._jobs) or bool(self._natural) or bool(self._measure)
+                    or self._pending_folder is not None) and not self._stopping
         if more:
             QTimer.singleShot(0, self._pump)
 
@@ -233,9 +266,18 @@ class RenderWorker(QObject):
         else:
             self._cache._mem.update(old._mem)
 
-    def _answer_natural(self, token: int, text: str, voice: str, glossary: tuple) -> None:
+    def _bounds(self, text: str, voice: str, glossary: tuple, emotion) -> tuple[float, float]:
+        """(natural, shortest) seconds; shortest -1 when the backend cannot say."""
+        bounds = getattr(self._engine, "length_bounds", None)
+        if bounds is not None:
+            nat, shortest = bounds(text, voice, glossary, emotion)
+            return float(nat), float(shortest)
+        return float(self._engine.natural_seconds(text, voice, glossary)), -1.0
+
+    def _answer_natural(self, token: int, text: str, voice: str, glossary: tuple, emotion=None) -> None:
         try:
-            secs = float(self._engine.natural_seconds(text, voice, glossary))
+            secs, shortest = self._bounds(text, voice, glossary, emotion)
+            self.minimumReady.emit(token, shortest)
             self.naturalReady.emit(token, secs, "")
         except EngineError as e:
             self.naturalReady.emit(token, -1.0, str(e))
@@ -281,6 +323,8 @@ class RenderController(QObject):
     engineStateChanged = Signal(str)  # "loading" | "ready" | "failed"
     engineMessage = Signal(str)
     naturalReady = Signal(int, float, str)
+    minimumReady = Signal(int, float)
+    boundsChanged = Signal()  # a line's natural / shortest length was measured (see bounds())
 
     DEBOUNCE_MS = 300
 
@@ -300,6 +344,8 @@ class RenderController(QObject):
         self._submitted: dict[tuple[str, int], SynthesisRequest] = {}
         self._waiting = 0
         self._tokens = itertools.count(1)
+        self._bounds: dict[tuple, tuple[float, float]] = {}
+        self._bounds_asked: set[tuple] = set()
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -332,6 +378,8 @@ class RenderController(QObject):
         self.worker.jobFailed.connect(self._on_failed_job)
         self.worker.queueChanged.connect(self._on_queue)
         self.worker.naturalReady.connect(self.naturalReady)
+        self.worker.minimumReady.connect(self.minimumReady)
+        self.worker.measured.connect(self._on_measured)
 
     def switch_engine(self, engine_factory: EngineFactory, backend: str | None = None) -> None:
         """Render with another engine from now on (the project's backend changed, or its settings).
@@ -425,11 +473,28 @@ class RenderController(QObject):
         """The loaded engine (None while loading); its calls are serialised by the engine itself."""
         return self.worker._engine if self.engine_state == "ready" else None
 
-    def request_natural(self, text: str, voice: str) -> int:
-        """Ask the worker for a line's natural length; answered by ``naturalReady(token, ...)``."""
+    def request_natural(self, text: str, voice: str, emotion: dict | None = None) -> int:
+        """Ask the worker for a line's natural length (with its emotion's pacing); answered by
+        ``naturalReady(token, ...)`` after ``minimumReady(token, shortest)``."""
         token = next(self._tokens)
-        self.worker.request_natural(token, text, voice, tuple(sorted(self.doc.project.glossary.items())))
+        self.worker.request_natural(token, text, voice, tuple(sorted(self.doc.project.glossary.items())),
+                                    _emotion_spec(emotion))
         return token
+
+    def bounds(self, text: str, voice: str, emotion: dict | None = None) -> tuple[float, float] | None:
+        """(natural, shortest) seconds of a line once measured, else None (asked in the background;
+        ``boundsChanged`` tells when answers come).  -1 values: could not be measured."""
+        key = (text, voice, json.dumps(emotion or {}, sort_keys=True), tuple(sorted(self.doc.project.glossary.items())))
+        got = self._bounds.get(key)
+        if got is None and key not in self._bounds_asked and text.strip():
+            self._bounds_asked.add(key)
+            self.worker.request_measure(key, text, voice, key[3], _emotion_spec(emotion))
+        return got
+
+    def _on_measured(self, key, natural: float, shortest: float) -> None:
+        self._bounds[key] = (natural, shortest)
+        self._bounds_asked.discard(key)
+        self.boundsChanged.emit()
 
     def flush(self) -> None:
         """Submit the regions whose inputs changed (normally 300 ms after the last change)."""

@@ -27,6 +27,7 @@ release of :data:`RELEASE_SECONDS`, and neither takes part in stretching.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -316,7 +317,8 @@ def plan(
         sl = slice(a_tok, b_tok)
         need = int(mins[sl].sum())
         if budget < need:
-            seconds = need * FRAME_SAMPLES / 24000
+            # rounded up: "needs at least 1.63 s" must be enough when typed back in
+            seconds = math.ceil(need * FRAME_SAMPLES / 24000 * 100 - 1e-9) / 100
             if len(cuts) == 2:
                 raise DurationError(
                     f"{target * FRAME_SAMPLES / 24000:.2f} s is too short for this text: "

@@ -37,7 +37,7 @@ from engine.atomic import atomic_path, atomic_write_bytes, file_mode_for
 from project.errors import DublineError
 from project.paths import MAX_PATH_CHARS, check_identifier, check_readable_file
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 2  # 2: region source (transcribed original), gain_db / fade_in / fade_out, track duck_db
 SUFFIX = ".dubline"
 DURATION_MODES = ("fit", "ratio", "free")
 
@@ -100,6 +100,9 @@ class Region:
     bound_markers: list[str] | None = None  # [start_marker_id, end_marker_id] when bound to keyframes
     render_hash: str | None = None  # hash of the inputs of the last successful render
     source: SourceLine | None = None  # the original line, when the region came from transcribing the media
+    gain_db: float = 0.0  # level of this line in the mix (not part of the render)
+    fade_in: float = 0.0  # seconds, from the start of the line
+    fade_out: float = 0.0  # seconds, to the end of the line's audio
 
     @property
     def duration(self) -> float:
@@ -116,6 +119,7 @@ class Track:
     mute: bool = False
     solo: bool = False
     regions: list[Region] = field(default_factory=list)
+    duck_db: float | None = None  # source level under this track's lines; None: the project's mix.duck_db
 
 
 @dataclass
@@ -221,6 +225,9 @@ def _region_to_dict(r: Region, fps: float) -> dict:
             "start": r.source.start, "end": r.source.end, "text": r.source.text, "language": r.source.language,
             "words": [[w.text, w.start, w.end] for w in r.source.words],
         },
+        "gain_db": r.gain_db,
+        "fade_in": r.fade_in,
+        "fade_out": r.fade_out,
     }
 
 
@@ -248,6 +255,7 @@ def to_dict(p: Project) -> dict:
                 "pan": t.pan,
                 "mute": t.mute,
                 "solo": t.solo,
+                "duck_db": t.duck_db,
                 "regions": [_region_to_dict(r, p.fps) for r in t.regions],
             }
             for t in p.tracks
@@ -391,6 +399,9 @@ def from_dict(data: Any) -> Project:
             solo=tr.bool_("solo", False),
             regions=[],
         )
+        duck = tr.sub("duck_db", required=False, default=None)
+        if duck.data is not None:
+            t.duck_db = tr.num("duck_db", lo=-96.0, hi=0.0)
         for rr in tr.sub("regions").items():
             r = Region(
                 id=rr.id_("id"),
@@ -401,6 +412,9 @@ def from_dict(data: Any) -> Project:
                 duration_mode=rr.str_("duration_mode", default="fit", max_chars=16),
                 ratio=rr.num("ratio", default=1.0, lo=0.2, hi=5.0),
                 render_hash=rr.str_("render_hash", nullable=True, max_chars=128),
+                gain_db=rr.num("gain_db", default=0.0, lo=-96.0, hi=24.0),
+                fade_in=rr.num("fade_in", default=0.0, lo=0.0, hi=MAX_TIMELINE_SECONDS),
+                fade_out=rr.num("fade_out", default=0.0, lo=0.0, hi=MAX_TIMELINE_SECONDS),
             )
             if r.end <= r.start:
                 raise ProjectError(f"{rr.path}: end ({r.end}) must be after start ({r.start})")
@@ -546,9 +560,10 @@ def _valid_emotion(r: _Reader) -> dict:
 #: MIGRATIONS[v] turns a schema-v dict into a schema-(v+1) dict.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {
     0: lambda d: {**d, "schema_version": 1, "markers": d.get("markers", []), "voices": d.get("voices", [])},
-    # 2 adds a region's optional "source" (the transcribed original line) and the emotion key "from_source":
-    # a schema-1 file has neither, so it reads unchanged; the version step keeps older Dubline from opening
-    # (and silently dropping) them
+    # 1 -> 2 adds a region's optional "source" (the transcribed original line) and the emotion key
+    # "from_source", a line's level and fades and a track's duck level: a schema-1 file has none of them
+    # and reads unchanged (the defaults change nothing heard); the version step keeps older Dubline
+    # from opening (and silently dropping) them
     1: lambda d: {**d, "schema_version": 2},
 }
 

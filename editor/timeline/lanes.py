@@ -139,10 +139,44 @@ class RulerItem(LaneItem):
                 return s
         return steps[-1]
 
+    def labels(self, fm: QFontMetrics) -> list[tuple[float, float, str]]:
+        """(tick x, label x, text) of every labelled tick in the view (not just the exposed part, so a
+        partial repaint draws the same labels); a label that would run off the right edge goes left
+        of its tick, whole."""
+        r = self.rect
+        t0, t1 = self.tl.x2t(r.left()), self.tl.x2t(r.right())
+        fps = self.tl.fps
+        step = self.tick_step()
+        out = []
+        for k in range(math.floor(t0 / step) - 1, math.ceil(t1 / step) + 1):
+            t = k * step
+            if t < 0:
+                continue
+            x = self.tl.t2x(t)
+            if x > r.right():
+                break
+            label = format_short(t, fps, step)
+            tw = fm.horizontalAdvance(label)
+            lx = x + 3 if x + 3 + tw <= r.right() - 2 else x - 3 - tw
+            if lx + tw >= r.left() and lx <= r.right():
+                out.append((x, lx, label))
+        return out
+
     def paint(self, p: QPainter, option, widget=None) -> None:
         r = self.rect
         p.fillRect(r, RULER_BG)
         t0, t1, x0, x1 = self.visible_times(option)
+        a, b = self.tl.in_point, self.tl.out_point
+        if a is not None or b is not None:  # the in/out range: a band with brackets at its ends
+            xa = self.tl.t2x(a) if a is not None else r.left()
+            xb = self.tl.t2x(b) if b is not None else r.right()
+            p.fillRect(QRectF(xa, r.top(), max(0.0, xb - xa), r.height()), QColor(63, 208, 255, 45))
+            p.setPen(QPen(SNAP, 2))
+            for x, sign in ((xa, 1) if a is not None else (None, 0), (xb, -1) if b is not None else (None, 0)):
+                if x is not None:
+                    p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
+                    p.drawLine(QPointF(x, r.top() + 1), QPointF(x + 5 * sign, r.top() + 1))
+                    p.drawLine(QPointF(x, r.bottom() - 1), QPointF(x + 5 * sign, r.bottom() - 1))
         fps = self.tl.fps
         pps = self.tl.pixels_per_second()
         step = self.tick_step()
@@ -158,15 +192,11 @@ class RulerItem(LaneItem):
                 lines.append(QPointF(x, r.bottom()))
             p.drawLines(lines)
         p.setFont(_font(8.0))
+        fm = QFontMetrics(p.font())
         p.setPen(QPen(TEXT, 1))
-        k0, k1 = math.floor(t0 / step) - 1, math.ceil(t1 / step)
-        for k in range(k0, k1 + 1):
-            t = k * step
-            if t < 0:
-                continue
-            x = self.tl.t2x(t)
+        for x, lx, label in self.labels(fm):
             p.drawLine(QPointF(x, r.top() + 10), QPointF(x, r.bottom()))
-            p.drawText(QPointF(x + 3, r.top() + 11), format_short(t, fps, step))
+            p.drawText(QPointF(lx, r.top() + 11), label)
         p.setPen(QPen(QColor(0, 0, 0, 120), 1))
         p.drawLine(QPointF(x0, r.bottom()), QPointF(x1, r.bottom()))
 
@@ -180,10 +210,13 @@ class MarkerLaneItem(LaneItem):
         margin = 80 * self.tl.seconds_per_pixel()  # a name can stick out to the right
         p.setFont(_font(8.0))
         fm = QFontMetrics(p.font())
-        for m in self.tl.doc.project.markers:
+        markers = sorted(self.tl.doc.project.markers, key=lambda m: m.time)
+        for k, m in enumerate(markers):
             if not (t0 - margin <= m.time <= t1 + 2):
                 continue
             x = self.tl.t2x(m.time)
+            # a name stops before the next marker's flag instead of running into its name
+            room = (self.tl.t2x(markers[k + 1].time) - x - 14) if k + 1 < len(markers) else 1e6
             col = QColor(m.color) if QColor(m.color).isValid() else QColor("#f5a623")
             selected = m.id == self.tl.doc.current_marker_id
             poly = QPolygonF([QPointF(x, r.top() + 3), QPointF(x + 7, r.top() + 3), QPointF(x + 7, r.top() + 10),
@@ -192,9 +225,10 @@ class MarkerLaneItem(LaneItem):
             p.setBrush(QBrush(col))
             p.drawPolygon(poly)
             p.drawLine(QPointF(x, r.top() + 3), QPointF(x, r.bottom()))
-            if m.name:
+            if m.name and room > 8:
                 p.setPen(QPen(TEXT if selected else TEXT_DIM, 1))
-                p.drawText(QPointF(x + 10, r.top() + 4 + fm.ascent()), m.name)
+                p.drawText(QPointF(x + 10, r.top() + 4 + fm.ascent()),
+                           fm.elidedText(m.name, Qt.TextElideMode.ElideRight, int(min(room, 1e6))))
 
 
 # ------------------------------------------------------------------ waveform
@@ -386,8 +420,10 @@ class TrackLaneItem(LaneItem):
             else:
                 p.setPen(QPen(TEXT_DIM, 1))
                 text = "(type the line in the inspector)"
-            # keep the label readable when the region starts left of the view
-            lx = max(xa, vx0) + 4
+            # keep the label readable when the region starts left of the view: the view's edge
+            # (the lane's rect), never the exposed rect, or a partial repaint (the playhead
+            # moving) draws the label at another x over the old one
+            lx = max(xa, self.rect.left()) + 4
             avail = xb - lx - 4
             if avail > 10:
                 p.drawText(QPointF(lx, top + fm.ascent() + 1), fm.elidedText(text, Qt.TextElideMode.ElideRight,
@@ -450,25 +486,42 @@ class TrackLaneItem(LaneItem):
         fm = QFontMetrics(small_font)
         pen = QPen(QColor(255, 255, 255, 120), 1)
         path_lines = QPainterPath()
-        labels = []
-        last_label_x = -1e9
         ts, scale = tl.mapping()
-        for u in units:
-            x = (reg.start + u.start_seconds - ts) * scale
-            if x < xa or x > xb or x < vx0 - 50 or x > vx1:
-                continue
-            path_lines.moveTo(x, top)
-            path_lines.lineTo(x, top + h)
-            tw = fm.horizontalAdvance(u.text)
-            if x - last_label_x > tw + 4 and x + tw < xb:
-                labels.append((x, u.text))
-                last_label_x = x
+        for x, _text in self.word_labels(reg, units, xa, xb, fm, ts, scale, with_hidden=True):
+            if vx0 - 2 <= x <= vx1 + 2:
+                path_lines.moveTo(x, top)
+                path_lines.lineTo(x, top + h)
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path_lines)
         p.setPen(QPen(QColor(255, 255, 255, 220), 1))
-        for x, text in labels:
-            p.drawText(QPointF(x + 2, top + h - 2), text)
+        for x, text in self.word_labels(reg, units, xa, xb, fm, ts, scale):
+            if x + 2 + fm.horizontalAdvance(text) >= vx0 and x <= vx1:
+                p.drawText(QPointF(x + 2, top + h - 2), text)
+
+    @staticmethod
+    def word_labels(reg, units, xa: float, xb: float, fm: QFontMetrics, ts: float, scale: float,
+                    with_hidden: bool = False) -> list[tuple[float, str]]:
+        """Where word labels go in a region: left to right, each after the end of the last one.
+
+        Depends only on the region and the zoom, never on the exposed rect, so a
+        partial repaint draws the same labels at the same places.  With
+        ``with_hidden`` every boundary inside the region is returned (the lines).
+        """
+        out: list[tuple[float, str]] = []
+        last_end = -1e9
+        for u in units:
+            x = (reg.start + u.start_seconds - ts) * scale
+            if x < xa or x > xb:
+                continue
+            if with_hidden:
+                out.append((x, u.text))
+                continue
+            tw = fm.horizontalAdvance(u.text)
+            if x >= last_end + 4 and x + 2 + tw <= xb - 2:
+                out.append((x, u.text))
+                last_end = x + 2 + tw
+        return out
 
     def _paint_header(self, p: QPainter, track, r: QRectF, x0: float, x1: float) -> None:
         """The strip with the track's name, default voice, gain and mute/solo state."""
@@ -476,7 +529,9 @@ class TrackLaneItem(LaneItem):
         p.fillRect(strip, QColor(0, 0, 0, 70))
         bits = [track.name or "Track", f"voice {track.default_voice}"]
         if track.gain_db:
-            bits.append(f"{track.gain_db:+.1f} dB")
+            bits.append(f"gain {track.gain_db:+.1f} dB")
+        if track.duck_db is not None:
+            bits.append(f"duck {track.duck_db:.1f} dB")
         if track.mute:
             bits.append("MUTED")
         if track.solo:

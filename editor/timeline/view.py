@@ -12,19 +12,21 @@ rule (the span is pushed back against the neighbour, shown by a red bar).
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QCursor, QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QMenu, QScrollBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QInputDialog, QMenu, QScrollBar, QWidget
 
 from editor import commands as cmd
 from editor.document import MIN_REGION_SECONDS, Document
 from editor.timeline.lanes import (
     BG,
     STATUS_LABELS,
+    TRACK_HEADER_H,
     GuideItem,
     MarkerLaneItem,
     PlayheadItem,
@@ -39,8 +41,10 @@ from project.timecode import format_tc
 RULER_H = 24.0
 MARKERS_H = 20.0
 WAVE_MIN_H = 48.0
-TRACK_MIN_H = 36.0
-TRACK_MAX_H = 120.0
+TRACK_MIN_H = 36.0  # the smallest a lane may be made (Ctrl+wheel on its header)
+TRACK_FIT_MIN_H = 64.0  # lanes never shrink below this to fit: the lanes scroll instead
+TRACK_MAX_H = 120.0  # the tallest a lane grows to fill the view
+TRACK_USER_MAX_H = 320.0  # the tallest a lane may be made by hand
 WAVE_MAX_H = 160.0
 EDGE_PX = 6.0
 DRAG_START_PX = 3.0
@@ -128,6 +132,7 @@ class TimelineWidget(QWidget):
     cloneActorRequested = Signal(str)  # track id
     moveToTrackRequested = Signal(str, str)  # region id, track id
     pinToOriginalRequested = Signal(str, bool)  # region id, also the pauses
+    scrubbed = Signal(float)  # the playhead dragged on the ruler to this time (audio scrubbing)
 
     def __init__(self, doc: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -145,6 +150,10 @@ class TimelineWidget(QWidget):
         self._pps = 100.0
         self._sync_scroll = False
         self._tooltip = ""
+        self.in_point: float | None = None  # I / O marks (view state, drawn on the ruler)
+        self.out_point: float | None = None
+        self.track_scroll = 0.0  # pixels the dub lanes are scrolled up (the lanes above stay put)
+        self.lane_heights: dict[str, float] = {}  # lanes the user resized (Ctrl+wheel on the header)
 
         self.view = pg.GraphicsView(background=BG)
         self.view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -153,11 +162,15 @@ class TimelineWidget(QWidget):
         self.vb.setYRange(0, 1, padding=0)
         self.vb.enableAutoRange(enable=False)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal)
-        lay = QVBoxLayout(self)
+        self.vscrollbar = QScrollBar(Qt.Orientation.Vertical)
+        self.vscrollbar.setToolTip("Scroll the dub tracks (wheel over them; Ctrl+wheel on a track's name strip "
+                                   "changes its height)")
+        lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        lay.addWidget(self.view, 1)
-        lay.addWidget(self.scrollbar)
+        lay.addWidget(self.view, 0, 0)
+        lay.addWidget(self.vscrollbar, 0, 1)
+        lay.addWidget(self.scrollbar, 1, 0)
 
         self.ruler = RulerItem(self)
         self.markers = MarkerLaneItem(self)
@@ -167,17 +180,21 @@ class TimelineWidget(QWidget):
         self.playhead_item = PlayheadItem(self)
         for it in (self.ruler, self.markers, self.waveform, self.guides, self.playhead_item):
             it.setParentItem(self.vb)
+        for it in (self.ruler, self.markers, self.waveform):
+            it.setZValue(10)  # opaque, above the dub lanes: lanes scrolled up slide under them
         self.track_lanes: list[TrackLaneItem] = []
 
         self.vb.sigXRangeChanged.connect(self._on_range_changed)
         self.vb.sigResized.connect(self._on_resized)
         self.scrollbar.valueChanged.connect(self._on_scrollbar)
+        self.vscrollbar.valueChanged.connect(self._on_vscrollbar)
         doc.regionsChanged.connect(self._on_regions_changed)
         doc.regionChanged.connect(self._on_region_changed)
         doc.markersChanged.connect(self._on_markers_changed)
         doc.tracksChanged.connect(self._rebuild_tracks)
         doc.projectReplaced.connect(self._on_project_replaced)
-        doc.selectionChanged.connect(self._update_tracks)
+        doc.selectionChanged.connect(self._on_selection_changed)
+        self._shown_selection: set[str] = set()
         doc.aboutToSave.connect(self._store_view_state)
         self._on_project_replaced()
 
@@ -239,9 +256,10 @@ class TimelineWidget(QWidget):
         n = len(self.track_lanes)
         body = h - RULER_H - MARKERS_H
         wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body * 0.4))
-        track_h = min(TRACK_MAX_H, max(TRACK_MIN_H, (body - wave_h) / n)) if n else 0.0
-        if n and track_h == TRACK_MAX_H:
-            wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body - n * track_h))
+        fit_h = (body - wave_h) / n if n else 0.0
+        default_h = min(TRACK_MAX_H, max(TRACK_FIT_MIN_H, fit_h)) if n else 0.0
+        if n and not self.lane_heights and default_h == TRACK_MAX_H:
+            wave_h = min(WAVE_MAX_H, max(WAVE_MIN_H, body - n * default_h))
         y = 0.0
         self.ruler.set_rect(QRectF(0, y, w, RULER_H))
         y += RULER_H
@@ -249,13 +267,61 @@ class TimelineWidget(QWidget):
         y += MARKERS_H
         self.waveform.set_rect(QRectF(0, y, w, wave_h))
         y += wave_h
-        for i, lane in enumerate(self.track_lanes):
+        top = y
+        heights = [self.lane_heights.get(lane.track_id, default_h) for lane in self.track_lanes]
+        total = sum(heights)
+        visible = max(0.0, h - top)
+        max_scroll = max(0.0, total - visible)
+        self.track_scroll = min(max(0.0, self.track_scroll), max_scroll)
+        y = top - self.track_scroll
+        for i, (lane, lh) in enumerate(zip(self.track_lanes, heights, strict=True)):
             lane.index = i
-            lane.set_rect(QRectF(0, y, w, track_h))
-            y += track_h
-        full = QRectF(0, 0, w, max(h, y))
+            lane.set_rect(QRectF(0, y, w, lh))
+            y += lh
+        full = QRectF(0, 0, w, h)
         self.guides.set_rect(full)
         self.playhead_item.set_rect(full)
+        self._sync_scroll = True
+        try:
+            self.vscrollbar.setRange(0, int(math.ceil(max_scroll)))
+            self.vscrollbar.setPageStep(max(1, int(visible)))
+            self.vscrollbar.setSingleStep(max(8, int(default_h / 2)))
+            self.vscrollbar.setValue(int(round(self.track_scroll)))
+            self.vscrollbar.setVisible(max_scroll > 0)
+        finally:
+            self._sync_scroll = False
+
+    def tracks_area_top(self) -> float:
+        return self.waveform.rect.bottom()
+
+    def scroll_tracks_to(self, pixels: float) -> None:
+        """Scroll the dub lanes (0 = the first track right under the source waveform)."""
+        self.track_scroll = float(pixels)
+        self._layout()
+        for lane in self.track_lanes:
+            lane.update()
+        self.guides.update()
+
+    def ensure_track_visible(self, track_id: str) -> None:
+        lane = self.lane_for_track(track_id)
+        if lane is None:
+            return
+        top, bottom = self.tracks_area_top(), float(self.vb.height())
+        if lane.rect.top() < top:
+            self.scroll_tracks_to(self.track_scroll - (top - lane.rect.top()))
+        elif lane.rect.bottom() > bottom:
+            self.scroll_tracks_to(self.track_scroll + min(lane.rect.bottom() - bottom, lane.rect.top() - top))
+
+    def set_lane_height(self, track_id: str, height: float) -> None:
+        self.lane_heights[track_id] = min(TRACK_USER_MAX_H, max(TRACK_MIN_H, float(height)))
+        self._layout()
+        for lane in self.track_lanes:
+            lane.update()
+        self.guides.update()
+
+    def _on_vscrollbar(self, value: int) -> None:
+        if not self._sync_scroll:
+            self.scroll_tracks_to(value)
 
     def lane_for_track(self, track_id: str) -> TrackLaneItem | None:
         return next((lane for lane in self.track_lanes if lane.track_id == track_id), None)
@@ -434,6 +500,23 @@ class TimelineWidget(QWidget):
         if lane:
             lane.update()
 
+    def _on_selection_changed(self) -> None:
+        """Repaint just the regions whose selection changed (stepping through 2,000 lines in the
+        line list must not repaint every lane each time)."""
+        now = set(self.doc.selected_ids)
+        changed = now ^ self._shown_selection
+        self._shown_selection = now
+        if len(changed) > 64:
+            self._update_tracks()
+            return
+        for rid in changed:
+            track = self.doc.track_of(rid)
+            lane = self.lane_for_track(track.id) if track else None
+            rect = self.region_rect(rid)
+            if lane is not None and not rect.isEmpty():
+                lane.update(rect.adjusted(-3, -3, 3, 3).intersected(lane.rect))
+        self.markers.update()
+
     def _update_tracks(self) -> None:
         for lane in self.track_lanes:
             lane.update()
@@ -454,6 +537,14 @@ class TimelineWidget(QWidget):
                 rid, edge = self.region_near(lane, x)
                 return Hit("track", track_id=lane.track_id, region_id=rid, edge=edge)
         return Hit("none")
+
+    def header_at(self, pos: QPointF) -> str | None:
+        """The track whose name strip (the top of its lane) is under ``pos``."""
+        hit = self.hit_test(pos)
+        if hit.lane != "track":
+            return None
+        lane = self.lane_for_track(hit.track_id)
+        return hit.track_id if lane is not None and pos.y() < lane.rect.top() + TRACK_HEADER_H else None
 
     def marker_near(self, x: float, tol_px: float = 6.0) -> str | None:
         best = None
@@ -544,6 +635,15 @@ class TimelineWidget(QWidget):
                     d.kind, d.region_id, d.extra["unit"] = "word", hit.region_id, word
                     d.extra["t"] = region.start + word.start_seconds
                     self.vb.setCursor(Qt.CursorShape.SplitHCursor)
+                elif hit.edge is None and len(self.doc.selected_ids) > 1 and hit.region_id in self.doc.selected_ids:
+                    # a multi-selection moves as a group, across tracks too (one undo step)
+                    d.kind, d.region_id = "group", hit.region_id
+                    d.offset = t - region.start
+                    d.orig = (region.start, region.end)
+                    d.drag_id = cmd.new_drag_id()
+                    d.extra["ids"] = list(self.doc.selected_ids)
+                    d.extra["lane"] = self.track_lanes.index(self.lane_for_track(hit.track_id))
+                    self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
                 else:
                     d.kind = hit.edge or "move"
                     d.region_id = hit.region_id
@@ -600,7 +700,13 @@ class TimelineWidget(QWidget):
             if abs(pos.x() - d.press_x) < DRAG_START_PX and d.kind not in ("seek", "pan"):
                 return
             d.started = True
-            if d.kind in ("move", "start", "end"):
+            if d.kind == "group":
+                d.extra["project"] = copy.deepcopy(self.doc.project)  # plans start from the state at press
+                moving = set(d.extra["ids"])
+                d.targets = SnapTargets([(self.playhead, "playhead")] + [
+                    (x, "edge") for _, r in self.doc.project.all_regions() if r.id not in moving
+                    for x in (r.start, r.end)] + [(m.time, "marker") for m in self.doc.project.markers])
+            elif d.kind in ("move", "start", "end"):
                 d.targets = self._targets(exclude_region=d.region_id)
             elif d.kind == "marker":
                 d.targets = self._targets(exclude_marker=d.marker_id)
@@ -615,6 +721,7 @@ class TimelineWidget(QWidget):
             self.set_range(t0 + dt, t1 + dt)
         elif d.kind == "seek":
             self._seek_to(t, Qt.KeyboardModifier.AltModifier if not snapping else Qt.KeyboardModifier.NoModifier)
+            self.scrubbed.emit(self.playhead)
         elif d.kind == "create":
             a = snap_time(d.press_t, d.targets, spp, self.fps, snapping)
             b = snap_time(t, d.targets, spp, self.fps, snapping)
@@ -659,6 +766,8 @@ class TimelineWidget(QWidget):
             else:
                 self.blocked = None
             self.guides.update()
+        elif d.kind == "group":
+            self._group_drag(d, pos, t, spp, snapping)
         elif d.kind == "word":
             region = self.doc.region(d.region_id)
             if region is None:
@@ -676,6 +785,32 @@ class TimelineWidget(QWidget):
                 self.doc.push(cmd.MoveMarker(self.doc, d.marker_id, snap.time, drag_id=d.drag_id))
             self.snap_line = snap.target
             self.guides.update()
+
+    def _group_drag(self, d: _Drag, pos: QPointF, t: float, spp: float, snapping: bool) -> None:
+        from editor.edit_commands import TrackRegionsEdit
+        from project.region_edits import EditError, plan_move
+
+        want = t - d.offset
+        start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)
+        lane_now = next((i for i, lane in enumerate(self.track_lanes)
+                         if lane.rect.top() <= pos.y() < lane.rect.bottom()), d.extra.get("last_lane", d.extra["lane"]))
+        d.extra["last_lane"] = lane_now
+        key = (round(start - d.orig[0], 9), lane_now - d.extra["lane"])
+        if key == d.extra.get("applied"):
+            return
+        try:
+            plan = plan_move(d.extra["project"], d.extra["ids"], key[0], key[1])
+        except EditError:
+            self.blocked = (self.track_rect(self.doc.track_of(d.region_id).id), self.x2t(pos.x()))
+            d.extra["blocked"] = True
+            self.guides.update()
+            return
+        n = len(d.extra["ids"])
+        self.doc.push(TrackRegionsEdit(self.doc, plan, f"Move {n} regions", list(d.extra["ids"]), d.drag_id))
+        d.extra["applied"] = key
+        self.blocked = None
+        self.snap_line = snap.target
+        self.guides.update()
 
     def _release(self, pos: QPointF, mods) -> None:
         d = self._drag
@@ -707,7 +842,7 @@ class TimelineWidget(QWidget):
             if region is not None:
                 u = d.extra["unit"]
                 self.pin_unit(d.region_id, u.src_start, d.extra["t"] - region.start, u.text)
-        elif d.kind in ("move", "start", "end") and d.started and was_blocked:
+        elif d.kind in ("move", "start", "end", "group") and d.started and was_blocked:
             self.message.emit("Regions on a track cannot overlap: stopped at the neighbour")
         self._hover(pos, mods)
 
@@ -766,8 +901,20 @@ class TimelineWidget(QWidget):
 
     def _wheel(self, delta: int, orientation, mods, pos: QPointF) -> None:
         steps = delta / 120.0
-        if mods & Qt.KeyboardModifier.ControlModifier:
+        hit = self.hit_test(pos)
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        header = self.header_at(pos) if ctrl else None
+        if header is not None:
+            lane = self.lane_for_track(header)
+            self.set_lane_height(header, lane.rect.height() * 1.15 ** steps)
+            return
+        if ctrl:
             self.zoom_by(1.25 ** steps, anchor=self.x2t(pos.x()))
+            return
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        if not shift and hit.lane == "track" and self.vscrollbar.maximum() > 0:
+            # over the dub lanes, when they do not all fit, the wheel scrolls them (Shift+wheel: time)
+            self.scroll_tracks_to(self.track_scroll - steps * 40.0)
             return
         t0, t1 = self.visible_range()
         self.scroll_by(-steps * 0.1 * (t1 - t0))
@@ -855,6 +1002,10 @@ class TimelineWidget(QWidget):
                 a.triggered.connect(lambda _=False, v=v: self.doc.push(
                     cmd.SetTrackProperty(self.doc, hit.track_id, "default_voice", v)))
                 voices.addAction(a)
+            menu.addAction(f"Track gain ({track.gain_db:+.1f} dB)…", lambda: self._ask_track_level(hit.track_id, "gain_db"))
+            duck_now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
+            menu.addAction(f"Duck level under its lines ({duck_now:.1f} dB)…",
+                           lambda: self._ask_track_level(hit.track_id, "duck_db"))
             a = menu.addAction("Mute", lambda: self.doc.push(
                 cmd.SetTrackProperty(self.doc, hit.track_id, "mute", not track.mute)))
             a.setCheckable(True)
@@ -967,6 +1118,20 @@ class TimelineWidget(QWidget):
         anchors = [a for a in region.anchors if int(a[0]) != int(char_index)]
         anchors.append([int(char_index), round(float(seconds), 4)])
         self.doc.push(cmd.SetRegionAnchors(self.doc, rid, anchors, f"Pin “{label}” at {seconds:.2f} s"))
+
+    def _ask_track_level(self, track_id: str, prop: str) -> None:
+        """Track gain (-96..+24 dB) or the duck level of the source under its lines (-96..0 dB)."""
+        track = self.doc.track(track_id)
+        if track is None:
+            return
+        if prop == "gain_db":
+            now, lo, hi, label = track.gain_db, -96.0, 24.0, "Gain of the track's lines (dB):"
+        else:
+            now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
+            lo, hi, label = -96.0, 0.0, "Level of the original audio under this track's lines (dB):"
+        value, ok = QInputDialog.getDouble(self, track.name, label, now, lo, hi, 1)
+        if ok and abs(value - now) > 1e-9:
+            self.doc.push(cmd.SetTrackProperty(self.doc, track_id, prop, float(value)))
 
     def _rename_track(self, track_id: str) -> None:
         track = self.doc.track(track_id)

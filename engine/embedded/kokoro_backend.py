@@ -320,6 +320,32 @@ class KokoroBackend:
         plan = dur.plan(np.concatenate(preds), self._classes(passes, units), None, tail=self._line_tail(end))
         return plan.natural_frames * FRAME / SAMPLE_RATE
 
+    def length_bounds(self, text: str, voice: str, glossary: tuple[tuple[str, str], ...] = (),
+                      emotion=None) -> tuple[float, float]:
+        """(natural seconds, shortest exact length the engine accepts) of a line, with its emotion.
+
+        The same prediction, emotion pacing and planning rule as :meth:`generate`,
+        without synthesising: an exact request shorter than the second value
+        fails with "too short".
+        """
+        from engine.types import EmotionSpec
+
+        units = self.units(text, glossary)
+        table = self.style_table(voice)
+        vkey = self.voice_key(voice)
+        with self._lock:
+            passes = self._passes(units)
+            preds = [self._predict(p, table, vkey) for p in passes]
+            pred = np.concatenate(preds)
+            classes = self._classes(passes, units)
+            emo = resolve_emotion(emotion if emotion is not None else EmotionSpec(), text)
+            pred = scale_durations(pred, classes, emo.prosody)
+            end = self._speech_end(passes, preds, units, table, vkey)
+        natural = dur.plan(pred, classes, None, tail=self._line_tail(end)).natural_frames
+        bare_pred, bare_classes = dur.apply_tail(pred, classes, None)
+        shortest = int(dur.min_frames(bare_classes, bare_pred).sum())
+        return natural * FRAME / SAMPLE_RATE, shortest * FRAME / SAMPLE_RATE
+
     # ------------------------------------------------------------- generate
     def generate(self, request: SynthesisRequest) -> SynthesisResult:
         request.validate()
@@ -368,7 +394,14 @@ class KokoroBackend:
 
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
         tail = self._line_tail(end, pad_samples)
-        plan = dur.plan(pred, classes, target, anchors, tail=tail)
+        try:
+            plan = dur.plan(pred, classes, target, anchors, tail=tail)
+        except DurationError as e:
+            if spec.mode == "exact":
+                # the plan counts whole 25 ms frames; say the length the user asked for
+                raise DurationError(str(e).replace(f"{target * FRAME / SAMPLE_RATE:.2f} s is too short",
+                                                   f"{float(spec.seconds):.2f} s is too short", 1)) from None
+            raise
         if plan.tail is not None and spec.mode != "free":
             # Stretching the words before it changes how fast the last phoneme
             # decays: read the speech end again from the prosody the decoder

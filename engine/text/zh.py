@@ -223,11 +223,54 @@ def char_readings(ch: str) -> list[str]:
     return list(dict.fromkeys(readings.split(","))) if readings else []
 
 
+def _reading_counts() -> Mapping[int, str]:
+    """Readings of each character that pypinyin's phrase dictionary uses at least twice
+    (code point -> "xíng,háng"), most used first; built once, then read from the chunked cache."""
+    d = _state.get("reading_counts")
+    if d is None:
+        phrases, _extra = _phrase_dicts()  # before taking the lock: it takes it too
+        with _lock:
+            d = _state.get("reading_counts")
+            if d is None:
+
+                def build():
+                    from collections import Counter
+
+                    counts: Counter = Counter()
+                    for word, readings in phrases.items():
+                        for ch, r in zip(word, readings, strict=False):
+                            counts[(ch, r[0] if isinstance(r, list) and r else r)] += 1
+                    per_char: dict[int, list[tuple[int, str]]] = {}
+                    for (ch, r), n in counts.items():
+                        if n >= 2 and isinstance(r, str) and len(ch) == 1:
+                            per_char.setdefault(ord(ch), []).append((n, r))
+                    return {k: ",".join(r for _, r in sorted(v, reverse=True)) for k, v in per_char.items()}
+
+                d = load_dict("pypinyin-reading-counts", f"pypinyin {package_version('pypinyin')}", build)
+                _state["reading_counts"] = d
+    return d
+
+
+def common_readings(ch: str) -> list[str]:
+    """The readings of a character worth offering (the pinyin helper's choices).
+
+    The character dictionary lists archaic readings too (明 mèng, 去 qū), which
+    made every line look full of polyphones; a reading counts here when real
+    phrases use it (twice or more in pypinyin's phrase dictionary).  The
+    dictionary's first reading is always kept.
+    """
+    every = char_readings(ch)
+    used = _reading_counts().get(ord(ch)) if len(ch) == 1 else None
+    used_set = set(used.split(",")) if used else set()
+    return [r for i, r in enumerate(every) if i == 0 or r in used_set]
+
+
 def warm_up() -> None:
     """Load jieba and the dictionaries now instead of on the first line."""
     _jieba()
     _phrase_dicts()
     _char_dict()
+    _reading_counts()
     convert([ZhItem("你", 0, 1), ZhItem("好", 1, 2)])
     # The tables are alive for good: keep the collector from walking them again and
     # again (each full collection would hold the GIL for tens of milliseconds).

@@ -51,6 +51,11 @@ class FakeEngine:
     def natural_seconds(self, text, voice, glossary=()):
         return 0.15 * max(1, len(text.strip()))
 
+    def length_bounds(self, text, voice, glossary=(), emotion=None):
+        """(natural, shortest): generate() refuses exact lengths under 0.3x natural."""
+        natural = self.natural_seconds(text, voice)
+        return natural, natural * 0.3
+
     def phonemes(self, text, glossary=()):
         return text
 
