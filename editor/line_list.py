@@ -49,9 +49,10 @@ from project.line_checks import (
 from project.timecode import format_tc
 
 # the text first after the times (a narrow dock still shows it), as subtitle editors do
-COLUMNS = ("#", "Start", "End", "Length", "Text", "CPS", "Issues", "Track", "Voice", "Emotion", "Status")
-COLUMN_WIDTHS = (34, 92, 92, 46, 260, 40, 160, 70, 70, 70, 60)
+COLUMNS = ("#", "Start", "End", "Length", "Text", "Original", "CPS", "Issues", "Track", "Voice", "Emotion", "Status")
+COLUMN_WIDTHS = (34, 92, 92, 46, 260, 200, 40, 160, 70, 70, 70, 60)
 COL_TEXT = COLUMNS.index("Text")
+COL_ORIGINAL = COLUMNS.index("Original")  # the transcribed source line, when the region has one
 COL_STATUS = COLUMNS.index("Status")
 COL_ISSUES = COLUMNS.index("Issues")
 COL_CPS = COLUMNS.index("CPS")
@@ -140,6 +141,8 @@ class LineListModel(QAbstractTableModel):
             return emotion_label(r.emotion)
         if name == "Text":
             return r.text
+        if name == "Original":
+            return r.source.text if getattr(r, "source", None) is not None else ""
         if name == "Status":
             return self.renderer.status(r.id) if self.renderer is not None else ""
         if name == "CPS":
@@ -261,7 +264,7 @@ class LineListModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             text = self._value(row, col)[0]
-            return text if role == Qt.ItemDataRole.DisplayRole or col in (COL_TEXT, COL_ISSUES) else None
+            return text if role == Qt.ItemDataRole.DisplayRole or col in (COL_TEXT, COL_ORIGINAL, COL_ISSUES) else None
         if role == Qt.ItemDataRole.EditRole:
             return self.rows[row][1].text if col == COL_TEXT else None
         if role == SORT_ROLE:
@@ -316,7 +319,10 @@ class LineFilter(QSortFilterProxyModel):
             return False
         if self.issues_only and r.id not in m._issues:
             return False
-        return not self.text or self.text in r.text.casefold()
+        if not self.text or self.text in r.text.casefold():
+            return True
+        src = getattr(r, "source", None)
+        return src is not None and self.text in src.text.casefold()
 
 
 class LineListWidget(QWidget):
@@ -452,6 +458,9 @@ class LineListWidget(QWidget):
         n, shown = len(self.model.rows), self.proxy.rowCount()
         flagged = len(self.model._issues)
         self.summary.setText(f"{shown} of {n} lines" + (f" · {flagged} with issues" if flagged else ""))
+        # the Original column only where some line was transcribed from the source
+        has_source = any(getattr(r, "source", None) is not None for _, r in self.model.rows)
+        self.table.setColumnHidden(COL_ORIGINAL, not has_source)
 
     # ------------------------------------------------------------ selection <-> document
     def _rid(self, proxy_row: int) -> str | None:

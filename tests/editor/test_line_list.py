@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
-from editor.line_list import COL_ISSUES, COL_TEXT, COLUMNS
+from editor.line_list import COL_ISSUES, COL_ORIGINAL, COL_TEXT, COLUMNS
 from project.model import Region, Track
 
 NONE = Qt.KeyboardModifier.NoModifier
@@ -32,6 +32,7 @@ def texts(ll):
 
 def test_rows_and_keyboard_navigation_move_selection_and_playhead(qtbot, win):
     ll = win.line_list
+    assert ll.table.isColumnHidden(COL_ORIGINAL)  # nothing transcribed: no Original column
     assert texts(ll) == ["the cat sat", "cat food", "a cat and a dog", "再见"]  # by start, all tracks
     table = ll.table
     table.setFocus()

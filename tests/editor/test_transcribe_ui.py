@@ -50,6 +50,18 @@ def test_transcribe_source_is_one_undo_step(qtbot, win):
     assert win.doc.undo_stack.count() == n_before + 1
     assert win.act_undo.text().replace("&", "").startswith("Undo Transcribe 4 line(s), 2 actor(s)")
 
+    # the line list shows the original beside the dub text, and its text filter finds lines by the original
+    from editor.line_list import COL_ORIGINAL
+
+    ll = win.line_list
+    qtbot.waitUntil(lambda: len(ll.model.rows) >= 4, timeout=3000)
+    assert not ll.table.isColumnHidden(COL_ORIGINAL)
+    row = ll.model.row_of[regions[0].id]
+    assert ll.model.data(ll.model.index(row, COL_ORIGINAL)) == regions[0].source.text
+    ll.proxy.set_filters(text=regions[0].source.text[:4])
+    assert any(ll.proxy.mapToSource(ll.proxy.index(i, 0)).row() == row for i in range(ll.proxy.rowCount()))
+    ll.proxy.set_filters()
+
     # the inspector shows the original line and its emotion source
     rid = regions[0].id
     win.doc.select([rid], rid)
