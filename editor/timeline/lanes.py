@@ -536,7 +536,8 @@ class TrackLaneItem(LaneItem):
         if track is None or r.height() < LEVEL_MIN_LANE_H:
             return {}
         fm = QFontMetrics(_font(7.5, bold=True))
-        title_w = min(fm.horizontalAdvance(self.header_title(track)), TITLE_MAX_PX)
+        # one column for every lane, like an NLE's track headers: after the longest name (up to a limit)
+        title_w = min(max(fm.horizontalAdvance(self.header_title(t)) for t in self.tl.doc.project.tracks), TITLE_MAX_PX)
         x = r.left() + 6 + title_w + 12
         out = {}
         for prop, widest in (("gain_db", "Gain -96.0 dB"), ("duck_db", "Duck -96.0 dB (project)")):
