@@ -58,6 +58,8 @@ STATUS_LABELS = {
 }
 
 TRACK_HEADER_H = 15.0  # the strip at the top of a dub lane with the track's name
+LEVEL_MIN_LANE_H = 30.0  # lanes shorter than this show levels as text, without the controls
+TITLE_MAX_PX = 200.0  # the track name and voice are elided to this before the level controls
 NARROW_PX = 3.0  # regions narrower than this are drawn as merged pixel columns
 LABEL_PX = 28.0  # draw labels only in regions at least this wide
 WAVE_PX = 20.0  # draw the clip waveform only in regions at least this wide
@@ -523,24 +525,76 @@ class TrackLaneItem(LaneItem):
                 last_end = x + 2 + tw
         return out
 
+    def header_title(self, track) -> str:
+        return f"{track.name or 'Track'}  ·  voice {track.default_voice}"
+
+    def level_controls(self) -> dict[str, QRectF]:
+        """Where the gain and duck-level readouts sit in the header strip (prop -> rect, in view pixels);
+        empty when the lane is too short or the view too narrow to show them whole."""
+        track = self.tl.doc.track(self.track_id)
+        r = self.rect
+        if track is None or r.height() < LEVEL_MIN_LANE_H:
+            return {}
+        fm = QFontMetrics(_font(7.5, bold=True))
+        # one column for every lane, like an NLE's track headers: after the longest name (up to a limit)
+        title_w = min(max(fm.horizontalAdvance(self.header_title(t)) for t in self.tl.doc.project.tracks), TITLE_MAX_PX)
+        x = r.left() + 6 + title_w + 12
+        out = {}
+        for prop, widest in (("gain_db", "Gain -96.0 dB"), ("duck_db", "Duck -96.0 dB (project)")):
+            w = fm.horizontalAdvance(widest) + 12
+            out[prop] = QRectF(x, r.top() + 1, w, TRACK_HEADER_H - 2)
+            x += w + 6
+        if x > r.right() - 4:
+            return {}
+        return out
+
+    def level_text(self, track, prop: str) -> str:
+        if prop == "gain_db":
+            return f"Gain {track.gain_db:+.1f} dB"
+        if track.duck_db is None:
+            return f"Duck {self.tl.doc.project.mix.duck_db:.1f} dB (project)"
+        return f"Duck {track.duck_db:.1f} dB"
+
     def _paint_header(self, p: QPainter, track, r: QRectF, x0: float, x1: float) -> None:
-        """The strip with the track's name, default voice, gain and mute/solo state."""
+        """The strip with the track's name and default voice, its gain and duck-level controls (drag,
+        wheel, double-click; see the timeline) and mute/solo state."""
         strip = QRectF(x0, r.top(), x1 - x0, TRACK_HEADER_H)
         p.fillRect(strip, QColor(0, 0, 0, 70))
-        bits = [track.name or "Track", f"voice {track.default_voice}"]
-        if track.gain_db:
-            bits.append(f"gain {track.gain_db:+.1f} dB")
-        if track.duck_db is not None:
-            bits.append(f"duck {track.duck_db:.1f} dB")
+        font = _font(7.5, bold=True)
+        p.setFont(font)
+        fm = QFontMetrics(font)
+        base = 2 + fm.ascent()
+        controls = self.level_controls()
+        # the name stays at the left edge of the view however far it is scrolled
+        p.setPen(QPen(TEXT_DIM if track.mute else TEXT, 1))
+        title = self.header_title(track)
+        x = self.rect.left() + 6
+        if controls:
+            p.drawText(QPointF(x, r.top() + base), fm.elidedText(title, Qt.TextElideMode.ElideRight, int(TITLE_MAX_PX)))
+            active = self.tl.level_active
+            for prop, c in controls.items():
+                hot = active == (self.track_id, prop)
+                is_default = (track.gain_db == 0.0) if prop == "gain_db" else track.duck_db is None
+                p.setPen(QPen(QColor(255, 255, 255, 110 if hot else 55), 1))
+                p.setBrush(QBrush(QColor(255, 255, 255, 45 if hot else 18)))
+                p.drawRoundedRect(c.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+                p.setPen(QPen(TEXT_DIM if is_default and not hot else TEXT, 1))
+                p.drawText(QPointF(c.left() + 6, r.top() + base), self.level_text(track, prop))
+            x = max(c.right() for c in controls.values()) + 10
+            bits = []
+        else:
+            bits = [title]
+            if track.gain_db:
+                bits.append(f"gain {track.gain_db:+.1f} dB")
+            if track.duck_db is not None:
+                bits.append(f"duck {track.duck_db:.1f} dB")
         if track.mute:
             bits.append("MUTED")
         if track.solo:
             bits.append("SOLO")
-        p.setFont(_font(7.5, bold=True))
-        fm = QFontMetrics(p.font())
-        p.setPen(QPen(TEXT_DIM if track.mute else TEXT, 1))
-        # the name stays at the left edge of the view however far it is scrolled
-        p.drawText(QPointF(self.rect.left() + 6, r.top() + 2 + fm.ascent()), "  ·  ".join(bits))
+        if bits:
+            p.setPen(QPen(TEXT_DIM if track.mute else TEXT, 1))
+            p.drawText(QPointF(x, r.top() + base), "  ·  ".join(bits))
 
 
 # ------------------------------------------------------------------ overlays

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
@@ -49,6 +50,11 @@ WAVE_MAX_H = 160.0
 EDGE_PX = 6.0
 DRAG_START_PX = 3.0
 DEFAULT_REGION_SECONDS = 2.0
+LEVEL_STEP_DB = 0.5  # one wheel notch or LEVEL_DRAG_PX of vertical drag on a track's gain/duck readout
+LEVEL_FINE_DB = 0.1  # the same with Shift or Alt held
+LEVEL_DRAG_PX = 4.0
+LEVEL_RANGES = {"gain_db": (-96.0, 24.0), "duck_db": (-96.0, 0.0)}  # as the model clamps them
+LEVEL_WHEEL_MERGE_S = 1.0  # wheel notches this close together on one readout are one undo step
 
 
 @dataclass
@@ -112,6 +118,8 @@ class TimelineViewBox(pg.ViewBox):
 
     def hoverLeaveEvent(self, ev) -> None:
         self.unsetCursor()
+        if self.tl._drag is None:
+            self.tl._set_level_active(None)
 
     def wheelEvent(self, ev, axis=None) -> None:
         self.tl._wheel(ev.delta(), ev.orientation(), ev.modifiers(), ev.pos())
@@ -150,6 +158,8 @@ class TimelineWidget(QWidget):
         self._pps = 100.0
         self._sync_scroll = False
         self._tooltip = ""
+        self.level_active: tuple[str, str] | None = None  # (track id, prop) of the readout hovered or dragged
+        self._wheel_level: tuple[str, str, int, float] | None = None  # track, prop, merge key, time
         self.in_point: float | None = None  # I / O marks (view state, drawn on the ruler)
         self.out_point: float | None = None
         self.track_scroll = 0.0  # pixels the dub lanes are scrolled up (the lanes above stay put)
@@ -606,6 +616,15 @@ class TimelineWidget(QWidget):
         if button != Qt.MouseButton.LeftButton:
             return False
         t = self.x2t(pos.x())
+        level = self.level_control_at(pos)
+        if level is not None:
+            # a vertical drag on a gain/duck readout changes it; the whole drag is one undo step
+            d = _Drag("level", pos.x(), t, track_id=level[0], drag_id=cmd.new_drag_id())
+            d.extra.update(prop=level[1], y=pos.y(), residual=0.0, value=self.track_level(*level))
+            self._drag = d
+            self._set_level_active(level)
+            self.vb.setCursor(Qt.CursorShape.SizeVerCursor)
+            return True
         hit = self.hit_test(pos)
         alt = bool(mods & Qt.KeyboardModifier.AltModifier)
         d = _Drag("none", pos.x(), t, alt=alt)
@@ -695,6 +714,9 @@ class TimelineWidget(QWidget):
         d = self._drag
         if d is None:
             self._hover(pos, mods)
+            return
+        if d.kind == "level":
+            self._level_drag(d, pos, mods)
             return
         if not d.started:
             if abs(pos.x() - d.press_x) < DRAG_START_PX and d.kind not in ("seek", "pan"):
@@ -847,6 +869,10 @@ class TimelineWidget(QWidget):
         self._hover(pos, mods)
 
     def _double_click(self, pos: QPointF) -> bool:
+        level = self.level_control_at(pos)
+        if level is not None:
+            self.reset_track_level(*level)
+            return True
         hit = self.hit_test(pos)
         if hit.lane == "track" and hit.region_id:
             self.regionActivated.emit(hit.region_id)
@@ -862,7 +888,12 @@ class TimelineWidget(QWidget):
     def _hover(self, pos: QPointF, mods) -> None:
         hit = self.hit_test(pos)
         tip = ""
-        if hit.lane == "track" and hit.region_id:
+        level = self.level_control_at(pos)
+        self._set_level_active(level)
+        if level is not None:
+            self.vb.setCursor(Qt.CursorShape.SizeVerCursor)
+            tip = self.level_tooltip(*level)
+        elif hit.lane == "track" and hit.region_id:
             if hit.edge:
                 self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
             elif self.word_boundary_at(hit.region_id, pos) is not None:
@@ -908,6 +939,10 @@ class TimelineWidget(QWidget):
             lane = self.lane_for_track(header)
             self.set_lane_height(header, lane.rect.height() * 1.15 ** steps)
             return
+        level = None if ctrl else self.level_control_at(pos)
+        if level is not None:
+            self._wheel_on_level(level, steps, mods)
+            return
         if ctrl:
             self.zoom_by(1.25 ** steps, anchor=self.x2t(pos.x()))
             return
@@ -918,6 +953,99 @@ class TimelineWidget(QWidget):
             return
         t0, t1 = self.visible_range()
         self.scroll_by(-steps * 0.1 * (t1 - t0))
+
+    # ------------------------------------------------------------ track gain / duck level in the header
+    def level_control_at(self, pos: QPointF) -> tuple[str, str] | None:
+        """(track id, "gain_db" | "duck_db") of the level readout under ``pos`` in a track header."""
+        if pos.y() < self.tracks_area_top():
+            return None
+        for lane in self.track_lanes:
+            if lane.rect.top() <= pos.y() < lane.rect.bottom():
+                for prop, rect in lane.level_controls().items():
+                    if rect.contains(pos):
+                        return lane.track_id, prop
+                return None
+        return None
+
+    def track_level(self, track_id: str, prop: str) -> float:
+        """The level in effect: a track without its own duck level follows the project's."""
+        track = self.doc.track(track_id)
+        if track is None:
+            return 0.0
+        if prop == "duck_db" and track.duck_db is None:
+            return float(self.doc.project.mix.duck_db)
+        return float(getattr(track, prop))
+
+    def set_track_level(self, track_id: str, prop: str, value, merge_key: int | None = None) -> None:
+        """Set a track's gain or duck level (``None`` duck: the project default), clamped like the model;
+        commands with the same ``merge_key`` fold into one undo step."""
+        track = self.doc.track(track_id)
+        if track is None:
+            return
+        if value is not None:
+            lo, hi = LEVEL_RANGES[prop]
+            value = round(min(hi, max(lo, float(value))), 2)
+        if value == getattr(track, prop):
+            return
+        self.doc.push(cmd.SetTrackProperty(self.doc, track_id, prop, value, merge_key=merge_key))
+
+    def reset_track_level(self, track_id: str, prop: str) -> None:
+        """Double-click: gain back to 0 dB, the duck level back to the project's."""
+        self.set_track_level(track_id, prop, 0.0 if prop == "gain_db" else None)
+
+    def level_tooltip(self, track_id: str, prop: str) -> str:
+        track = self.doc.track(track_id)
+        if track is None:
+            return ""
+        if prop == "gain_db":
+            head = f"Track gain: {track.gain_db:+.1f} dB (−96 to +24)"
+            reset = "0 dB"
+        else:
+            proj = self.doc.project.mix.duck_db
+            now = f"{track.duck_db:.1f} dB" if track.duck_db is not None else f"project default ({proj:.1f} dB)"
+            head = f"Level of the original under this track's lines: {now} (−96 to 0)"
+            reset = "the project default"
+        return (f"{head}\nDrag up/down or use the wheel: {LEVEL_STEP_DB:g} dB steps "
+                f"(Shift or Alt: {LEVEL_FINE_DB:g} dB)\nDouble-click: back to {reset}")
+
+    @staticmethod
+    def _level_step(mods) -> float:
+        fine = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
+        return LEVEL_FINE_DB if mods & fine else LEVEL_STEP_DB
+
+    def _set_level_active(self, level: tuple[str, str] | None) -> None:
+        if level == self.level_active:
+            return
+        for old in (self.level_active, level):
+            lane = self.lane_for_track(old[0]) if old else None
+            if lane is not None:
+                lane.update()
+        self.level_active = level
+
+    def _level_drag(self, d: _Drag, pos: QPointF, mods) -> None:
+        # up raises the level: every LEVEL_DRAG_PX is one step, of the size the modifiers ask for now
+        d.extra["residual"] += d.extra["y"] - pos.y()
+        d.extra["y"] = pos.y()
+        n = math.trunc(d.extra["residual"] / LEVEL_DRAG_PX)
+        if n == 0:
+            return
+        d.extra["residual"] -= n * LEVEL_DRAG_PX
+        d.started = True
+        lo, hi = LEVEL_RANGES[d.extra["prop"]]
+        d.extra["value"] = min(hi, max(lo, d.extra["value"] + n * self._level_step(mods)))
+        self.set_track_level(d.track_id, d.extra["prop"], d.extra["value"], merge_key=d.drag_id)
+        self._tooltip = ""
+        self.vb.setToolTip(self.level_tooltip(d.track_id, d.extra["prop"]))
+
+    def _wheel_on_level(self, level: tuple[str, str], steps: float, mods) -> None:
+        now = time.monotonic()
+        w = self._wheel_level
+        if w is None or w[:2] != level or now - w[3] > LEVEL_WHEEL_MERGE_S:
+            w = (level[0], level[1], cmd.new_drag_id(), now)
+        self._wheel_level = (w[0], w[1], w[2], now)
+        notches = round(steps) or (1 if steps > 0 else -1)
+        self.set_track_level(level[0], level[1], self.track_level(*level) + notches * self._level_step(mods),
+                             merge_key=w[2])
 
     # ------------------------------------------------------------ editing actions
     def create_region_at_playhead(self, seconds: float = DEFAULT_REGION_SECONDS) -> str | None:
