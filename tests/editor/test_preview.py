@@ -56,8 +56,10 @@ def test_unreadable_video_shows_the_reason(qtbot, preview, tmp_path):
     with qtbot.waitSignal(preview.server.failed, timeout=10000) as sig:
         preview.set_media(str(bad), True, 25.0)
     assert "broken.mp4" in sig.args[0]
+    # the signal is emitted on the frame server's thread; the widget's slot runs on the GUI thread after it
+    qtbot.waitUntil(lambda: bool(preview.error), timeout=5000)
+    assert "broken.mp4" in preview.error
     preview.grab()
-    assert preview.error
 
 
 def test_audio_only_shows_a_placeholder(preview):
