@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from editor import autosave as asv
 from editor import commands as cmd
+from editor.actions import make_action
 from editor.document import Document
 from editor.inspector import InspectorWidget
 from editor.playback import Playback
@@ -220,25 +221,12 @@ class MainWindow(SourceActionsMixin, QMainWindow):
             sb.addPermanentWidget(w)
 
     def _act(self, text: str, slot, shortcuts=(), tip: str = "", icon=None, checkable: bool = False) -> QAction:
-        a = QAction(text, self)
+        a = make_action(self, text, slot, shortcuts, tip, checkable)
         if icon is not None:
             a.setIcon(self.style().standardIcon(icon))
-        seqs: list[QKeySequence] = []
-        for s in shortcuts:
-            k = s if isinstance(s, QKeySequence) else QKeySequence(s)
-            # a standard key can be empty on some platforms (Quit, Preferences on Qt's offscreen
-            # and generic themes): the explicit spelling beside it then carries the shortcut
-            if not k.isEmpty() and all(k != u for u in seqs):
-                seqs.append(k)
-        if seqs:
-            a.setShortcuts(seqs)
         if tip:
-            a.setStatusTip(tip)
+            seqs = a.shortcuts()
             a.setToolTip(f"{text.replace('&', '').rstrip('…')} ({seqs[0].toString()})" if seqs else tip)
-        a.setCheckable(checkable)
-        if slot is not None:
-            a.triggered.connect(slot)
-        self.addAction(a)  # shortcuts work even when the menu bar is hidden
         return a
 
     def _build_actions(self) -> None:

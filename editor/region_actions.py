@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
 from editor import clipboard
+from editor.actions import make_action
 from editor.document import Document
 from editor.edit_commands import TrackRegionsEdit
 from project.region_edits import EditError, copy_items, plan_move, plan_paste, plan_ripple_delete, plan_split
@@ -31,18 +32,7 @@ class RegionActions(QObject):
         w = parent
 
         def act(text: str, slot, keys: list, tip: str) -> QAction:
-            a = QAction(text, w)
-            seqs = []
-            for k in keys:
-                q = k if isinstance(k, QKeySequence) else QKeySequence(k)
-                if not q.isEmpty() and all(q != s for s in seqs):
-                    seqs.append(q)
-            a.setShortcuts(seqs)
-            a.setStatusTip(tip)
-            a.triggered.connect(slot)
-            if w is not None:
-                w.addAction(a)
-            return a
+            return make_action(w, text, slot, keys, tip)
 
         self.act_copy = act("&Copy", self.copy, [QKeySequence.StandardKey.Copy, "Ctrl+C"],
                             "Copy the selected regions (text, voice, emotion, pins)")

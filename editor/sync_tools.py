@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
+
+from editor.actions import make_action
 
 SCRUB_SECONDS = 0.07
 
@@ -29,14 +31,7 @@ class SyncTools(QObject):
         w = parent
 
         def act(text, slot, keys, tip, checkable=False):
-            a = QAction(text, w)
-            a.setShortcuts([QKeySequence(k) for k in keys])
-            a.setStatusTip(tip)
-            a.setCheckable(checkable)
-            a.triggered.connect(slot)
-            if w is not None:
-                w.addAction(a)
-            return a
+            return make_action(w, text, slot, keys, tip, checkable)
 
         self.act_in = act("Mark &In", self.mark_in, ["I"], "Set the in point at the playhead")
         self.act_out = act("Mark &Out", self.mark_out, ["O"], "Set the out point at the playhead")
