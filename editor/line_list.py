@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from editor import commands as cmd
 from editor.document import Document
 from editor.edit_commands import SetRegionTexts
+from editor.emotion_widget import mode_of
 from project.line_checks import (
     DEFAULT_MAX_CPS,
     chars_per_second,
@@ -61,18 +62,16 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ISSUE_COLOR = QColor("#e8a33d")
 
 
+_MODE_LABELS = {"source": "from original", "vector": "sliders", "audio": "clip", "line": "from line", "voice": ""}
+
+
 def emotion_label(e: dict) -> str:
+    """The Emotion column: the inspector's own reading of the emotion source (emotion_widget.mode_of), with
+    the prompt itself for a text prompt."""
     if not e:
         return ""
-    if e.get("text"):
-        return str(e["text"])
-    if e.get("vector") is not None:
-        return "sliders"
-    if e.get("audio"):
-        return "clip"
-    if e.get("from_line"):
-        return "from line"
-    return ""
+    mode = mode_of(e)
+    return str(e["text"]) if mode == "text" else _MODE_LABELS.get(mode, "")
 
 
 class LineListModel(QAbstractTableModel):

@@ -58,6 +58,10 @@ def test_transcribe_source_is_one_undo_step(qtbot, win):
     assert not ll.table.isColumnHidden(COL_ORIGINAL)
     row = ll.model.row_of[regions[0].id]
     assert ll.model.data(ll.model.index(row, COL_ORIGINAL)) == regions[0].source.text
+    # the Emotion column reads the emotion source as the inspector does
+    from editor.line_list import COLUMNS
+
+    assert ll.model.data(ll.model.index(row, COLUMNS.index("Emotion"))) == "from original"
     ll.proxy.set_filters(text=regions[0].source.text[:4])
     assert any(ll.proxy.mapToSource(ll.proxy.index(i, 0)).row() == row for i in range(ll.proxy.rowCount()))
     ll.proxy.set_filters()
