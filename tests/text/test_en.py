@@ -133,7 +133,7 @@ def test_derived_forms(word, expected):
 
 
 def test_suffix_phonology():
-    from engine.text.en import _add_ed, _add_ing, _add_s
+    from engine.text.en_phones import _add_ed, _add_ing, _add_s
 
     assert _add_s("kˈæt") == "kˈæts"
     assert _add_s("dˈɔɡ") == "dˈɔɡz"
@@ -242,7 +242,7 @@ def test_arpabet_mapping():
 
 @pytest.mark.parametrize("word", ["blorptastic", "dubline", "phone", "nation", "catch", "strength", "xylophone"])
 def test_rule_based_fallback_is_vocab_only(word):
-    from engine.text.en import _finish
+    from engine.text.en_phones import _finish
 
     out = _finish(rule_based_g2p(word))
     assert out
@@ -485,14 +485,14 @@ def test_any_text_gives_vocab_only_ordered_units(text):
 
 
 def test_oov_without_g2p_en_uses_rules(monkeypatch):
-    import engine.text.en as en
+    import engine.text.en_oov as oov
 
-    monkeypatch.setattr(en, "_NEURAL", None)
-    en._oov_phonemes.cache_clear()
+    monkeypatch.setattr(oov, "_NEURAL", None)
+    oov._oov_phonemes.cache_clear()
     try:
-        assert en.oov_backend() == "rules"
+        assert oov.oov_backend() == "rules"
         out = phonemize_word("blorptastic")
         assert out.startswith("blˈɔɹp")
         assert_vocab(out)
     finally:
-        en._oov_phonemes.cache_clear()
+        oov._oov_phonemes.cache_clear()
