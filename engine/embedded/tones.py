@@ -77,9 +77,23 @@ def shape_mandarin_f0(
     units: the line's units (``engine.text.units.Unit``).
     """
     f0 = np.asarray(f0, dtype=np.float64).copy()
-    n_f = len(f0)
+    syl = _syllable_frames(durations, token_unit, units)
+    if not syl:
+        return f0.astype(np.float32)
+
+    voiced = f0 > VOICED_HZ
+    if voiced.sum() < 4:
+        return f0.astype(np.float32)
+    ref_hz = float(np.median(f0[voiced]))
+    model_st = np.where(voiced, 12.0 * np.log2(np.maximum(f0, 1.0) / ref_hz), 0.0)
+    target = _tone_targets(syl, units, voiced)
+    return _blend(f0, target, voiced, model_st, ref_hz, weight)
+
+
+def _syllable_frames(durations: np.ndarray, token_unit: np.ndarray, units: list) -> list[list[int]]:
+    """The Mandarin syllables of this pass: ``[unit index, first F0 frame, end F0 frame, tone]`` each,
+    over the voiced part of the syllable's tokens."""
     starts = np.concatenate([[0], np.cumsum(durations)]) * 2  # F0 frame boundaries per token
-    # Syllables of this pass: (unit idx, first F0 frame, end F0 frame, tone, pause_after)
     syl = []
     seen = set()
     for ti, uidx in enumerate(token_unit):
@@ -95,16 +109,12 @@ def shape_mandarin_f0(
         b = ti + max(s.voiced_end, s.voiced_start + 1)
         b = min(b, len(durations))
         syl.append([uidx, int(starts[a]), int(starts[b]), int(s.tone)])
-    if not syl:
-        return f0.astype(np.float32)
+    return syl
 
-    voiced = f0 > VOICED_HZ
-    if voiced.sum() < 4:
-        return f0.astype(np.float32)
-    ref_hz = float(np.median(f0[voiced]))
-    model_st = np.where(voiced, 12.0 * np.log2(np.maximum(f0, 1.0) / ref_hz), 0.0)
 
-    target = np.full(n_f, np.nan)
+def _tone_targets(syl: list[list[int]], units: list, voiced: np.ndarray) -> np.ndarray:
+    """The tone contour in semitones per F0 frame (NaN outside the syllables), declination included."""
+    target = np.full(len(voiced), np.nan)
     phrase_start_frame = 0
     prev_tone = 0
     for k, (uidx, fa, fb, tone) in enumerate(syl):
@@ -133,7 +143,13 @@ def shape_mandarin_f0(
         decl = DECLINATION_ST_PER_S * (np.arange(fa, fb) - phrase_start_frame) * F0_FRAME_SECONDS
         target[fa:fb] = c + decl
         prev_tone = tone
+    return target
 
+
+def _blend(f0: np.ndarray, target: np.ndarray, voiced: np.ndarray, model_st: np.ndarray, ref_hz: float,
+           weight: float) -> np.ndarray:
+    """``f0`` with the smoothed target mixed in (``weight``) on the voiced frames the target covers."""
+    n_f = len(f0)
     have = ~np.isnan(target)
     # Centre the contour on the model's level over the same frames, so the
     # voice's own placement survives (declination included).
