@@ -412,8 +412,7 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
     ``iterations`` of the random search (default 8; ``$DUBLINE_ENROLL_ITERATIONS`` overrides it, for tests).
     """
     from engine.emotion.from_audio import _f0_track
-    from engine.speaker import SR, embed, embed_processed, similarity
-    from engine.types import SynthesisRequest
+    from engine.speaker import SR, embed_processed
 
     if str(consent).strip().startswith(_AUTOMATIC_NOTE):
         consent = require_consent(reference)  # a recording given as the voice: only with the user's yes
@@ -438,6 +437,33 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
     ref_f0 = float(np.median(f0[f0 > 0])) if (f0 > 0).sum() > 20 else None
     stock = {v: engine.style_table(v) for v in engine.stock_voices()}
     rng = np.random.default_rng(seed)
+    score = _similarity_to(engine, ref_emb)
+    tried = _closest_stock(name, list(stock), score, step)
+    best = _refine(name, tried[0], stock, score, rng, iterations, step)
+    step(0.92, "placing the pitch")
+    if ref_f0:
+        _place_pitch(engine, best, ref_f0)
+    final = score(best, probes=(0, 1))
+    best.embedding = ref_emb
+    best.reference = speech.astype(np.float16)
+    best.meta = {
+        "source_sha256": hashlib.sha256(np.ascontiguousarray(raw).tobytes()).hexdigest(),
+        "source_name": Path(reference).name,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "consent": str(consent).strip(),
+        "reference_seconds": round(len(speech) / SR, 2),
+        "similarity": round(final, 4),
+        "closest_stock": {v: round(s, 4) for s, t in tried[: len(stock)] for v in t.weights},
+        "warnings": notes,
+    }
+    step(1.0, "done")
+    return best
+
+
+def _similarity_to(engine, ref_emb: np.ndarray) -> Callable[..., float]:
+    """``score(template, probes=(0,))``: mean speaker similarity of the template's probe lines to the reference."""
+    from engine.speaker import embed, similarity
+    from engine.types import SynthesisRequest
 
     def score(t: VoiceTemplate, probes=(0,)) -> float:
         sims = []
@@ -446,8 +472,12 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
             sims.append(similarity(embed(res.audio, res.sample_rate), ref_emb))
         return float(np.mean(sims))
 
+    return score
+
+
+def _closest_stock(name: str, voices: list[str], score, step) -> list[tuple[float, VoiceTemplate]]:
+    """Every stock voice, then blends of the two closest, as (similarity, template), best first."""
     tried: list[tuple[float, VoiceTemplate]] = []
-    voices = list(stock)
     for k, v in enumerate(voices):
         step(0.05 + 0.3 * k / len(voices), f"comparing with {v}")
         t = VoiceTemplate(name, {v: 1.0})
@@ -460,8 +490,14 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
         t = VoiceTemplate(name, {va: w, vb: 1 - w})
         tried.append((score(t), t))
     tried.sort(key=lambda x: -x[0])
-    best_s, best = tried[0]
-    # random search in style space: steps along differences between stock voices
+    return tried
+
+
+def _refine(name: str, start: tuple[float, VoiceTemplate], stock: dict, score, rng, iterations: int,
+            step) -> VoiceTemplate:
+    """Random search in style space from ``start``: steps along differences between stock voices,
+    kept when they sound closer, the step shrinking when they do not."""
+    best_s, best = start
     means = np.stack([s.mean(axis=0) for s in stock.values()])
     spread = means - means.mean(axis=0)
     scale = 0.35
@@ -474,29 +510,21 @@ def enroll(engine, name: str, reference: str | Path, consent: str, progress: Pro
             best_s, best = s, cand
         else:
             scale *= 0.8
-    step(0.92, "placing the pitch")
-    if ref_f0:
-        res = engine.generate(SynthesisRequest(PROBES[0], voice=best))
-        import soxr
-
-        out_f0 = _f0_track(soxr.resample(res.audio, res.sample_rate, SR).astype(np.float32))
-        if (out_f0 > 0).sum() > 20:
-            best.pitch_shift = float(np.clip(12 * np.log2(ref_f0 / np.median(out_f0[out_f0 > 0])), -7, 7))
-    final = score(best, probes=(0, 1))
-    best.embedding = ref_emb
-    best.reference = speech.astype(np.float16)
-    best.meta = {
-        "source_sha256": hashlib.sha256(np.ascontiguousarray(raw).tobytes()).hexdigest(),
-        "source_name": Path(reference).name,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "consent": str(consent).strip(),
-        "reference_seconds": round(len(speech) / SR, 2),
-        "similarity": round(final, 4),
-        "closest_stock": {v: round(s, 4) for s, t in tried[: len(voices)] for v in t.weights},
-        "warnings": notes,
-    }
-    step(1.0, "done")
     return best
+
+
+def _place_pitch(engine, t: VoiceTemplate, ref_f0: float) -> None:
+    """Set ``t.pitch_shift`` so its median F0 meets the reference's (within +-7 semitones)."""
+    import soxr
+
+    from engine.emotion.from_audio import _f0_track
+    from engine.speaker import SR
+    from engine.types import SynthesisRequest
+
+    res = engine.generate(SynthesisRequest(PROBES[0], voice=t))
+    out_f0 = _f0_track(soxr.resample(res.audio, res.sample_rate, SR).astype(np.float32))
+    if (out_f0 > 0).sum() > 20:
+        t.pitch_shift = float(np.clip(12 * np.log2(ref_f0 / np.median(out_f0[out_f0 > 0])), -7, 7))
 
 
 def available(stock: list[str]) -> list[str]:
