@@ -244,8 +244,32 @@ class Adapter:
     def generate(self, req: dict) -> dict:
         import numpy as np
 
-        tts = self.tts
         self._set_glossary(req.get("glossary") or {})
+        kwargs, alpha, reported = self._infer_kwargs(req)
+        out_pieces = []
+        chunks = []
+        self.emo_text_result = None
+        for pi, piece in enumerate(req["pieces"]):
+            lead = int(piece.get("lead_samples", 0))
+            if lead:
+                chunks.append(np.zeros(lead, np.float32))
+            wav, info = self._speak_piece(req, pi, piece, kwargs)
+            chunks.append(wav)
+            info["lead"] = lead
+            out_pieces.append(info)
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+        audio.astype(np.float32).tofile(req["out"])
+        if self.emo_text_result is not None:
+            scale = max(0.0, min(1.0, alpha))
+            reported = [v * scale for v in self.emo_text_result]
+        applied = {k: v for k, v in kwargs.items() if k.startswith("emo") or k == "use_emo_text"}
+        return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
+                "emotion_vector": reported, "applied": applied, "cache": dict(self.stats)}
+
+    @staticmethod
+    def _infer_kwargs(req: dict) -> tuple[dict, float, list[float] | None]:
+        """The package's ``infer`` keyword arguments for a request (emotion source, sampling), the
+        emotion intensity, and the emotion vector to report when it is known up front."""
         emo = req.get("emotion") or {}
         kwargs: dict = {}
         alpha = float(emo.get("intensity", 1.0))
@@ -266,67 +290,54 @@ class Adapter:
         for k in ("top_k", "top_p", "temperature", "num_beams"):
             if req.get(k) is not None:
                 kwargs[k] = req[k]
+        return kwargs, alpha, reported
 
-        out_pieces = []
-        chunks = []
-        self.emo_text_result = None
-        for pi, piece in enumerate(req["pieces"]):
-            lead = int(piece.get("lead_samples", 0))
-            if lead:
-                chunks.append(np.zeros(lead, np.float32))
-            text = piece["text"]
-            target = piece.get("samples")
-            if not piece.get("speak", True):
-                n = int(target or 0)
-                chunks.append(np.zeros(n, np.float32))
-                out_pieces.append({"samples": n, "natural_frames": 0.0, "segments": [], "lead": lead})
-                continue
-            text_tokens = [len(seg) for seg in self._segments(text)]
-            n_seg = max(1, len(text_tokens))
-            from engine.indextts2.plan import frames_budget, silence_samples
+    def _speak_piece(self, req: dict, pi: int, piece: dict, kwargs: dict):
+        """One piece of the line: its audio (exactly ``samples`` long when given) and what to report
+        about it (the planned segments and their natural lengths)."""
+        import numpy as np
 
-            sil = silence_samples(n_seg, target)
-            plan: dict = {"mode": "natural", "text_tokens": text_tokens}
-            if target is not None:
-                plan["mode"] = "exact"
-                plan["remaining"] = frames_budget(int(target), n_seg, sil)
-            elif piece.get("ratio") is not None:
-                plan["mode"] = "ratio"
-                plan["ratio"] = float(piece["ratio"])
-            self.plan = plan
-            self.segment = 0
-            self.record = []
-            self.seed = int(req.get("seed", 0)) * 101 + pi
-            interval_ms = (sil + 0.5) * 1000.0 / 22050.0  # the package takes int(22050 * ms / 1000)
-            try:
-                res = tts.infer(req["speaker"], text, None, interval_silence=interval_ms,
-                                verbose=False, max_text_tokens_per_segment=self.max_tokens_per_segment, **kwargs)
-            finally:
-                self.plan = None
-            if res is None:
-                raise UserFacingError("request", f"IndexTTS2 produced nothing for {text!r} (no readable tokens)")
-            sr, pcm = res
-            wav = np.asarray(pcm, np.float32).reshape(-1) / 32767.0
-            if target is not None:
-                if len(wav) < int(target):
-                    wav = np.concatenate([wav, np.zeros(int(target) - len(wav), np.float32)])
-                wav = wav[: int(target)]
-            chunks.append(wav)
-            out_pieces.append({
-                "samples": int(len(wav)),
-                "natural_frames": float(sum(r["natural_frames"] for r in self.record)),
-                "segments": [dict(r) for r in self.record],
-                "silence": sil,
-                "lead": lead,
-            })
-        audio = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-        audio.astype(np.float32).tofile(req["out"])
-        if self.emo_text_result is not None:
-            scale = max(0.0, min(1.0, alpha))
-            reported = [v * scale for v in self.emo_text_result]
-        applied = {k: v for k, v in kwargs.items() if k.startswith("emo") or k == "use_emo_text"}
-        return {"samples": int(len(audio)), "sample_rate": 22050, "pieces": out_pieces,
-                "emotion_vector": reported, "applied": applied, "cache": dict(self.stats)}
+        text = piece["text"]
+        target = piece.get("samples")
+        if not piece.get("speak", True):
+            n = int(target or 0)
+            return np.zeros(n, np.float32), {"samples": n, "natural_frames": 0.0, "segments": []}
+        text_tokens = [len(seg) for seg in self._segments(text)]
+        n_seg = max(1, len(text_tokens))
+        from engine.indextts2.plan import frames_budget, silence_samples
+
+        sil = silence_samples(n_seg, target)
+        plan: dict = {"mode": "natural", "text_tokens": text_tokens}
+        if target is not None:
+            plan["mode"] = "exact"
+            plan["remaining"] = frames_budget(int(target), n_seg, sil)
+        elif piece.get("ratio") is not None:
+            plan["mode"] = "ratio"
+            plan["ratio"] = float(piece["ratio"])
+        self.plan = plan
+        self.segment = 0
+        self.record = []
+        self.seed = int(req.get("seed", 0)) * 101 + pi
+        interval_ms = (sil + 0.5) * 1000.0 / 22050.0  # the package takes int(22050 * ms / 1000)
+        try:
+            res = self.tts.infer(req["speaker"], text, None, interval_silence=interval_ms,
+                                 verbose=False, max_text_tokens_per_segment=self.max_tokens_per_segment, **kwargs)
+        finally:
+            self.plan = None
+        if res is None:
+            raise UserFacingError("request", f"IndexTTS2 produced nothing for {text!r} (no readable tokens)")
+        sr, pcm = res
+        wav = np.asarray(pcm, np.float32).reshape(-1) / 32767.0
+        if target is not None:
+            if len(wav) < int(target):
+                wav = np.concatenate([wav, np.zeros(int(target) - len(wav), np.float32)])
+            wav = wav[: int(target)]
+        return wav, {
+            "samples": int(len(wav)),
+            "natural_frames": float(sum(r["natural_frames"] for r in self.record)),
+            "segments": [dict(r) for r in self.record],
+            "silence": sil,
+        }
 
     def selftest(self) -> dict:
         """How many tokens each GPT forward pass received while generating a short line: with the
