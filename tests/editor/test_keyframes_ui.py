@@ -76,7 +76,7 @@ def test_word_pins_from_the_region_menu(qtbot, win):
     doc.push(cmd.AddMarkers(doc, [Marker(time=2.2, name="mouth")], "add"))
     qtbot.waitUntil(lambda: win.renderer.status(rid) == "ready", timeout=10000)
     menu = QMenu()
-    tl._keyframe_menu(menu, rid, 2.1)  # near the start of 好
+    tl.menus.keyframe_menu(menu, rid, 2.1)  # near the start of 好
     pin = next(a.menu() for a in menu.actions() if a.menu() is not None)
     assert pin.title() == "Pin “好” to"
     pin.actions()[0].trigger()
@@ -171,9 +171,9 @@ def test_dragging_a_word_boundary_pins_the_word(qtbot, win):
     word = tl.word_boundary_at(rid, QPointF(x, y))
     assert word is not None and word.text == "好"
     assert tl.word_boundary_at(rid, QPointF(x, rect.top() + 2)) is None  # upper half: moving the region
-    assert tl._press(QPointF(x, y), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    tl._move(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)  # Alt: no snapping
-    tl._release(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)
+    assert tl.mouse.press(QPointF(x, y), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tl.mouse.move(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)  # Alt: no snapping
+    tl.mouse.release(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)
     [[ci, sec]] = doc.region(rid).anchors
     assert ci == 1 and sec == pytest.approx(1.5, abs=0.02)
     assert (doc.region(rid).start, doc.region(rid).end) == (1.0, 3.0)  # the region did not move
