@@ -16,7 +16,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFrame,
     QHBoxLayout,
@@ -506,9 +505,3 @@ class MainWindow(QMainWindow):
         self.playback.shutdown()
         self.renderer.shutdown()
         self.preview.shutdown()
-
-
-def app_instance() -> QApplication:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    return app

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QGridLayout, QInputDialog, QScrollBar, QWidget
 
 from editor import commands as cmd
@@ -679,9 +678,5 @@ class TimelineWidget(QWidget):
         anchors = [a for a in region.anchors if int(a[0]) != int(char_index)]
         anchors.append([int(char_index), round(float(seconds), 4)])
         self.doc.push(cmd.SetRegionAnchors(self.doc, rid, anchors, f"Pin “{label}” at {seconds:.2f} s"))
-
-    def cursor_pos_in_view(self) -> QPointF:
-        return self.vb.mapFromScene(self.view.mapToScene(self.view.mapFromGlobal(QCursor.pos())))
-
 
 __all__ = ["TimelineWidget", "TimelineViewBox", "Hit", "SNAP_PIXELS", "MARKER_COLOURS"]
