@@ -75,12 +75,23 @@ def _indextts2_settings(args):
                                                fp16=args.fp16, python=args.indextts_python)
 
 
+def _sub(sub, parent: argparse.ArgumentParser, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A sub-command's parser whose errors read like the top level's (one line, exit code 2)."""
+    x = sub.add_parser(name, help=help_text)
+    x.error = parent.error  # type: ignore[method-assign]
+    return x
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
     sub = p.add_subparsers(dest="command")
+    for add in (_add_say, _add_voices, _add_demo, _add_new, _add_voice, _add_keyframes, _add_render, _add_edit):
+        add(sub, p)
+    return p
 
-    s = sub.add_parser("say", help="speak one line to an audio file")
-    s.error = p.error  # type: ignore[method-assign]
+
+def _add_say(sub, p: argparse.ArgumentParser) -> None:
+    s = _sub(sub, p, "say", "speak one line to an audio file")
     s.add_argument("text", help="the line; pinyin overrides like 出发[fā chū] or XING2 are allowed")
     s.add_argument("-o", "--output", help="output audio file (.wav, .flac)")
     s.add_argument("--voice", default="jf_alpha",
@@ -111,15 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --voice RECORDING: who agreed to their voice being cloned, and for what (required)")
     s.add_argument("--force", action="store_true", help="allow -o to replace an input (the voice recording, ...)")
 
-    v = sub.add_parser("voices", help="list the available voices")
-    v.error = p.error  # type: ignore[method-assign]
 
-    d = sub.add_parser("demo", help="render the bundled demo lines headlessly")
-    d.error = p.error  # type: ignore[method-assign]
+def _add_voices(sub, p: argparse.ArgumentParser) -> None:
+    _sub(sub, p, "voices", "list the available voices")
+
+
+def _add_demo(sub, p: argparse.ArgumentParser) -> None:
+    d = _sub(sub, p, "demo", "render the bundled demo lines headlessly")
     d.add_argument("-o", "--output", default="out/demo", help="output folder (default out/demo)")
 
-    n = sub.add_parser("new", help="create a project from media and subtitles")
-    n.error = p.error  # type: ignore[method-assign]
+
+def _add_new(sub, p: argparse.ArgumentParser) -> None:
+    n = _sub(sub, p, "new", "create a project from media and subtitles")
     n.add_argument("project", help="the .dubline file to create")
     n.add_argument("--media", help="video or audio file to dub")
     n.add_argument("--subtitles", help="SRT, ASS/SSA or WebVTT file: one region per line")
@@ -142,11 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("--actors", type=int, metavar="N",
                     help="how many speakers the original has (default: found from their voices)")
 
-    vo = sub.add_parser("voice", help="the voice library: clone a voice from a recording, list, show, remove")
-    vo.error = p.error  # type: ignore[method-assign]
+
+def _add_voice(sub, p: argparse.ArgumentParser) -> None:
+    vo = _sub(sub, p, "voice", "the voice library: clone a voice from a recording, list, show, remove")
     vsub = vo.add_subparsers(dest="voice_command", required=True)
-    va = vsub.add_parser("add", help="clone a voice from 3-30 s of speech (audio or video file)")
-    va.error = p.error  # type: ignore[method-assign]
+    va = _sub(vsub, p, "add", "clone a voice from 3-30 s of speech (audio or video file)")
     va.add_argument("name")
     va.add_argument("reference", help="a recording of the voice (wav, flac, mp3, or a video's audio)")
     va.add_argument("--consent", default="", help="who agreed to this voice being cloned, and for what (required)")
@@ -154,21 +168,20 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--project", metavar="P.dubline",
                     help="store the voice with this project (in its voices/ folder) instead of the user library")
     for cmd_name, help_text in (("show", "a voice's details as JSON"), ("remove", "delete a voice")):
-        x = vsub.add_parser(cmd_name, help=help_text)
-        x.error = p.error  # type: ignore[method-assign]
-        x.add_argument("name")
-    vl_ = vsub.add_parser("list", help="stock and cloned voices")
-    vl_.error = p.error  # type: ignore[method-assign]
+        _sub(vsub, p, cmd_name, help_text).add_argument("name")
+    _sub(vsub, p, "list", "stock and cloned voices")
 
-    k = sub.add_parser("keyframes", help="detect shot cuts and strong visual changes in a video")
-    k.error = p.error  # type: ignore[method-assign]
+
+def _add_keyframes(sub, p: argparse.ArgumentParser) -> None:
+    k = _sub(sub, p, "keyframes", "detect shot cuts and strong visual changes in a video")
     k.add_argument("video", help="the video file")
     k.add_argument("--json", action="store_true", help="print the candidates as JSON")
     k.add_argument("-o", "--output", help="write them as a keyframe CSV (frame,name) for `dubline new --keyframes`")
     k.add_argument("--force", action="store_true", help="allow -o to replace the video or a project file")
 
-    r = sub.add_parser("render", help="render a project headlessly")
-    r.error = p.error  # type: ignore[method-assign]
+
+def _add_render(sub, p: argparse.ArgumentParser) -> None:
+    r = _sub(sub, p, "render", "render a project headlessly")
     r.add_argument("project", help="a .dubline project file")
     r.add_argument("-o", "--output", required=True,
                    help="output file, or folder for stems/clips (format from --format or the file suffix)")
@@ -198,10 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print what was written and the loudness readings as JSON")
     _add_indextts2_args(r)
 
-    ed = sub.add_parser("edit", help="open the editor")
-    ed.error = p.error  # type: ignore[method-assign]
+
+def _add_edit(sub, p: argparse.ArgumentParser) -> None:
+    ed = _sub(sub, p, "edit", "open the editor")
     ed.add_argument("project", nargs="?")
-    return p
 
 
 def cmd_say(args) -> int:

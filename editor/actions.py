@@ -27,3 +27,16 @@ def make_action(parent, text: str, slot=None, shortcuts=(), tip: str = "", check
     if parent is not None and hasattr(parent, "addAction"):
         parent.addAction(a)
     return a
+
+
+def make_window_action(window, text: str, slot=None, shortcuts=(), tip: str = "", icon=None,
+                       checkable: bool = False) -> QAction:
+    """A main-window action (menus and toolbar): ``make_action`` plus an optional standard icon and a
+    tooltip that names the first shortcut ("Save (Ctrl+S)"), as the toolbar shows it."""
+    a = make_action(window, text, slot, shortcuts, tip, checkable)
+    if icon is not None:
+        a.setIcon(window.style().standardIcon(icon))
+    if tip:
+        seqs = a.shortcuts()
+        a.setToolTip(f"{text.replace('&', '').rstrip('…')} ({seqs[0].toString()})" if seqs else tip)
+    return a

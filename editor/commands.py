@@ -24,7 +24,6 @@ _ids = itertools.count(1000)
 ID_MOVE_REGION = next(_ids)
 ID_MOVE_MARKER = next(_ids)
 ID_TRACK_PROPERTY = next(_ids)
-ID_REGION_TEXT = next(_ids)
 
 _drag_ids = itertools.count(1)
 
@@ -120,9 +119,6 @@ class MoveResizeRegion(QUndoCommand):
             self.setObsolete(True)
         return True
 
-    def is_noop(self) -> bool:
-        return self.after == self.before
-
 
 class _SetRegionFields(QUndoCommand):
     """Set some fields of one region; remembers the old values for undo."""
@@ -142,9 +138,6 @@ class _SetRegionFields(QUndoCommand):
 
     def undo(self) -> None:
         self.doc.set_region_fields(self.region_id, **self.old)
-
-    def is_noop(self) -> bool:
-        return self.new == self.old
 
 
 class SetRegionText(_SetRegionFields):

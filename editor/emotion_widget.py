@@ -94,7 +94,24 @@ class EmotionBox(QGroupBox):
 
         self.pages = QStackedWidget()
         self.pages.addWidget(QLabel("The voice's own delivery."))  # voice
-        # sliders + preset chips
+        self.pages.addWidget(self._sliders_page())
+        self.pages.addWidget(self._prompt_page())
+        self.pages.addWidget(self._clip_page())
+        self.pages.addWidget(QLabel("The engine reads the emotion from the line itself."))  # line
+        src = QLabel("The original line's delivery (prosody only, not its voice).")
+        src.setWordWrap(True)
+        self.pages.addWidget(src)  # source
+        lay.addWidget(self.pages)
+        lay.addLayout(self._intensity_row_layout())
+        self.resolver = PromptResolver()
+        self.resolver.resolved.connect(self._on_resolved)
+        self._clip = ""
+        self.pages.currentChanged.connect(self._fit_page)
+        self._fit_page(self.pages.currentIndex())
+
+    # ------------------------------------------------------------ the pages, one per source
+    def _sliders_page(self) -> QWidget:
+        """A slider per emotion, each with a preset chip (only that emotion)."""
         sl = QWidget()
         grid = QGridLayout(sl)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -111,8 +128,9 @@ class EmotionBox(QGroupBox):
             grid.addWidget(chip, i, 0)
             grid.addWidget(s, i, 1)
             self.sliders[name] = s
-        self.pages.addWidget(sl)
-        # text prompt
+        return sl
+
+    def _prompt_page(self) -> QWidget:
         tp = QWidget()
         tl = QVBoxLayout(tp)
         tl.setContentsMargins(0, 0, 0, 0)
@@ -124,8 +142,10 @@ class EmotionBox(QGroupBox):
         self.readout.setStyleSheet("color: palette(mid);")
         tl.addWidget(self.prompt)
         tl.addWidget(self.readout)
-        self.pages.addWidget(tp)
-        # reference clip
+        return tp
+
+    def _clip_page(self) -> QWidget:
+        """A reference clip whose delivery is copied."""
         cp = QWidget()
         cl = QHBoxLayout(cp)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -135,13 +155,9 @@ class EmotionBox(QGroupBox):
         pick.clicked.connect(self._choose_clip)
         cl.addWidget(self.clip_label, 1)
         cl.addWidget(pick)
-        self.pages.addWidget(cp)
-        self.pages.addWidget(QLabel("The engine reads the emotion from the line itself."))  # line
-        src = QLabel("The original line's delivery (prosody only, not its voice).")
-        src.setWordWrap(True)
-        self.pages.addWidget(src)  # source
-        lay.addWidget(self.pages)
+        return cp
 
+    def _intensity_row_layout(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Intensity"))
         self.intensity = QSlider(Qt.Orientation.Horizontal)
@@ -152,13 +168,8 @@ class EmotionBox(QGroupBox):
         self.intensity_label = QLabel("0.80")
         row.addWidget(self.intensity, 1)
         row.addWidget(self.intensity_label)
-        lay.addLayout(row)
-        self.resolver = PromptResolver()
-        self.resolver.resolved.connect(self._on_resolved)
-        self._clip = ""
         self._intensity_row = [self.intensity, self.intensity_label, row.itemAt(0).widget()]
-        self.pages.currentChanged.connect(self._fit_page)
-        self._fit_page(self.pages.currentIndex())
+        return row
 
     def _fit_page(self, index: int) -> None:
         """Size the group to the page shown (a stacked widget otherwise takes its largest page's height)."""

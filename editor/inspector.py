@@ -180,6 +180,24 @@ class InspectorWidget(QWidget):
         self._natural_error = ""
         self._shortest: float | None = None
 
+        lay = self._build_pages()
+        self._build_header(lay)
+        self._build_source_box(lay)
+        self._build_text(lay)
+        self._build_pinyin(lay)
+        self._build_form(lay)
+        from editor.emotion_widget import EmotionBox
+
+        self.emotion_box = EmotionBox(self.doc)
+        lay.addWidget(self.emotion_box)
+        self._build_buttons(lay)
+        lay.addStretch(1)
+        self._connect(doc, renderer)
+        self._on_selection()
+
+    # ------------------------------------------------------------ construction, one section each
+    def _build_pages(self) -> QVBoxLayout:
+        """The empty page and the region page in a scrolling stack; returns the region page's layout."""
         self.stack = QStackedWidget()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -205,7 +223,9 @@ class InspectorWidget(QWidget):
         self.stack.addWidget(page)
         lay = QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
+        return lay
 
+    def _build_header(self, lay: QVBoxLayout) -> None:
         self.header = QLabel()
         self.header.setStyleSheet("font-weight: bold;")
         lay.addWidget(self.header)
@@ -221,7 +241,7 @@ class InspectorWidget(QWidget):
         self.warnings_label.hide()
         lay.addWidget(self.warnings_label)
 
-        self._build_source_box(lay)
+    def _build_text(self, lay: QVBoxLayout) -> None:
         lay.addWidget(QLabel("Line"))
         self.text = QPlainTextEdit()
         self.text.setPlaceholderText("Type the line; pinyin overrides like 出发[chū fā] are allowed")
@@ -237,6 +257,7 @@ class InspectorWidget(QWidget):
         self._idle.setInterval(TEXT_IDLE_MS)
         self._idle.timeout.connect(self.commit_text)
 
+    def _build_pinyin(self, lay: QVBoxLayout) -> None:
         self.pinyin_box = QGroupBox("Pinyin helper: polyphonic characters")
         pl = QVBoxLayout(self.pinyin_box)
         self.pinyin_tree = QTreeWidget()
@@ -255,7 +276,14 @@ class InspectorWidget(QWidget):
         self._pinyin_timer.setInterval(250)
         self._pinyin_timer.timeout.connect(self._refresh_pinyin)
 
+    def _build_form(self, lay: QVBoxLayout) -> None:
         form = QFormLayout()
+        self._build_timing_rows(form)
+        self._build_level_rows(form)
+        lay.addLayout(form)
+
+    def _build_timing_rows(self, form: QFormLayout) -> None:
+        """Voice, duration mode and ratio, the natural length and the result, start/end/length."""
         self.voice = QComboBox()
         self.voice.activated.connect(self._on_voice_picked)
         form.addRow("Voice", self.voice)
@@ -287,7 +315,9 @@ class InspectorWidget(QWidget):
         form.addRow("Start", self.start_edit)
         form.addRow("End", self.end_edit)
         form.addRow("Length", self.dur_edit)
-        # the line's level in the mix (playback and export; no re-render)
+
+    def _build_level_rows(self, form: QFormLayout) -> None:
+        """The line's level in the mix (playback and export; no re-render)."""
         level = QHBoxLayout()
         self.gain = QDoubleSpinBox()
         self.gain.setRange(-96.0, 24.0)
@@ -313,13 +343,8 @@ class InspectorWidget(QWidget):
         fades.addWidget(QLabel("to"))
         fades.addWidget(self.fade_out, 1)
         form.addRow("Fade in/out", fades)
-        lay.addLayout(form)
 
-        from editor.emotion_widget import EmotionBox
-
-        self.emotion_box = EmotionBox(self.doc)
-        lay.addWidget(self.emotion_box)
-
+    def _build_buttons(self, lay: QVBoxLayout) -> None:
         buttons = QHBoxLayout()
         self.render_button = QPushButton("Render")
         self.render_button.setToolTip("Render this region now (it jumps the queue)")
@@ -330,8 +355,8 @@ class InspectorWidget(QWidget):
         buttons.addWidget(self.render_button)
         buttons.addWidget(self.play_button)
         lay.addLayout(buttons)
-        lay.addStretch(1)
 
+    def _connect(self, doc: Document, renderer) -> None:
         doc.selectionChanged.connect(self._on_selection)
         doc.regionChanged.connect(self._on_region_changed)
         doc.regionsChanged.connect(lambda _tid: self._on_selection())
@@ -345,7 +370,6 @@ class InspectorWidget(QWidget):
             renderer.naturalReady.connect(self._on_natural)
             renderer.minimumReady.connect(self._on_minimum)
             renderer.engineStateChanged.connect(self._fill_voices)
-        self._on_selection()
 
     # ------------------------------------------------------------ API
     def focus_text(self) -> None:

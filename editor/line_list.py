@@ -340,6 +340,15 @@ class LineListWidget(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.setSpacing(4)
+        self._build_filters(lay)
+        self._build_find_bar(lay)
+        self._build_table(lay)
+        self._connect(doc)
+        self._fill_tracks()
+
+    # ------------------------------------------------------------ construction
+    def _build_filters(self, lay: QVBoxLayout) -> None:
+        """Track, status and issues filters, the text filter and the reading-speed limit."""
         bar = QHBoxLayout()
         self.track_filter = QComboBox()
         self.track_filter.setToolTip("Show the lines of one track")
@@ -365,6 +374,8 @@ class LineListWidget(QWidget):
         bar2.addWidget(self.cps)
         lay.addLayout(bar2)
 
+    def _build_find_bar(self, lay: QVBoxLayout) -> None:
+        """Find and replace (Ctrl+F shows it, Escape hides it)."""
         self.find_bar = QWidget()
         fbl = QVBoxLayout(self.find_bar)
         fbl.setContentsMargins(0, 0, 0, 0)
@@ -391,6 +402,7 @@ class LineListWidget(QWidget):
         lay.addWidget(self.find_bar)
         self.find_bar.hide()
 
+    def _build_table(self, lay: QVBoxLayout) -> None:
         self.table = QTableView()
         self.table.setObjectName("lineTable")
         self.table.setModel(self.proxy)
@@ -413,6 +425,7 @@ class LineListWidget(QWidget):
         self.summary = QLabel("")
         lay.addWidget(self.summary)
 
+    def _connect(self, doc: Document) -> None:
         self.table.selectionModel().selectionChanged.connect(self._on_rows_selected)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
         doc.selectionChanged.connect(self._follow_doc_selection)
@@ -433,7 +446,6 @@ class LineListWidget(QWidget):
         sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         esc = QShortcut(QKeySequence("Escape"), self.find_bar, self.find_bar.hide)
         esc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._fill_tracks()
 
     # ------------------------------------------------------------ filters
     def _fill_tracks(self) -> None:

@@ -300,7 +300,6 @@ class TrackLaneItem(LaneItem):
         self.index = 0
         self._starts: list[float] = []
         self._ends: list[float] = []
-        self._ids: list[str] = []
         self._env_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.refresh()
 
@@ -309,16 +308,9 @@ class TrackLaneItem(LaneItem):
         regions = t.regions if t else []
         self._starts = [r.start for r in regions]
         self._ends = [r.end for r in regions]
-        self._ids = [r.id for r in regions]
         self._np_starts = np.asarray(self._starts, np.float64)
         self._np_ends = np.asarray(self._ends, np.float64)
         self.update()
-
-    def region_at(self, t: float) -> int | None:
-        i = bisect.bisect_right(self._starts, t) - 1
-        if 0 <= i < len(self._ids) and self._starts[i] <= t <= self._ends[i]:
-            return i
-        return None
 
     def visible_slice(self, t0: float, t1: float) -> tuple[int, int]:
         return bisect.bisect_left(self._ends, t0), bisect.bisect_right(self._starts, t1)

@@ -2,28 +2,25 @@
 
 Lanes from the top: the ruler (click or drag to seek), markers, the source
 waveform, then one lane per dub track.  The ViewBox keeps the x range (zoom
-and scroll); y is fixed and lanes are laid out in pixels.  All mouse handling
-lives in :class:`TimelineViewBox`, which hands it to the widget: creating a
-region by dragging on empty track space, moving and resizing regions (each
-drag one undo step), moving markers, snapping (playhead, region edges,
-markers within 8 px, else the frame grid; Alt suspends), and the non-overlap
-rule (the span is pushed back against the neighbour, shown by a red bar).
+and scroll); y is fixed and lanes are laid out in pixels.  This module holds
+the view: layout, zoom and scrolling, hit testing, following the document, the
+track level readouts and the editing actions the menus call.  The mouse
+(drags, snapping, hover, wheel) lives in ``mouse.py``, the right-click menus in
+``context_menu.py``.
 """
 
 from __future__ import annotations
 
-import copy
 import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QCursor, QGuiApplication
-from PySide6.QtWidgets import QGridLayout, QInputDialog, QMenu, QScrollBar, QWidget
+from PySide6.QtWidgets import QGridLayout, QInputDialog, QScrollBar, QWidget
 
 from editor import commands as cmd
-from editor.document import MIN_REGION_SECONDS, Document
+from editor.document import Document
+from editor.timeline.context_menu import MARKER_COLOURS, TimelineMenus
 from editor.timeline.lanes import (
     BG,
     STATUS_LABELS,
@@ -35,8 +32,9 @@ from editor.timeline.lanes import (
     TrackLaneItem,
     WaveformLaneItem,
 )
+from editor.timeline.mouse import LEVEL_FINE_DB, LEVEL_RANGES, LEVEL_STEP_DB, TimelineMouse, TimelineViewBox
 from project.model import Marker, Region, Track, new_id
-from project.snapping import SNAP_PIXELS, SnapTargets, snap_span, snap_time
+from project.snapping import SNAP_PIXELS
 from project.timecode import format_tc
 
 RULER_H = 24.0
@@ -47,14 +45,8 @@ TRACK_FIT_MIN_H = 64.0  # lanes never shrink below this to fit: the lanes scroll
 TRACK_MAX_H = 120.0  # the tallest a lane grows to fill the view
 TRACK_USER_MAX_H = 320.0  # the tallest a lane may be made by hand
 WAVE_MAX_H = 160.0
-EDGE_PX = 6.0
-DRAG_START_PX = 3.0
+EDGE_PX = 6.0  # a region's edge is grabbed within this many pixels
 DEFAULT_REGION_SECONDS = 2.0
-LEVEL_STEP_DB = 0.5  # one wheel notch or LEVEL_DRAG_PX of vertical drag on a track's gain/duck readout
-LEVEL_FINE_DB = 0.1  # the same with Shift or Alt held
-LEVEL_DRAG_PX = 4.0
-LEVEL_RANGES = {"gain_db": (-96.0, 24.0), "duck_db": (-96.0, 0.0)}  # as the model clamps them
-LEVEL_WHEEL_MERGE_S = 1.0  # wheel notches this close together on one readout are one undo step
 
 
 @dataclass
@@ -64,70 +56,6 @@ class Hit:
     region_id: str | None = None
     edge: str | None = None  # start | end | None (body)
     marker_id: str | None = None
-
-
-@dataclass
-class _Drag:
-    kind: str  # seek | create | move | start | end | marker | pan
-    press_x: float
-    press_t: float
-    track_id: str | None = None
-    region_id: str | None = None
-    marker_id: str | None = None
-    offset: float = 0.0
-    orig: tuple[float, float] = (0.0, 0.0)
-    gap: tuple[float, float] = (0.0, math.inf)
-    drag_id: int = 0
-    started: bool = False
-    targets: SnapTargets | None = None
-    alt: bool = False
-    range0: tuple[float, float] = (0.0, 1.0)
-    extra: dict = field(default_factory=dict)
-
-
-class TimelineViewBox(pg.ViewBox):
-    """A ViewBox that hands raw mouse events to the timeline (no pan/zoom of its own)."""
-
-    def __init__(self, tl: TimelineWidget):
-        super().__init__(enableMouse=False, enableMenu=False, defaultPadding=0.0)
-        self.tl = tl
-        self.setAcceptHoverEvents(True)
-
-    def mousePressEvent(self, ev) -> None:
-        if self.tl._press(ev.pos(), ev.button(), ev.modifiers()):
-            ev.accept()
-        else:
-            ev.ignore()
-
-    def mouseMoveEvent(self, ev) -> None:
-        self.tl._move(ev.pos(), ev.modifiers())
-        ev.accept()
-
-    def mouseReleaseEvent(self, ev) -> None:
-        self.tl._release(ev.pos(), ev.modifiers())
-        ev.accept()
-
-    def mouseDoubleClickEvent(self, ev) -> None:
-        if ev.button() == Qt.MouseButton.LeftButton and self.tl._double_click(ev.pos()):
-            ev.accept()
-        else:
-            self.mousePressEvent(ev)
-
-    def hoverMoveEvent(self, ev) -> None:
-        self.tl._hover(ev.pos(), ev.modifiers())
-
-    def hoverLeaveEvent(self, ev) -> None:
-        self.unsetCursor()
-        if self.tl._drag is None:
-            self.tl._set_level_active(None)
-
-    def wheelEvent(self, ev, axis=None) -> None:
-        self.tl._wheel(ev.delta(), ev.orientation(), ev.modifiers(), ev.pos())
-        ev.accept()
-
-    def contextMenuEvent(self, ev) -> None:
-        self.tl._context_menu(ev.pos(), ev.screenPos())
-        ev.accept()
 
 
 class TimelineWidget(QWidget):
@@ -154,16 +82,15 @@ class TimelineWidget(QWidget):
         self.error_of = lambda rid: ""
         self.clip_of = lambda rid: None
         self._renderer = None
-        self._drag: _Drag | None = None
         self._pps = 100.0
         self._sync_scroll = False
-        self._tooltip = ""
         self.level_active: tuple[str, str] | None = None  # (track id, prop) of the readout hovered or dragged
-        self._wheel_level: tuple[str, str, int, float] | None = None  # track, prop, merge key, time
         self.in_point: float | None = None  # I / O marks (view state, drawn on the ruler)
         self.out_point: float | None = None
         self.track_scroll = 0.0  # pixels the dub lanes are scrolled up (the lanes above stay put)
         self.lane_heights: dict[str, float] = {}  # lanes the user resized (Ctrl+wheel on the header)
+        self.mouse = TimelineMouse(self)  # presses, drags, hover and wheel on the lanes
+        self.menus = TimelineMenus(self)  # the right-click menus
 
         self.view = pg.GraphicsView(background=BG)
         self.view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -451,7 +378,7 @@ class TimelineWidget(QWidget):
 
     # ------------------------------------------------------------ document signals
     def _on_project_replaced(self) -> None:
-        self._drag = None
+        self.mouse.cancel()
         self._rebuild_tracks()
         view = self.doc.project.view
         self.playhead = view.playhead
@@ -590,331 +517,6 @@ class TimelineWidget(QWidget):
                 best = (rank, cand[1], cand[2])
         return (best[1], best[2]) if best else (None, None)
 
-    # ------------------------------------------------------------ snapping
-    def _targets(self, exclude_region: str | None = None, exclude_marker: str | None = None) -> SnapTargets:
-        items: list[tuple[float, str]] = [(self.playhead, "playhead")]
-        for _, r in self.doc.project.all_regions():
-            if r.id != exclude_region:
-                items.append((r.start, "edge"))
-                items.append((r.end, "edge"))
-        for m in self.doc.project.markers:
-            if m.id != exclude_marker:
-                items.append((m.time, "marker"))
-        return SnapTargets(items)
-
-    def _snapping(self, d: _Drag, mods) -> bool:
-        alt = bool(mods & Qt.KeyboardModifier.AltModifier) or bool(
-            QGuiApplication.queryKeyboardModifiers() & Qt.KeyboardModifier.AltModifier)
-        return not (alt or d.alt)
-
-    # ------------------------------------------------------------ mouse
-    def _press(self, pos: QPointF, button, mods) -> bool:
-        if button == Qt.MouseButton.MiddleButton:
-            self._drag = _Drag("pan", pos.x(), self.x2t(pos.x()), range0=self.visible_range())
-            self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
-            return True
-        if button != Qt.MouseButton.LeftButton:
-            return False
-        t = self.x2t(pos.x())
-        level = self.level_control_at(pos)
-        if level is not None:
-            # a vertical drag on a gain/duck readout changes it; the whole drag is one undo step
-            d = _Drag("level", pos.x(), t, track_id=level[0], drag_id=cmd.new_drag_id())
-            d.extra.update(prop=level[1], y=pos.y(), residual=0.0, value=self.track_level(*level))
-            self._drag = d
-            self._set_level_active(level)
-            self.vb.setCursor(Qt.CursorShape.SizeVerCursor)
-            return True
-        hit = self.hit_test(pos)
-        alt = bool(mods & Qt.KeyboardModifier.AltModifier)
-        d = _Drag("none", pos.x(), t, alt=alt)
-        if hit.lane in ("ruler", "waveform"):
-            d.kind = "seek"
-            self._seek_to(t, mods)
-        elif hit.lane == "markers":
-            if hit.marker_id:
-                m = self.doc.project.marker(hit.marker_id)
-                self.doc.current_marker_id = hit.marker_id
-                self.markers.update()
-                d.kind, d.marker_id, d.offset = "marker", hit.marker_id, t - m.time
-                d.drag_id = cmd.new_drag_id()
-            else:
-                d.kind = "seek"
-                self._seek_to(t, mods)
-        elif hit.lane == "track":
-            d.track_id = hit.track_id
-            if hit.region_id:
-                region = self.doc.region(hit.region_id)
-                self._select_on_press(hit.region_id, mods)
-                word = None if hit.edge else self.word_boundary_at(hit.region_id, pos)
-                if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
-                    d.kind = "none"
-                elif word is not None:
-                    # dragging a word boundary pins that word where it is dropped
-                    d.kind, d.region_id, d.extra["unit"] = "word", hit.region_id, word
-                    d.extra["t"] = region.start + word.start_seconds
-                    self.vb.setCursor(Qt.CursorShape.SplitHCursor)
-                elif hit.edge is None and len(self.doc.selected_ids) > 1 and hit.region_id in self.doc.selected_ids:
-                    # a multi-selection moves as a group, across tracks too (one undo step)
-                    d.kind, d.region_id = "group", hit.region_id
-                    d.offset = t - region.start
-                    d.orig = (region.start, region.end)
-                    d.drag_id = cmd.new_drag_id()
-                    d.extra["ids"] = list(self.doc.selected_ids)
-                    d.extra["lane"] = self.track_lanes.index(self.lane_for_track(hit.track_id))
-                    self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
-                else:
-                    d.kind = hit.edge or "move"
-                    d.region_id = hit.region_id
-                    d.offset = t - region.start
-                    d.orig = (region.start, region.end)
-                    d.drag_id = cmd.new_drag_id()
-                    if d.kind == "move":
-                        self.vb.setCursor(Qt.CursorShape.ClosedHandCursor)
-            else:
-                d.kind = "create"
-                prev_end = 0.0
-                next_start = math.inf
-                track = self.doc.track(hit.track_id)
-                for r in track.regions if track else []:
-                    if r.end <= t + 1e-9:
-                        prev_end = max(prev_end, r.end)
-                    elif r.start >= t - 1e-9:
-                        next_start = min(next_start, r.start)
-                d.gap = (prev_end, next_start)
-        else:
-            return False
-        self._drag = d
-        return True
-
-    def _select_on_press(self, rid: str, mods) -> None:
-        sel = list(self.doc.selected_ids)
-        if mods & Qt.KeyboardModifier.ControlModifier:
-            if rid in sel:
-                sel.remove(rid)
-                self.doc.select(sel)
-            else:
-                self.doc.select(sel + [rid], rid)
-        elif mods & Qt.KeyboardModifier.ShiftModifier:
-            self.doc.select(sel + [rid], rid)
-        elif rid not in sel:
-            self.doc.select([rid], rid)
-        else:
-            self.doc.select(sel, rid)
-        self.doc.current_marker_id = None
-
-    def _seek_to(self, t: float, mods) -> None:
-        t = max(0.0, t)
-        if not (mods & Qt.KeyboardModifier.AltModifier):
-            t = snap_time(t, self._targets(), self.seconds_per_pixel(), self.fps).time
-        self.set_playhead(t)
-        self.seekRequested.emit(t)
-
-    def _move(self, pos: QPointF, mods) -> None:
-        d = self._drag
-        if d is None:
-            self._hover(pos, mods)
-            return
-        if d.kind == "level":
-            self._level_drag(d, pos, mods)
-            return
-        if not d.started:
-            if abs(pos.x() - d.press_x) < DRAG_START_PX and d.kind not in ("seek", "pan"):
-                return
-            d.started = True
-            if d.kind == "group":
-                d.extra["project"] = copy.deepcopy(self.doc.project)  # plans start from the state at press
-                moving = set(d.extra["ids"])
-                d.targets = SnapTargets([(self.playhead, "playhead")] + [
-                    (x, "edge") for _, r in self.doc.project.all_regions() if r.id not in moving
-                    for x in (r.start, r.end)] + [(m.time, "marker") for m in self.doc.project.markers])
-            elif d.kind in ("move", "start", "end"):
-                d.targets = self._targets(exclude_region=d.region_id)
-            elif d.kind == "marker":
-                d.targets = self._targets(exclude_marker=d.marker_id)
-            elif d.kind in ("create", "word"):
-                d.targets = self._targets()
-        t = self.x2t(pos.x())
-        spp = self.seconds_per_pixel()
-        snapping = self._snapping(d, mods)
-        if d.kind == "pan":
-            t0, t1 = d.range0
-            dt = (d.press_x - pos.x()) * (t1 - t0) / self.width_px()
-            self.set_range(t0 + dt, t1 + dt)
-        elif d.kind == "seek":
-            self._seek_to(t, Qt.KeyboardModifier.AltModifier if not snapping else Qt.KeyboardModifier.NoModifier)
-            self.scrubbed.emit(self.playhead)
-        elif d.kind == "create":
-            a = snap_time(d.press_t, d.targets, spp, self.fps, snapping)
-            b = snap_time(t, d.targets, spp, self.fps, snapping)
-            lo, hi = d.gap
-            ta = min(max(a.time, lo), hi)
-            tb = min(max(b.time, lo, 0.0), hi)
-            clamped = tb != b.time
-            self.ghost = (d.track_id, min(ta, tb), max(ta, tb))
-            self.snap_line = b.target
-            self.blocked = (self.track_rect(d.track_id), tb) if clamped else None
-            lane = self.lane_for_track(d.track_id)
-            if lane:
-                lane.update()
-            self.guides.update()
-        elif d.kind in ("move", "start", "end"):
-            region = self.doc.region(d.region_id)
-            if region is None:
-                self._drag = None
-                return
-            if d.kind == "move":
-                want = t - d.offset
-                start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)
-                c = cmd.MoveResizeRegion(self.doc, d.region_id, start, start + (d.orig[1] - d.orig[0]), "move",
-                                         drag_id=d.drag_id)
-                blocked_t = None
-                if c.clamped:
-                    blocked_t = c.after[0] if c.after[0] > start else c.after[1]
-            elif d.kind == "start":
-                snap = snap_time(t, d.targets, spp, self.fps, snapping)
-                c = cmd.MoveResizeRegion(self.doc, d.region_id, snap.time, region.end, "start", drag_id=d.drag_id)
-                blocked_t = c.after[0] if c.clamped else None
-            else:
-                snap = snap_time(t, d.targets, spp, self.fps, snapping)
-                c = cmd.MoveResizeRegion(self.doc, d.region_id, region.start, snap.time, "end", drag_id=d.drag_id)
-                blocked_t = c.after[1] if c.clamped else None
-            if c.after != (region.start, region.end):
-                self.doc.push(c)
-            self.snap_line = snap.target if snap.target is not None and not c.clamped else None
-            if blocked_t is not None:
-                self.blocked = (self.track_rect(d.track_id), blocked_t)
-                d.extra["blocked"] = True
-            else:
-                self.blocked = None
-            self.guides.update()
-        elif d.kind == "group":
-            self._group_drag(d, pos, t, spp, snapping)
-        elif d.kind == "word":
-            region = self.doc.region(d.region_id)
-            if region is None:
-                self._drag = None
-                return
-            snap = snap_time(t, d.targets, spp, self.fps, snapping)
-            lo, hi = region.start + 0.05, region.end - 0.05
-            d.extra["t"] = min(max(snap.time, lo), hi)
-            self.snap_line = d.extra["t"]
-            self.guides.update()
-        elif d.kind == "marker":
-            snap = snap_time(t - d.offset, d.targets, spp, self.fps, snapping)
-            m = self.doc.project.marker(d.marker_id)
-            if m is not None and abs(m.time - max(0.0, snap.time)) > 1e-12:
-                self.doc.push(cmd.MoveMarker(self.doc, d.marker_id, snap.time, drag_id=d.drag_id))
-            self.snap_line = snap.target
-            self.guides.update()
-
-    def _group_drag(self, d: _Drag, pos: QPointF, t: float, spp: float, snapping: bool) -> None:
-        from editor.edit_commands import TrackRegionsEdit
-        from project.region_edits import EditError, plan_move
-
-        want = t - d.offset
-        start, snap = snap_span(want, want + (d.orig[1] - d.orig[0]), d.targets, spp, self.fps, snapping)
-        lane_now = next((i for i, lane in enumerate(self.track_lanes)
-                         if lane.rect.top() <= pos.y() < lane.rect.bottom()), d.extra.get("last_lane", d.extra["lane"]))
-        d.extra["last_lane"] = lane_now
-        key = (round(start - d.orig[0], 9), lane_now - d.extra["lane"])
-        if key == d.extra.get("applied"):
-            return
-        try:
-            plan = plan_move(d.extra["project"], d.extra["ids"], key[0], key[1])
-        except EditError:
-            self.blocked = (self.track_rect(self.doc.track_of(d.region_id).id), self.x2t(pos.x()))
-            d.extra["blocked"] = True
-            self.guides.update()
-            return
-        n = len(d.extra["ids"])
-        self.doc.push(TrackRegionsEdit(self.doc, plan, f"Move {n} regions", list(d.extra["ids"]), d.drag_id))
-        d.extra["applied"] = key
-        self.blocked = None
-        self.snap_line = snap.target
-        self.guides.update()
-
-    def _release(self, pos: QPointF, mods) -> None:
-        d = self._drag
-        self._drag = None
-        self.snap_line = None
-        was_blocked = self.blocked is not None or (d is not None and d.extra.get("blocked"))
-        self.blocked = None
-        self.guides.update()
-        self.vb.unsetCursor()
-        if d is None:
-            return
-        if d.kind == "create":
-            ghost, self.ghost = self.ghost, None
-            lane = self.lane_for_track(d.track_id)
-            if lane:
-                lane.update()
-            if d.started and ghost is not None and ghost[2] - ghost[1] >= MIN_REGION_SECONDS - 1e-9:
-                region = Region(start=ghost[1], end=ghost[2])
-                self.doc.push(cmd.AddRegion(self.doc, d.track_id, region))
-            elif d.started:
-                self.message.emit("Too short for a region: drag a little further")
-            else:
-                self.doc.clear_selection()
-                if self.doc.current_marker_id:
-                    self.doc.current_marker_id = None
-                    self.markers.update()
-        elif d.kind == "word" and d.started:
-            region = self.doc.region(d.region_id)
-            if region is not None:
-                u = d.extra["unit"]
-                self.pin_unit(d.region_id, u.src_start, d.extra["t"] - region.start, u.text)
-        elif d.kind in ("move", "start", "end", "group") and d.started and was_blocked:
-            self.message.emit("Regions on a track cannot overlap: stopped at the neighbour")
-        self._hover(pos, mods)
-
-    def _double_click(self, pos: QPointF) -> bool:
-        level = self.level_control_at(pos)
-        if level is not None:
-            self.reset_track_level(*level)
-            return True
-        hit = self.hit_test(pos)
-        if hit.lane == "track" and hit.region_id:
-            self.regionActivated.emit(hit.region_id)
-            return True
-        if hit.lane == "markers":
-            if hit.marker_id:
-                self.rename_marker(hit.marker_id)
-            else:
-                self.add_marker(self.x2t(pos.x()))
-            return True
-        return False
-
-    def _hover(self, pos: QPointF, mods) -> None:
-        hit = self.hit_test(pos)
-        tip = ""
-        level = self.level_control_at(pos)
-        self._set_level_active(level)
-        if level is not None:
-            self.vb.setCursor(Qt.CursorShape.SizeVerCursor)
-            tip = self.level_tooltip(*level)
-        elif hit.lane == "track" and hit.region_id:
-            if hit.edge:
-                self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
-            elif self.word_boundary_at(hit.region_id, pos) is not None:
-                self.vb.setCursor(Qt.CursorShape.SplitHCursor)
-            else:
-                self.vb.setCursor(Qt.CursorShape.OpenHandCursor)
-            tip = self.region_tooltip(hit.region_id)
-        elif hit.lane == "markers" and hit.marker_id:
-            self.vb.setCursor(Qt.CursorShape.SizeHorCursor)
-            m = self.doc.project.marker(hit.marker_id)
-            tip = f"{m.name or 'Marker'} — {format_tc(m.time, self.fps)}" if m else ""
-        elif hit.lane in ("ruler", "markers", "waveform"):
-            self.vb.setCursor(Qt.CursorShape.PointingHandCursor)
-        elif hit.lane == "track":
-            self.vb.setCursor(Qt.CursorShape.CrossCursor)
-        else:
-            self.vb.unsetCursor()
-        if tip != self._tooltip:
-            self._tooltip = tip
-            self.vb.setToolTip(tip)
-
     def region_tooltip(self, rid: str) -> str:
         region = self.doc.region(rid)
         track = self.doc.track_of(rid)
@@ -929,30 +531,6 @@ class TimelineWidget(QWidget):
         lines.append(f"{format_tc(region.start, self.fps)} – {format_tc(region.end, self.fps)} "
                      f"({region.duration:.2f} s) · voice {region.voice or track.default_voice}")
         return "\n".join(lines)
-
-    def _wheel(self, delta: int, orientation, mods, pos: QPointF) -> None:
-        steps = delta / 120.0
-        hit = self.hit_test(pos)
-        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        header = self.header_at(pos) if ctrl else None
-        if header is not None:
-            lane = self.lane_for_track(header)
-            self.set_lane_height(header, lane.rect.height() * 1.15 ** steps)
-            return
-        level = None if ctrl else self.level_control_at(pos)
-        if level is not None:
-            self._wheel_on_level(level, steps, mods)
-            return
-        if ctrl:
-            self.zoom_by(1.25 ** steps, anchor=self.x2t(pos.x()))
-            return
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        if not shift and hit.lane == "track" and self.vscrollbar.maximum() > 0:
-            # over the dub lanes, when they do not all fit, the wheel scrolls them (Shift+wheel: time)
-            self.scroll_tracks_to(self.track_scroll - steps * 40.0)
-            return
-        t0, t1 = self.visible_range()
-        self.scroll_by(-steps * 0.1 * (t1 - t0))
 
     # ------------------------------------------------------------ track gain / duck level in the header
     def level_control_at(self, pos: QPointF) -> tuple[str, str] | None:
@@ -1008,12 +586,7 @@ class TimelineWidget(QWidget):
         return (f"{head}\nDrag up/down or use the wheel: {LEVEL_STEP_DB:g} dB steps "
                 f"(Shift or Alt: {LEVEL_FINE_DB:g} dB)\nDouble-click: back to {reset}")
 
-    @staticmethod
-    def _level_step(mods) -> float:
-        fine = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
-        return LEVEL_FINE_DB if mods & fine else LEVEL_STEP_DB
-
-    def _set_level_active(self, level: tuple[str, str] | None) -> None:
+    def set_level_active(self, level: tuple[str, str] | None) -> None:
         if level == self.level_active:
             return
         for old in (self.level_active, level):
@@ -1021,31 +594,6 @@ class TimelineWidget(QWidget):
             if lane is not None:
                 lane.update()
         self.level_active = level
-
-    def _level_drag(self, d: _Drag, pos: QPointF, mods) -> None:
-        # up raises the level: every LEVEL_DRAG_PX is one step, of the size the modifiers ask for now
-        d.extra["residual"] += d.extra["y"] - pos.y()
-        d.extra["y"] = pos.y()
-        n = math.trunc(d.extra["residual"] / LEVEL_DRAG_PX)
-        if n == 0:
-            return
-        d.extra["residual"] -= n * LEVEL_DRAG_PX
-        d.started = True
-        lo, hi = LEVEL_RANGES[d.extra["prop"]]
-        d.extra["value"] = min(hi, max(lo, d.extra["value"] + n * self._level_step(mods)))
-        self.set_track_level(d.track_id, d.extra["prop"], d.extra["value"], merge_key=d.drag_id)
-        self._tooltip = ""
-        self.vb.setToolTip(self.level_tooltip(d.track_id, d.extra["prop"]))
-
-    def _wheel_on_level(self, level: tuple[str, str], steps: float, mods) -> None:
-        now = time.monotonic()
-        w = self._wheel_level
-        if w is None or w[:2] != level or now - w[3] > LEVEL_WHEEL_MERGE_S:
-            w = (level[0], level[1], cmd.new_drag_id(), now)
-        self._wheel_level = (w[0], w[1], w[2], now)
-        notches = round(steps) or (1 if steps > 0 else -1)
-        self.set_track_level(level[0], level[1], self.track_level(*level) + notches * self._level_step(mods),
-                             merge_key=w[2])
 
     # ------------------------------------------------------------ editing actions
     def create_region_at_playhead(self, seconds: float = DEFAULT_REGION_SECONDS) -> str | None:
@@ -1062,6 +610,12 @@ class TimelineWidget(QWidget):
         if span[1] - span[0] < seconds - 1e-9:
             self.message.emit(f"Region shortened to {span[1] - span[0]:.2f} s to fit before the next one")
         return region.id
+
+    def add_region_at(self, track_id: str, t: float, seconds: float = DEFAULT_REGION_SECONDS) -> None:
+        """A region at ``t`` on the track, shortened to fit before the next one (nothing when ``t`` is inside one)."""
+        span = self.doc.fit_new_region(track_id, t, t + seconds)
+        if span:
+            self.doc.push(cmd.AddRegion(self.doc, track_id, Region(start=span[0], end=span[1])))
 
     def delete_selected(self) -> bool:
         if self.doc.selected_ids:
@@ -1095,123 +649,7 @@ class TimelineWidget(QWidget):
         voice = self.doc.project.tracks[-1].default_voice if self.doc.project.tracks else "jf_alpha"
         self.doc.push(cmd.AddTrack(self.doc, Track(name=f"Dub {n}", default_voice=voice)))
 
-    def _context_menu(self, pos: QPointF, screen_pos) -> None:
-        hit = self.hit_test(pos)
-        t = max(0.0, self.x2t(pos.x()))
-        menu = QMenu(self)
-        if hit.lane == "track" and hit.region_id:
-            rid = hit.region_id
-            if rid not in self.doc.selected_ids:
-                self.doc.select([rid], rid)
-            menu.addAction("Render", lambda: self.renderRequested.emit([rid]))
-            menu.addAction("Play region", lambda: self.playRegionRequested.emit(rid))
-            menu.addSeparator()
-            self._keyframe_menu(menu, rid, t)
-            self._source_menu(menu, rid)
-            menu.addSeparator()
-            menu.addAction("Delete", self.delete_selected)
-        elif hit.lane == "track":
-            track = self.doc.track(hit.track_id)
-
-            def add_here():
-                span = self.doc.fit_new_region(hit.track_id, t, t + DEFAULT_REGION_SECONDS)
-                if span:
-                    self.doc.push(cmd.AddRegion(self.doc, hit.track_id, Region(start=span[0], end=span[1])))
-
-            menu.addAction("Add region here", add_here)
-            menu.addSeparator()
-            menu.addAction("Rename track…", lambda: self._rename_track(hit.track_id))
-            clone = menu.addAction("Clone this actor's voice…", lambda: self.cloneActorRequested.emit(hit.track_id))
-            clone.setEnabled(any(r.source is not None for r in track.regions))
-            clone.setToolTip("Enroll a voice from this track's original lines (asks for the owner's consent)")
-            voices = menu.addMenu("Default voice")
-            for v in self.voices or [track.default_voice]:
-                a = QAction(v, voices, checkable=True, checked=(v == track.default_voice))
-                a.triggered.connect(lambda _=False, v=v: self.doc.push(
-                    cmd.SetTrackProperty(self.doc, hit.track_id, "default_voice", v)))
-                voices.addAction(a)
-            menu.addAction(f"Track gain ({track.gain_db:+.1f} dB)…", lambda: self._ask_track_level(hit.track_id, "gain_db"))
-            duck_now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
-            menu.addAction(f"Duck level under its lines ({duck_now:.1f} dB)…",
-                           lambda: self._ask_track_level(hit.track_id, "duck_db"))
-            a = menu.addAction("Mute", lambda: self.doc.push(
-                cmd.SetTrackProperty(self.doc, hit.track_id, "mute", not track.mute)))
-            a.setCheckable(True)
-            a.setChecked(track.mute)
-            a = menu.addAction("Solo", lambda: self.doc.push(
-                cmd.SetTrackProperty(self.doc, hit.track_id, "solo", not track.solo)))
-            a.setCheckable(True)
-            a.setChecked(track.solo)
-            menu.addSeparator()
-            menu.addAction("Add dub track", self.add_track)
-            rm = menu.addAction("Remove track", lambda: self.doc.push(cmd.RemoveTrack(self.doc, hit.track_id)))
-            rm.setEnabled(len(self.doc.project.tracks) > 1)
-        elif hit.lane == "markers":
-            if hit.marker_id:
-                mid = hit.marker_id
-                menu.addAction("Rename marker…", lambda: self.rename_marker(mid))
-                colours = menu.addMenu("Colour")
-                for name, hexa in MARKER_COLOURS:
-                    colours.addAction(name, lambda h=hexa: self.doc.push(cmd.SetMarkerColor(self.doc, mid, h)))
-                menu.addAction("Delete marker", lambda: self.doc.push(cmd.DeleteMarker(self.doc, mid)))
-            else:
-                menu.addAction("Add marker here", lambda: self.add_marker(t))
-        else:
-            return
-        menu.exec(screen_pos if not isinstance(screen_pos, QPointF) else screen_pos.toPoint())
-
-    def _source_menu(self, menu: QMenu, rid: str) -> None:
-        """A transcribed line: move it to another actor, pin its words to the original line."""
-        region = self.doc.region(rid)
-        own = self.doc.track_of(rid)
-        if region is None or own is None:
-            return
-        move = menu.addMenu("Move to actor")
-        for tr in self.doc.project.tracks:
-            if tr.id != own.id:
-                move.addAction(tr.name or "(unnamed track)", lambda tid=tr.id: self.moveToTrackRequested.emit(rid, tid))
-        move.setEnabled(not move.isEmpty())
-        if region.source is not None and region.source.words:
-            menu.addAction("Pin first and last word to the original",
-                           lambda: self.pinToOriginalRequested.emit(rid, False))
-            menu.addAction("Match original pauses", lambda: self.pinToOriginalRequested.emit(rid, True))
-
-    # ------------------------------------------------------------ keyframes and word pins
-    def _keyframe_menu(self, menu: QMenu, rid: str, t: float) -> None:
-        """Binding to a keyframe pair, and pinning the word under the cursor to a keyframe."""
-        region = self.doc.region(rid)
-        markers = sorted(self.doc.project.markers, key=lambda m: m.time)
-        if region is None:
-            return
-        if region.bound_markers:
-            menu.addAction("Unbind from keyframes", lambda: self.doc.push(cmd.BindRegion(self.doc, rid, None)))
-        else:
-            before = [m for m in markers if m.time <= region.start + 0.5 * (region.end - region.start)]
-            after = [m for m in markers if m.time > region.start + 0.5 * (region.end - region.start)]
-            act = menu.addAction("Bind to nearest keyframes", lambda: self._bind(rid, before[-1].id, after[0].id))
-            act.setEnabled(bool(before and after))
-            if before and after:
-                act.setToolTip(f"{before[-1].name} – {after[0].name}: moving either keyframe moves this edge")
-        clip = self.clip_of(rid)
-        units = [u for u in (clip.units if clip is not None else []) if u.kind not in ("space", "pause")]
-        if units:
-            # the unit whose start is nearest the click
-            rel = t - region.start
-            u = min(units, key=lambda u: abs(u.start_seconds - rel))
-            pin = menu.addMenu(f"Pin “{u.text}” to")
-            inside = [m for m in markers if region.start < m.time < region.end]
-            for m in inside:
-                pin.addAction(f"{m.name or 'marker'}  ({m.time - region.start:.2f} s)",
-                              lambda m=m, u=u: self.pin_unit(rid, u.src_start, m.time - region.start, u.text))
-            if region.start < self.playhead < region.end:
-                pin.addAction(f"Playhead  ({self.playhead - region.start:.2f} s)",
-                              lambda u=u: self.pin_unit(rid, u.src_start, self.playhead - region.start, u.text))
-            if pin.isEmpty():
-                pin.addAction("(put a marker or the playhead inside the region)").setEnabled(False)
-        if region.anchors:
-            menu.addAction(f"Clear {len(region.anchors)} word pin{'s' if len(region.anchors) > 1 else ''}",
-                           lambda: self.doc.push(cmd.SetRegionAnchors(self.doc, rid, [], "Clear word pins")))
-
+    # ------------------------------------------------------------ word pins
     def word_boundary_at(self, rid: str, pos: QPointF, tol_px: float = 4.0):
         """The rendered word whose start line is under ``pos`` (lower half of the region), or None."""
         region = self.doc.region(rid)
@@ -1232,12 +670,6 @@ class TimelineWidget(QWidget):
                 best, best_d = u, abs(x - pos.x())
         return best
 
-    def _bind(self, rid: str, a: str, b: str) -> None:
-        try:
-            self.doc.push(cmd.BindRegion(self.doc, rid, (a, b)))
-        except ValueError as e:
-            self.message.emit(str(e))
-
     def pin_unit(self, rid: str, char_index: int, seconds: float, label: str = "") -> None:
         """Pin the line's character ``char_index`` to ``seconds`` from the region start (re-renders)."""
         region = self.doc.region(rid)
@@ -1247,33 +679,4 @@ class TimelineWidget(QWidget):
         anchors.append([int(char_index), round(float(seconds), 4)])
         self.doc.push(cmd.SetRegionAnchors(self.doc, rid, anchors, f"Pin “{label}” at {seconds:.2f} s"))
 
-    def _ask_track_level(self, track_id: str, prop: str) -> None:
-        """Track gain (-96..+24 dB) or the duck level of the source under its lines (-96..0 dB)."""
-        track = self.doc.track(track_id)
-        if track is None:
-            return
-        if prop == "gain_db":
-            now, lo, hi, label = track.gain_db, -96.0, 24.0, "Gain of the track's lines (dB):"
-        else:
-            now = track.duck_db if track.duck_db is not None else self.doc.project.mix.duck_db
-            lo, hi, label = -96.0, 0.0, "Level of the original audio under this track's lines (dB):"
-        value, ok = QInputDialog.getDouble(self, track.name, label, now, lo, hi, 1)
-        if ok and abs(value - now) > 1e-9:
-            self.doc.push(cmd.SetTrackProperty(self.doc, track_id, prop, float(value)))
-
-    def _rename_track(self, track_id: str) -> None:
-        track = self.doc.track(track_id)
-        if track is None:
-            return
-        name, ok = QInputDialog.getText(self, "Rename track", "Name:", text=track.name)
-        if ok and name.strip() and name != track.name:
-            self.doc.push(cmd.SetTrackProperty(self.doc, track_id, "name", name.strip()))
-
-    def cursor_pos_in_view(self) -> QPointF:
-        return self.vb.mapFromScene(self.view.mapToScene(self.view.mapFromGlobal(QCursor.pos())))
-
-
-MARKER_COLOURS = (("Orange", "#f5a623"), ("Red", "#e74c3c"), ("Green", "#2ecc71"), ("Blue", "#3498db"),
-                  ("Purple", "#9b59b6"), ("Grey", "#95a5a6"))
-
-__all__ = ["TimelineWidget", "Hit", "SNAP_PIXELS", "MARKER_COLOURS"]
+__all__ = ["TimelineWidget", "TimelineViewBox", "Hit", "SNAP_PIXELS", "MARKER_COLOURS"]

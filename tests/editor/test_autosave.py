@@ -123,7 +123,7 @@ def test_damaged_recovery_file_is_reported_and_kept(qtbot, window, make_project,
     path, rec, _ = _crash_with_recovery(window, tmp_path, make_project)
     rec.write_text('{"schema_version": 1, "tra', encoding="utf-8")
     errors: list[str] = []
-    monkeypatch.setattr(window, "_ask_recover", lambda when: True)
+    monkeypatch.setattr(window.files, "ask_recover", lambda when: True)
     monkeypatch.setattr(window, "_error", lambda title, text: errors.append(text))
     assert window.open_project(path, ask=False)
     assert errors and "damaged" in errors[0]

@@ -31,7 +31,7 @@ def test_subtitle_import_replaces_the_empty_default_track(qtbot, window, tmp_pat
     srt = tmp_path / "lines.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:02,500\nHello there\n\n2\n00:00:03,000 --> 00:00:04,000\nBye\n",
                    encoding="utf-8")
-    assert window.import_subtitles(srt)
+    assert window.imports.import_subtitles(srt)
     tracks = window.doc.project.tracks
     assert len(tracks) == 1 and len(tracks[0].regions) == 2
     window.doc.undo_stack.undo()  # one step: back to the empty Dub 1
@@ -39,7 +39,7 @@ def test_subtitle_import_replaces_the_empty_default_track(qtbot, window, tmp_pat
     assert not window.doc.project.tracks[0].regions
     # a track with lines is never replaced
     window.doc.undo_stack.redo()
-    assert window.import_subtitles(srt)
+    assert window.imports.import_subtitles(srt)
     assert len(window.doc.project.tracks) == 2
 
 

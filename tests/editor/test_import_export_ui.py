@@ -57,7 +57,7 @@ def test_import_plain_text_after_the_playhead(qtbot, window, tmp_path):
     window.new_project()
     window.timeline.set_playhead(4.0)
     doc = window.doc
-    assert window.import_plain_text("一\n\n二行\n", "lines.txt")
+    assert window.imports.import_plain_text("一\n\n二行\n", "lines.txt")
     regions = doc.project.tracks[0].regions
     assert [r.text for r in regions] == ["一", "二行"]
     assert regions[0].start >= 4.0 - 1e-9 and regions[1].start >= regions[0].end
@@ -127,7 +127,7 @@ def test_export_from_the_window_runs_in_a_thread(qtbot, window, make_project, tm
 
     monkeypatch.setattr(ExportDialog, "exec", accept)
     window.act_export.trigger()
-    qtbot.waitUntil(lambda: window._export_task is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.exports.task is None, timeout=10000)
     assert out.is_file()
     assert str(out) in window.statusBar().currentMessage()
 

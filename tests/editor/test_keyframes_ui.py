@@ -22,7 +22,7 @@ def win(window, make_project):
 
 
 def test_import_is_one_undo_step_and_markers_navigate(qtbot, win):
-    assert win.import_keyframes(ROOT / "resources" / "keyframes" / "sample_keyframes.csv")
+    assert win.imports.import_keyframes(ROOT / "resources" / "keyframes" / "sample_keyframes.csv")
     ms = win.doc.project.markers
     assert [round(m.time, 3) for m in ms] == [0.48, 1.2, 2.4, 3.0] and all(m.kind == "keyframe" for m in ms)
     win.playback.seek(0.0)
@@ -41,7 +41,7 @@ def test_a_bad_keyframe_file_is_reported_and_changes_nothing(qtbot, win, tmp_pat
     bad.write_text("frame\nbanana\n")
     shown = []
     monkeypatch.setattr(win, "_error", lambda title, text: shown.append(text))
-    assert not win.import_keyframes(bad)
+    assert not win.imports.import_keyframes(bad)
     assert "k.csv line 2" in shown[0] and win.doc.project.markers == []
 
 
@@ -76,7 +76,7 @@ def test_word_pins_from_the_region_menu(qtbot, win):
     doc.push(cmd.AddMarkers(doc, [Marker(time=2.2, name="mouth")], "add"))
     qtbot.waitUntil(lambda: win.renderer.status(rid) == "ready", timeout=10000)
     menu = QMenu()
-    tl._keyframe_menu(menu, rid, 2.1)  # near the start of 好
+    tl.menus.keyframe_menu(menu, rid, 2.1)  # near the start of 好
     pin = next(a.menu() for a in menu.actions() if a.menu() is not None)
     assert pin.title() == "Pin “好” to"
     pin.actions()[0].trigger()
@@ -119,7 +119,7 @@ def test_detection_suggestions_become_keyframes(qtbot, win, monkeypatch, tmp_pat
             return [c for c in self.found if c.kind == "cut"]
 
     monkeypatch.setattr(keyframe_dialogs, "SuggestionsDialog", Accept)
-    win.detect_keyframes()
+    win.imports.detect_keyframes()
     qtbot.waitUntil(lambda: len(win.doc.project.markers) == 2, timeout=30000)
     assert [round(m.time * 25) for m in win.doc.project.markers] == [37, 151]
     assert shown_in == [True]  # the results reach the GUI thread, not the detecting one
@@ -137,11 +137,11 @@ def test_detection_can_be_cancelled_from_its_progress_dialog(qtbot, win, monkeyp
     monkeypatch.setattr(keyframe_dialogs, "SuggestionsDialog", lambda *a: shown.append(a))
     monkeypatch.setattr(win, "_error", lambda *a: errors.append(a))
     before = set(win.findChildren(QProgressDialog))
-    win.detect_keyframes()
-    task = win._detect_job
+    win.imports.detect_keyframes()
+    task = win.imports.detect_job
     (dlg,) = set(win.findChildren(QProgressDialog)) - before
     dlg.canceled.emit()  # what its Cancel button (or Escape) sends
-    qtbot.waitUntil(lambda: win._detect_job is None, timeout=30000)
+    qtbot.waitUntil(lambda: win.imports.detect_job is None, timeout=30000)
     qtbot.waitUntil(lambda: not task.running, timeout=5000)
     assert task.is_cancelled()
     assert shown == [] and errors == [] and win.doc.project.markers == []
@@ -171,9 +171,9 @@ def test_dragging_a_word_boundary_pins_the_word(qtbot, win):
     word = tl.word_boundary_at(rid, QPointF(x, y))
     assert word is not None and word.text == "好"
     assert tl.word_boundary_at(rid, QPointF(x, rect.top() + 2)) is None  # upper half: moving the region
-    assert tl._press(QPointF(x, y), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    tl._move(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)  # Alt: no snapping
-    tl._release(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)
+    assert tl.mouse.press(QPointF(x, y), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    tl.mouse.move(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)  # Alt: no snapping
+    tl.mouse.release(QPointF(tl.t2x(2.5), y), Qt.KeyboardModifier.AltModifier)
     [[ci, sec]] = doc.region(rid).anchors
     assert ci == 1 and sec == pytest.approx(1.5, abs=0.02)
     assert (doc.region(rid).start, doc.region(rid).end) == (1.0, 3.0)  # the region did not move

@@ -83,7 +83,7 @@ def test_track_levels_from_the_header_menu_show_in_the_header(qtbot, window, mak
     d.push(cmd.AddTrack(d, Track(name="B")))
     tid = d.project.tracks[1].id
     monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a, **k: (-30.0, True)))
-    window.timeline._ask_track_level(tid, "duck_db")
+    window.timeline.menus.ask_track_level(tid, "duck_db")
     assert d.track(tid).duck_db == -30.0
     d.undo_stack.undo()
     assert d.track(tid).duck_db is None

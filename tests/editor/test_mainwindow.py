@@ -36,11 +36,11 @@ def test_save_and_reopen_is_exact(qtbot, window, make_project, tmp_path):
     d = window.doc
     d.push(cmd.SetRegionText(d, d.project.tracks[0].regions[0].id, "出发[chū fā]吧"))
     path = tmp_path / "roundtrip.dubline"
-    assert window._save_to(path)
+    assert window.files.save_to(path)
     before = to_dict(d.project)
     assert window.open_project(path, ask=False)
     assert to_dict(window.doc.project) == before
-    assert window.recent_files()[0] == str(path.resolve())
+    assert window.files.recent_files()[0] == str(path.resolve())
 
 
 def test_bad_project_file_shows_the_problem_and_keeps_working(qtbot, window, make_project, tmp_path, monkeypatch):
@@ -84,7 +84,7 @@ def test_missing_media_opens_anyway_with_a_relink_banner(qtbot, window, make_pro
     assert window.open_project(path, ask=False)
     assert window.banner.isVisibleTo(window) and "missing" in window.banner.label.text()
     assert len(window.doc.project.tracks[0].regions) == 2
-    assert window.relink_to(str(numbered_video))
+    assert window.media.relink_to(str(numbered_video))
     assert not window.banner.isVisibleTo(window)
     assert window.isWindowModified()
     qtbot.waitUntil(lambda: window.timeline.waveform.note != "loading waveform…", timeout=10000)
@@ -108,7 +108,7 @@ def test_media_found_by_name_after_a_move(qtbot, window, make_project, tmp_path,
 
 
 def test_open_a_video_project_and_seek(qtbot, window, numbered_video, read_frame_number):
-    assert window.create_project_for_media(str(numbered_video))
+    assert window.files.create_project_for_media(str(numbered_video))
     with qtbot.waitSignal(window.preview.frameShown, timeout=10000,
                           check_params_cb=lambda i: i == 30):
         window.playback.seek(30 / 25)

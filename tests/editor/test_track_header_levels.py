@@ -12,7 +12,8 @@ from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from editor import commands as cmd
-from editor.timeline.view import LEVEL_DRAG_PX, TRACK_MIN_H
+from editor.timeline.mouse import LEVEL_DRAG_PX
+from editor.timeline.view import TRACK_MIN_H
 from project.mixer import line_for
 from project.model import Track
 from project.render_core import db_to_gain

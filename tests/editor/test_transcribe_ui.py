@@ -20,7 +20,7 @@ DATA = Path(__file__).resolve().parents[1] / "project" / "data"
 
 @pytest.fixture
 def win(qtbot, window, make_project, tmp_path, monkeypatch):
-    from editor import source_actions
+    from editor.controllers import source_controller
 
     window.doc.replace(make_project(), None)
     media = tmp_path / "dialogue.flac"
@@ -29,7 +29,7 @@ def win(qtbot, window, make_project, tmp_path, monkeypatch):
                                                          duration=16.5), "media"))
     qtbot.waitUntil(lambda: window.media_path is not None, timeout=5000)
     # the language question, answered by the user
-    monkeypatch.setattr(source_actions.QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
+    monkeypatch.setattr(source_controller.QInputDialog, "getItem", lambda *a, **k: (a[3][0], True))
     window.errors = []
     monkeypatch.setattr(window, "_error", lambda title, text: window.errors.append(text))
     return window
@@ -39,8 +39,8 @@ def test_transcribe_source_is_one_undo_step(qtbot, win):
     before = [t.id for t in win.doc.project.tracks]
     n_before = win.doc.undo_stack.count()
     win.act_transcribe.trigger()
-    assert win._transcribe_job is not None
-    qtbot.waitUntil(lambda: win._transcribe_job is None, timeout=180000)
+    assert win.source.job is not None
+    qtbot.waitUntil(lambda: win.source.job is None, timeout=180000)
     assert win.errors == []
     tracks = win.doc.project.tracks
     actors = [t for t in tracks if t.id not in before]
@@ -83,13 +83,13 @@ def test_transcribe_source_is_one_undo_step(qtbot, win):
     assert win.doc.region(rid).emotion.get("from_source") is True
 
     # pin to the original, then move the line to the other actor (each one step)
-    assert win.pin_to_original(rid)
+    assert win.source.pin_to_original(rid)
     pins = win.doc.region(rid).anchors
     first = max(0.0, regions[0].source.words[0].start - regions[0].start)  # inside the frame-snapped region
     assert pins and pins[0][0] == 0 and pins[0][1] == pytest.approx(first, abs=1e-3)
     own = win.doc.track_of(rid).id
     other = next(t.id for t in actors if t.id != own)
-    assert win.move_region_to_track(rid, other)
+    assert win.source.move_region_to_track(rid, other)
     assert win.doc.track_of(rid).id == other
     win.act_undo.trigger()
     assert win.doc.track_of(rid).id == own
@@ -108,11 +108,11 @@ def test_transcription_can_be_cancelled(qtbot, win):
     dub_from_source._memo.clear()
     before = [t.id for t in win.doc.project.tracks]
     dialogs = set(win.findChildren(QProgressDialog))
-    assert win.transcribe_source("auto")
-    thread = win._transcribe_job[0]
+    assert win.source.transcribe_source("auto")
+    thread = win.source.job[0]
     (dlg,) = set(win.findChildren(QProgressDialog)) - dialogs
     dlg.canceled.emit()  # what its Cancel button sends
-    qtbot.waitUntil(lambda: win._transcribe_job is None, timeout=60000)
+    qtbot.waitUntil(lambda: win.source.job is None, timeout=60000)
     qtbot.waitUntil(thread.isFinished, timeout=10000)
     assert [t.id for t in win.doc.project.tracks] == before
     assert "cancelled" in win.statusBar().currentMessage()
@@ -132,7 +132,7 @@ def test_clone_this_actors_voice_uses_their_original_lines(qtbot, win, monkeypat
     actors = [0 if t["voice"] == truth[0]["voice"] else 1 for t in truth]
     win.doc.push(cmd.ImportTracks(win.doc, build_tracks(Transcript(lines, "zh", 13.0, 16.5), actors, 25.0)))
     track = next(t for t in win.doc.project.tracks if t.name == "Actor 1")
-    ref = win.actor_reference(track.id)
+    ref = win.source.actor_reference(track.id)
     spans = [r.source.end - r.source.start for r in track.regions]
     assert ref is not None and abs(sf.info(str(ref)).duration - (sum(spans) + 0.25 * (len(spans) - 1))) < 0.2
     started = []
@@ -143,7 +143,7 @@ def test_clone_this_actors_voice_uses_their_original_lines(qtbot, win, monkeypat
         return True
 
     monkeypatch.setattr(win.voices_panel, "add_from", fake_add_from)
-    assert win.clone_actor_voice(track.id)
+    assert win.source.clone_actor_voice(track.id)
     assert started and win.doc.track(track.id).default_voice == "actor_one"
     win.act_undo.trigger()
     assert win.doc.track(track.id).default_voice != "actor_one"

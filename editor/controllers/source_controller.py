@@ -1,86 +1,99 @@
-"""The main window's actions on the source's own dialogue (a mixin of ``MainWindow``, kept apart so the window
-stays small): File > Transcribe Source (background, progress, cancel, one undo step), "Clone this actor's
-voice" from a track's original lines, moving a line to another actor, and word pins from the original line."""
+"""The main window's actions on the source's own dialogue: File > Transcribe Source (background, progress,
+cancel, one undo step), "Clone this actor's voice" from a track's original lines, moving a line to another
+actor, and word pins from the original line."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from editor import commands as cmd
+from editor.actions import make_window_action
+
+if TYPE_CHECKING:
+    from editor.mainwindow import MainWindow
 
 LANGUAGE_CHOICES = (("auto", "Find out (Chinese or English)"), ("zh", "Chinese"), ("en", "English"))
 
 
-class SourceActionsMixin:
-    _transcribe_job = None  # (thread, worker, dialog) while a transcription runs
+class SourceController(QObject):
+    """Transcription of the media and the actions on transcribed lines (the timeline's and inspector's
+    requests arrive here)."""
+
+    def __init__(self, win: MainWindow):
+        super().__init__(win)
+        self._win = win
+        self.doc = win.doc
+        self.job = None  # (thread, worker, dialog) while a transcription runs
+        self.act_transcribe = make_window_action(win, "&Transcribe Source…", lambda: self.transcribe_source(), [],
+                                                 "Turn the media's dialogue into regions: one per original line, "
+                                                 "one track per actor")
+        win.timeline.cloneActorRequested.connect(self.clone_actor_voice)
+        win.timeline.moveToTrackRequested.connect(self.move_region_to_track)
+        win.timeline.pinToOriginalRequested.connect(self.pin_to_original)
+        win.inspector.pinToOriginalRequested.connect(self.pin_to_original)
+
+    @property
+    def media_path(self) -> Path | None:
+        return self._win.media.media_path
 
     # ------------------------------------------------------------ File > Transcribe Source
-    def build_source_actions(self) -> None:
-        self.act_transcribe = self._act("&Transcribe Source…", lambda: self.transcribe_source(), [],
-                                        "Turn the media's dialogue into regions: one per original line, "
-                                        "one track per actor")
-
-    def connect_source_signals(self) -> None:
-        self.timeline.cloneActorRequested.connect(self.clone_actor_voice)
-        self.timeline.moveToTrackRequested.connect(self.move_region_to_track)
-        self.timeline.pinToOriginalRequested.connect(self.pin_to_original)
-        self.inspector.pinToOriginalRequested.connect(self.pin_to_original)
-
     def transcribe_source(self, language: str | None = None) -> bool:
         """Ask the language (unless given) and start; the tracks arrive as one undo step."""
         from editor.transcribe_dialog import run_transcription
         from project.transcribe import TranscribeError, check_available
 
-        if self._transcribe_job is not None:
+        if self.job is not None:
             return False
         if self.media_path is None:
-            self._error("Transcribe Source", "The project has no media to transcribe: open a video or audio first.")
+            self._win._error("Transcribe Source",
+                             "The project has no media to transcribe: open a video or audio first.")
             return False
         try:
             check_available()
         except TranscribeError as e:
-            self._error("Transcribe Source", str(e))
+            self._win._error("Transcribe Source", str(e))
             return False
         if language is None:
             labels = [label for _, label in LANGUAGE_CHOICES]
-            picked, ok = QInputDialog.getItem(self, "Transcribe Source", "Language of the original dialogue:",
+            picked, ok = QInputDialog.getItem(self._win, "Transcribe Source", "Language of the original dialogue:",
                                               labels, 0, False)
             if not ok:
                 return False
             language = LANGUAGE_CHOICES[labels.index(picked)][0]
-        self.inspector.commit_text()
+        self._win.inspector.commit_text()
         name = Path(self.media_path).name
 
         def done(result) -> None:
-            self._transcribe_job = None
+            self.job = None
             if not result.tracks:
-                self.statusBar().showMessage(f"No speech found in {name}", 8000)
+                self._win.statusBar().showMessage(f"No speech found in {name}", 8000)
                 return
             n = sum(len(t.regions) for t in result.tracks)
-            self.autosave.write_now("before transcription")
+            self._win.autosave.write_now("before transcription")
             self.doc.push(cmd.ImportTracks(self.doc, result.tracks,
                                            f"Transcribe {n} line(s), {len(result.tracks)} actor(s) from {name}"))
-            self.statusBar().showMessage(f"Transcribed {n} line(s) of {name} onto {len(result.tracks)} actor "
-                                         "track(s)", 10000)
+            self._win.statusBar().showMessage(f"Transcribed {n} line(s) of {name} onto {len(result.tracks)} "
+                                              "actor track(s)", 10000)
 
         def failed(msg: str) -> None:
-            self._transcribe_job = None
+            self.job = None
             if msg:
-                self._error("Transcribe Source", msg)
+                self._win._error("Transcribe Source", msg)
             else:
-                self.statusBar().showMessage("Transcription cancelled", 5000)
+                self._win.statusBar().showMessage("Transcription cancelled", 5000)
 
-        self._transcribe_job = run_transcription(self, str(self.media_path), self.doc.project.fps, language,
-                                                 done, failed)
+        self.job = run_transcription(self._win, str(self.media_path), self.doc.project.fps, language, done, failed)
         return True
 
-    def stop_source_jobs(self) -> None:
-        if self._transcribe_job is not None:
-            thread, worker, _dlg = self._transcribe_job
+    def shutdown(self) -> None:
+        if self.job is not None:
+            thread, worker, _dlg = self.job
             worker.cancel()
             thread.quit()
             thread.wait(10000)
@@ -123,24 +136,25 @@ class SourceActionsMixin:
         if track is None:
             return False
         if not any(r.source is not None for r in track.regions):
-            self._error("Clone this actor's voice", f"{track.name} has no original lines: transcribe the source "
-                                                    "first (File > Transcribe Source).")
+            self._win._error("Clone this actor's voice", f"{track.name} has no original lines: transcribe the "
+                                                         "source first (File > Transcribe Source).")
             return False
         ref = self.actor_reference(track_id)
         if ref is None:
-            self._error("Clone this actor's voice", f"{track.name}'s original lines are too short or cannot be read "
-                                                    "from the media.")
+            self._win._error("Clone this actor's voice", f"{track.name}'s original lines are too short or cannot "
+                                                         "be read from the media.")
             return False
 
         def adopt(name: str) -> None:
-            if self.doc.path is not None and self.voices_panel.select_voice(name):
-                self.voices_panel.keep_with_project()
+            if self.doc.path is not None and self._win.voices_panel.select_voice(name):
+                self._win.voices_panel.keep_with_project()
             if self.doc.track(track_id) is not None:
                 self.doc.push(cmd.SetTrackProperty(self.doc, track_id, "default_voice", name))
 
-        self.voices_panel.on_enrolled = adopt
-        if not self.voices_panel.add_from(str(ref)):
-            self.voices_panel.on_enrolled = None
+        panel = self._win.voices_panel
+        panel.on_enrolled = adopt
+        if not panel.add_from(str(ref)):
+            panel.on_enrolled = None
             return False
         return True
 
@@ -150,7 +164,7 @@ class SourceActionsMixin:
         if region is None or target is None:
             return False
         if any(r.start < region.end and region.start < r.end for r in target.regions):
-            self.statusBar().showMessage(f"{target.name} already has a line there", 6000)
+            self._win.statusBar().showMessage(f"{target.name} already has a line there", 6000)
             return False
         self.doc.push(cmd.MoveRegionToTrack(self.doc, region_id, track_id))
         return True
@@ -164,8 +178,8 @@ class SourceActionsMixin:
             return False
         pins = anchors_from_source(region, pauses)
         if not pins:
-            QMessageBox.information(self, "Pin to the original", "The line needs text and an original line with "
-                                                                  "word timings.")
+            QMessageBox.information(self._win, "Pin to the original",
+                                    "The line needs text and an original line with word timings.")
             return False
         label = "Match original pauses" if pauses else "Pin first and last word to the original"
         self.doc.push(cmd.SetRegionAnchors(self.doc, region_id, pins, label))
