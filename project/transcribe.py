@@ -419,6 +419,30 @@ def join_words(words: list[Word], language: str) -> str:
     return text
 
 
+def absorb_wordless(spans: list[tuple[float, float]], span_words: list[list[Word]], span_lang: list[str],
+                    gap: float) -> tuple[list[tuple[float, float]], list[list[Word]], list[str]]:
+    """Spans Whisper put no word on that lie within ``gap`` of a span with words become part of it: a word's
+    last syllable after a stop closure (the VAD splits "Cap|tain"), whose word Whisper's looser times put on
+    the piece before.  Farther away, a wordless span is noise, music or breath and is left out later."""
+    out_s = list(spans)
+    out_w = [list(w) for w in span_words]
+    out_l = list(span_lang)
+    keep = [True] * len(out_s)
+    for k in range(1, len(out_s)):  # a tail after speech
+        j = k - 1
+        while j >= 0 and not keep[j]:
+            j -= 1
+        if not out_w[k] and j >= 0 and out_w[j] and out_s[k][0] - out_s[j][1] < gap:
+            out_s[j] = (out_s[j][0], out_s[k][1])
+            keep[k] = False
+    for k in range(len(out_s) - 2, -1, -1):  # a soft start before speech
+        if keep[k] and not out_w[k] and out_w[k + 1] and keep[k + 1] and out_s[k + 1][0] - out_s[k][1] < gap:
+            out_s[k + 1] = (out_s[k][0], out_s[k + 1][1])
+            keep[k] = False
+    idx = [k for k in range(len(out_s)) if keep[k]]
+    return [out_s[k] for k in idx], [out_w[k] for k in idx], [out_l[k] for k in idx]
+
+
 def build_lines(spans: list[tuple[float, float]], span_words: list[list[Word]], span_lang: list[str],
                 opts: Options = Options()) -> list[Line]:
     """Lines from VAD spans holding their words (see the module docstring for the rules)."""
@@ -639,7 +663,7 @@ def transcribe_audio(audio16: np.ndarray, opts: Options = Options(), progress: P
             note(f"recognising speech ({wi + 1}/{len(windows)})")
             _transcribe_run(model, x, spans, run, window[2], opts, span_words, span_lang)
             done[0] += sum(b - a for a, b in spans[run[0]:run[1]])
-    lines = build_lines(spans, span_words, span_lang, opts)
+    lines = build_lines(*absorb_wordless(spans, span_words, span_lang, opts.change_pause), opts)
     langs = [ln.language for ln in lines]
     main = max(set(langs), key=langs.count) if langs else ("" if opts.language == "auto" else opts.language)
     step(1.0, f"{len(lines)} lines")
