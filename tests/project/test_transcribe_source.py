@@ -161,6 +161,28 @@ def test_vad_spans_within_100_ms():
         assert abs(inside[0][0] - truth["start"]) <= 0.1 and abs(inside[-1][1] - truth["end"]) <= 0.1
 
 
+def test_a_soft_first_sound_the_vad_leaves_out_is_found():
+    """A breathy 0.25 s onset 35 dB under the line's peak (a fricative's hiss) before the English line at 4.65 s:
+    the VAD starts at the loud part, the edge search walks back to the hiss and no further."""
+    from project.transcribe import Options, refine_edges, speech_spans, vad_probabilities
+
+    audio, sr = sf.read(str(DATA / "dialogue.flac"), dtype="float32")
+    peak = float(np.abs(audio[int(4.65 * sr):int(8.13 * sr)]).max())
+    n = int(0.25 * sr)
+    hiss = np.diff(np.random.default_rng(1).normal(0, 1, n + 1))  # white noise, high-passed
+    hiss *= peak * 10 ** (-35 / 20) / np.sqrt(np.mean(hiss ** 2)) * np.linspace(0.3, 1.0, n)
+    onset = 4.40
+    audio[int(onset * sr):int(onset * sr) + n] += hiss.astype(np.float32)
+    raw = speech_spans(vad_probabilities(audio), Options())
+    vad_start = min(a for a, b in raw if b > 4.65)
+    assert vad_start - onset > 0.15  # the VAD leaves the hiss out
+    spans = refine_edges(audio, raw)
+    start = min(a for a, b in spans if b > 4.65)
+    assert abs(start - onset) <= 0.03
+    before = [s for s in spans if s[1] <= onset]
+    assert abs(before[-1][1] - TRUTH[0]["end"]) <= 0.1  # the line before keeps its end
+
+
 def test_short_fragments_merge_and_long_pauses_split():
     from project.transcribe import Line, Options, Word, merge_lines
 
@@ -174,6 +196,34 @@ def test_short_fragments_merge_and_long_pauses_split():
     assert acts == [0, 0, 1, 1]  # and a language change splits
     out, _ = merge_lines([line(0.0, 2.0, "A"), line(2.9, 3.1, "b")], [0, 1], Options())
     assert [ln.text for ln in out] == ["A", "b"]  # a fragment far from everything stays a line
+
+
+def test_a_wordless_syllable_next_to_its_word_stays_in_the_line():
+    from project.transcribe import Options, Word, absorb_wordless, build_lines
+
+    # "...fuel, Cap|tain." then a 0.75 s pause: the VAD split "Captain" at its closure and Whisper put the word on
+    # the first half; far from any word, a wordless span (a breath, a door) is still left out
+    spans = [(0.0, 1.4), (1.55, 1.7), (1.82, 2.0), (2.75, 4.0), (5.5, 5.8)]
+    words = [[Word(" fuel,", 0.9, 1.4)], [Word(" Captain.", 1.5, 1.75)], [], [Word(" Maybe", 2.75, 3.2)], []]
+    langs = ["en"] * 5
+    s2, w2, l2 = absorb_wordless(spans, words, langs, 0.25)
+    assert s2 == [(0.0, 1.4), (1.55, 2.0), (2.75, 4.0), (5.5, 5.8)] and w2[3] == []
+    lines = build_lines(s2, w2, l2, Options())
+    assert [(ln.start, ln.end) for ln in lines] == [(0.0, 4.0)]  # the pause before "Maybe" is 0.75 s, not 1.05 s
+    # a soft start before the first word joins it too
+    s3, _w, _l = absorb_wordless([(0.0, 0.1), (0.2, 1.0)], [[], [Word(" Hi", 0.2, 0.5)]], ["en", "en"], 0.25)
+    assert s3 == [(0.0, 1.0)]
+
+
+def test_a_piece_too_short_to_embed_takes_the_actor_across_the_shorter_pause(monkeypatch):
+    from project import actors
+
+    # a long line of actor A ends 0.40 s before a 0.6 s piece; B's line starts 0.34 s after it.  By middles A is
+    # nearer (its middle is 1.6 s away, B's 1.7 s); across the pauses B is, and the piece is the start of B's line
+    spans = [(0.0, 1.8), (2.2, 2.8), (3.14, 5.24)]
+    a, b = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    monkeypatch.setattr(actors, "line_embeddings", lambda audio, sp, cancelled=None: [a, None, b])
+    assert actors.assign_actors(np.zeros(16000 * 6, np.float32), spans) == [0, 1, 1]
 
 
 def test_schema_1_files_still_open_and_bad_sources_are_refused(tmp_path):
