@@ -147,7 +147,8 @@ class RayRunner:
         queue = deque(jobs)  # largest first
         busy: dict = {}  # object ref -> (actor index, job)
         load = [0] * len(self.actors)
-        alive = [True] * len(self.actors)
+        state = ["up"] * len(self.actors)  # up | restarting (sent nothing until it answers a ping) | dead
+        pings: dict = {}  # object ref -> (actor index, deadline)
         deaths = [0] * len(self.actors)
 
         def send(i: int, job: Job) -> None:
@@ -158,44 +159,59 @@ class RayRunner:
             busy[ref] = (i, job)
             load[i] += 1
 
+        def ping(i: int, deadline: float) -> None:
+            pings[self.actors[i].pid.remote()] = (i, deadline)
+
         try:
             while queue or busy:
                 if stop():
                     return
                 for i in range(len(self.actors)):
-                    while alive[i] and load[i] < self.in_flight and queue:
+                    while state[i] == "up" and load[i] < self.in_flight and queue:
                         send(i, queue.popleft())
-                if not busy:
+                if not busy and not pings:
                     for job in queue:
                         self.lost.append(f"{job.label}: no worker left to render it")
                     return
-                ready, _ = ray.wait(list(busy), num_returns=1, timeout=1.0)
+                ready, _ = ray.wait(list(busy) + list(pings), num_returns=1, timeout=1.0)
                 for ref in ready:
+                    if ref in pings:
+                        i, deadline = pings.pop(ref)
+                        try:
+                            self.pids[i] = ray.get(ref)
+                            state[i] = "up"  # restarted: the engine is loaded again
+                        except ray.exceptions.RayError:
+                            if time.monotonic() < deadline and deaths[i] <= 2:
+                                time.sleep(0.2)
+                                ping(i, deadline)
+                            else:
+                                state[i] = "dead"
+                        continue
                     i, job = busy.pop(ref)
                     load[i] -= 1
                     try:
                         result = ray.get(ref)
                     except (ray.exceptions.RayActorError, ray.exceptions.ObjectLostError,
                             ray.exceptions.WorkerCrashedError) as e:
-                        self._worker_died(i, job, e, deaths, alive, queue)
+                        if state[i] == "up":  # the first of its lost jobs: wait for the restart
+                            deaths[i] += 1
+                            state[i] = "restarting"
+                            ping(i, time.monotonic() + 300)
+                        self._resend(job, e, queue)
                         continue
                     except ray.exceptions.RayTaskError as e:  # the job raised something render_job does not catch
                         result = {"key": job.key, "error": _first_line(e.cause if e.cause else e)}
-                    deaths[i] = 0
                     deliver(job, result)
         finally:
             for ref in busy:
                 ray.cancel(ref, force=True)
 
-    def _worker_died(self, i: int, job: Job, err, deaths, alive, queue) -> None:
-        deaths[i] += 1  # one per lost job: a death costs up to in_flight of them
-        if deaths[i] > 2 * self.in_flight:
-            alive[i] = False  # restarts spent: it gets no more work
+    def _resend(self, job: Job, err, queue) -> None:
         if job.attempts >= MAX_ATTEMPTS:
             self.lost.append(f"{job.label}: its worker died {job.attempts} times rendering it")
             return
         self.retried += 1
-        queue.appendleft(job)  # next free worker (another one, when this one is restarting)
+        queue.appendleft(job)  # to the next free worker (another one: this one is restarting)
         if self.note:
             self.note(f"a worker died ({_first_line(err)[:80]}): {job.label} sent again")
 
