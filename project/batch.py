@@ -261,6 +261,7 @@ def render_job(engine, job: Job, blobs: dict[str, bytes], workdir: Path) -> dict
     from engine import voices as vl
 
     req = job.request
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     try:
         vl.unregister_all()
         if job.voice_blob:
@@ -285,7 +286,9 @@ def render_job(engine, job: Job, blobs: dict[str, bytes], workdir: Path) -> dict
 
     return {"key": job.key, "audio": np.asarray(res.audio, np.float32), "sample_rate": int(res.sample_rate),
             "natural_seconds": float(res.natural_seconds), "ratio": float(res.ratio),
-            "units": [dataclasses.asdict(u) for u in res.units], "warnings": [str(w) for w in res.warnings]}
+            "units": [dataclasses.asdict(u) for u in res.units], "warnings": [str(w) for w in res.warnings],
+            # what the line cost its worker: CPU seconds are the load-independent figure for capacity plans
+            "cpu_seconds": time.process_time() - cpu0, "seconds": time.perf_counter() - wall0}
 
 
 def _materialise(workdir: Path, digest: str, suffix: str, blobs: dict[str, bytes]) -> Path:
@@ -352,6 +355,8 @@ class BatchSummary:
     wall_seconds: float = 0.0
     render_seconds: float = 0.0  # from the first job sent to the last result
     retried: int = 0  # jobs sent again after their worker died
+    worker_cpu_seconds: float = 0.0  # summed over the lines rendered
+    worker_seconds: float = 0.0
     workers: int = 0
     where: str = ""
     interrupted: bool = False
@@ -411,6 +416,8 @@ class BatchDriver:
             clip = clip_of(result)
             self.summary.writes[job.key] = 1
             self.summary.rendered += 1
+            self.summary.worker_cpu_seconds += float(result.get("cpu_seconds", 0.0))
+            self.summary.worker_seconds += float(result.get("seconds", 0.0))
             for i in touched:
                 bp = self.plan.projects[i]
                 bp.cache.put(clip)

@@ -203,8 +203,11 @@ class RayRunner:
                         result = {"key": job.key, "error": _first_line(e.cause if e.cause else e)}
                     deliver(job, result)
         finally:
-            for ref in busy:
-                ray.cancel(ref, force=True)
+            for ref in busy:  # stopped early: what is queued on the workers is dropped (close() ends them)
+                try:
+                    ray.cancel(ref)
+                except (ValueError, ray.exceptions.RayError):
+                    pass
 
     def _resend(self, job: Job, err, queue) -> None:
         if job.attempts >= MAX_ATTEMPTS:

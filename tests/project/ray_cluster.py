@@ -32,7 +32,7 @@ class LocalCluster:
         self.address = f"127.0.0.1:{self.port}"
         # the workers import this checkout and run the engine on one thread (as the reference renders)
         self.env = {**os.environ, "PYTHONPATH": str(ROOT), "DUBLINE_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0",
-                    "RAY_DEDUP_LOGS": "0",
+                    "RAY_DEDUP_LOGS": "0", "RAY_worker_niceness": "0",  # Ray's nice 15 starves them on a busy machine
                     # a local ray.init() saves a token in ~/.ray/auth_token, which a token-less cluster then refuses
                     "RAY_AUTH_MODE": "disabled", "RAY_AUTH_TOKEN_PATH": os.path.join(self.tmp, "no-token")}
         self.sessions: set[int] = set()  # `ray start` runs in a session of its own; its daemons stay in it

@@ -87,3 +87,19 @@ def test_cli_batch_summary_progress_and_errors(tmp_path, capsys, monkeypatch):
         assert says in err and "Traceback" not in err
     assert main(["batch", str(tmp_path / "nope.dubline"), "--out", str(tmp_path / "o4")]) == 2
     assert "no such project" in capsys.readouterr().err
+
+
+def test_interrupting_keeps_what_was_rendered(tmp_path):
+    paths = make_projects(tmp_path / "p", (("你好。", "走吧。"), ("谢谢。",)))
+
+    def step(done, total, note):
+        if done == 1:
+            raise KeyboardInterrupt  # Ctrl+C as the first line comes back
+
+    s = batch.run_batch(paths, tmp_path / "out", ["wav"], local, step=step)
+    assert s.interrupted and s.rendered == 1 and not s.failed
+    assert "interrupted" in s.text()[-1]
+    assert sum(len(cache_keys(p)) for p in paths) == 1  # the line rendered is kept, verified
+    again = batch.run_batch(paths, tmp_path / "out", ["wav"], local)
+    assert (again.rendered, again.cached) == (2, 1)  # the rest, and only the rest
+    assert sorted(f.name for f in (tmp_path / "out").iterdir()) == ["ep1.wav", "ep2.wav"]

@@ -1,6 +1,7 @@
 """`dubline batch` on a real two-node Ray cluster on this machine: the outputs are `dubline render`'s bytes,
-a worker killed mid-batch costs only its in-flight lines (sent again, nothing lost, nothing written twice),
-and the IndexTTS2 actor renders on the tiny random weights."""
+a worker killed mid-batch costs only its in-flight lines (sent again, nothing lost, nothing written twice).
+(The cluster: the session fixture ``ray_cluster`` in tests/conftest.py; the IndexTTS2 actor's test is in
+tests/indextts2/test_batch_indextts2.py.)"""
 
 from __future__ import annotations
 
@@ -15,33 +16,10 @@ from project import batch  # noqa: E402
 from project import model as pj  # noqa: E402
 from project.cluster import RayRunner  # noqa: E402
 from project.render_core import RenderCache  # noqa: E402
-from tests.indextts2.conftest import indextts2_python, settings, tiny_model  # noqa: E402,F401 (fixtures)
 from tests.project.batch_projects import cache_keys, make_projects, reference_renders  # noqa: E402
-from tests.project.ray_cluster import LocalCluster  # noqa: E402
 
 #: three small projects, one line shared: 4 distinct lines (the machine is slow and shared)
 LINES = (("你好。", "走吧。"), ("你好。", "好的。"), ("谢谢。",))
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    c = LocalCluster()
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN_PATH", "RAY_USAGE_STATS_ENABLED")}
-    os.environ.update({k: c.env[k] for k in saved})  # the driver (this process) talks to it the same way
-    try:
-        yield c.start()
-    finally:
-        import ray
-
-        if ray.is_initialized():
-            ray.shutdown()
-        c.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    assert not c.own_pids(), "Ray processes left behind"
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +27,7 @@ def one_thread(monkeypatch):
     monkeypatch.setenv("DUBLINE_THREADS", "1")  # as the cluster's workers run (one CPU each)
 
 
-def test_cluster_batch_matches_render_and_a_killed_worker_loses_nothing(tmp_path, cluster):
+def test_cluster_batch_matches_render_and_a_killed_worker_loses_nothing(tmp_path, ray_cluster):
     import time
 
     t0 = time.perf_counter()
@@ -59,7 +37,7 @@ def test_cluster_batch_matches_render_and_a_killed_worker_loses_nothing(tmp_path
     made: list[RayRunner] = []
 
     def runner(backend):
-        made.append(RayRunner(backend, cluster.address, workers=2))
+        made.append(RayRunner(backend, ray_cluster.address, workers=2))
         return made[0]
 
     killed = []
@@ -85,24 +63,3 @@ def test_cluster_batch_matches_render_and_a_killed_worker_loses_nothing(tmp_path
         cache = RenderCache(pj.cache_dir_for(p))
         assert all(cache.stored(k) is not None for k in keys)  # whole, verified entries
         assert (tmp_path / "out" / f"{p.stem}.wav").read_bytes() == ref[p.stem]
-
-
-def test_indextts2_actor_on_the_tiny_weights(tmp_path, cluster, settings):  # noqa: F811
-    # (its bytes equal `dubline render`'s too, checked once by hand: an IndexTTS2 render here takes minutes)
-    paths = make_projects(tmp_path / "p", (("你好，我们出发吧。",),))
-    p = pj.load(paths[0])
-    p.backend = "indextts2"
-    pj.save(p, paths[0], backup=False)
-    made: list[RayRunner] = []
-
-    def runner(backend):
-        made.append(RayRunner(backend, cluster.address, workers=1, settings=settings))
-        return made[0]
-
-    s = batch.run_batch(paths, tmp_path / "out", ["wav"], runner)
-    print(*s.text(), sep="\n")
-    assert (s.rendered, s.failed, s.workers) == (1, [], 1) and made[0].backend == "indextts2"
-    (key,) = cache_keys(paths[0])
-    clip = RenderCache(pj.cache_dir_for(paths[0])).stored(key)
-    assert clip.sample_rate == 22050 and len(clip.audio) == round(1.1 * 22050)  # the region, exactly
-    assert (tmp_path / "out" / "ep1.wav").is_file()
