@@ -109,10 +109,14 @@ class RayRunner:
             except (ConnectionError, RuntimeError, ValueError) as e:
                 raise ClusterError(f"cannot reach the Ray cluster at {self.address}: {_first_line(e)}") from None
             self._started_ray = True
-        n = self.requested or self._fitting_workers()
-        if n < 1:
-            raise ClusterError(f"the cluster has no room for a worker ({self.cpus} CPU"
-                               + (", 1 GPU" if self.gpus else "") + " each)")
+        room = self._fitting_workers()
+        n = self.requested or room
+        each = f"{self.cpus:g} CPU" + (", 1 GPU" if self.gpus else "") + " each"
+        if room < 1:
+            raise ClusterError(f"the cluster has no room for a worker ({each})")
+        if n > room:  # they would wait for resources that may never come
+            raise ClusterError(f"the cluster has room for {room} worker(s) of {each}, not {n}: "
+                               f"use --workers {room} or add nodes")
         actor = _actor_class(ray).options(num_cpus=self.cpus, num_gpus=1 if self.gpus else 0, max_restarts=2,
                                           max_task_retries=0, scheduling_strategy="SPREAD")
         device = "cuda" if self.gpus else ("cpu" if self.backend == "indextts2" else "auto")

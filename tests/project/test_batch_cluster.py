@@ -63,3 +63,13 @@ def test_cluster_batch_matches_render_and_a_killed_worker_loses_nothing(tmp_path
         cache = RenderCache(pj.cache_dir_for(p))
         assert all(cache.stored(k) is not None for k in keys)  # whole, verified entries
         assert (tmp_path / "out" / f"{p.stem}.wav").read_bytes() == ref[p.stem]
+
+
+def test_more_workers_than_the_cluster_fits_is_one_clear_error(tmp_path, ray_cluster):
+    from project.cluster import ClusterError
+
+    paths = make_projects(tmp_path / "p", (("你好。",),))
+    with pytest.raises(ClusterError, match=r"room for 2 worker\(s\) of 1 CPU each, not 3"):
+        batch.run_batch(paths, tmp_path / "out", ["wav"],
+                        lambda backend: RayRunner(backend, ray_cluster.address, workers=3))
+    assert not cache_keys(paths[0]) and not (tmp_path / "out" / "ep1.wav").exists()
