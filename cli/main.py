@@ -85,7 +85,7 @@ def _sub(sub, parent: argparse.ArgumentParser, name: str, help_text: str) -> arg
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
     sub = p.add_subparsers(dest="command")
-    for add in (_add_say, _add_voices, _add_demo, _add_new, _add_voice, _add_keyframes, _add_render, _add_edit):
+    for add in (_add_say, _add_voices, _add_demo, _add_new, _add_voice, _add_keyframes, _add_render, _add_batch, _add_edit):
         add(sub, p)
     return p
 
@@ -210,6 +210,12 @@ def _add_render(sub, p: argparse.ArgumentParser) -> None:
     r.add_argument("--json", action="store_true",
                    help="print what was written and the loudness readings as JSON")
     _add_indextts2_args(r)
+
+
+def _add_batch(sub, p: argparse.ArgumentParser) -> None:
+    from cli.batch import add_batch
+
+    add_batch(sub, p)
 
 
 def _add_edit(sub, p: argparse.ArgumentParser) -> None:
@@ -599,6 +605,12 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _cmd_batch(args) -> int:
+    from cli.batch import cmd_batch
+
+    return cmd_batch(args)
+
+
 def _has_display() -> bool:
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.environ.get(
@@ -641,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
     from project.errors import DublineError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"say", "voices", "demo", "new", "render", "keyframes", "voice", "edit", "-h", "--help"}
+    commands = {"say", "voices", "demo", "new", "render", "batch", "keyframes", "voice", "edit", "-h", "--help"}
     if not argv or argv[0] not in commands:
         argv = ["edit", *argv]
     parser = build_parser()
@@ -650,6 +662,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a usage error already printed as one line
         return int(e.code or 0)
     handlers = {"say": cmd_say, "voices": cmd_voices, "demo": cmd_demo, "new": cmd_new, "render": cmd_render,
+                "batch": _cmd_batch,
                 "keyframes": cmd_keyframes, "voice": cmd_voice,
                 "edit": cmd_edit}
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 from engine.backend import Backend, ProgressFn
@@ -15,12 +16,16 @@ BACKEND_LABELS = {"embedded": "Embedded (Kokoro, CPU)", "indextts2": "IndexTTS2 
 
 
 def get_engine(backend: str = "embedded", device: str = "auto", progress: ProgressFn | None = None,
-               settings=None) -> Backend:
+               settings=None, threads: int | None = None) -> Backend:
     """The loaded backend ``backend`` on ``device`` (created on first call).
 
     ``settings`` (an :class:`engine.indextts2.IndexTTS2Settings`) says where
     IndexTTS2's checkpoints and Hugging Face cache are; without it the
     ``DUBLINE_INDEXTTS2_*`` environment variables are read.
+
+    ``threads`` (default ``$DUBLINE_THREADS``, else one per CPU) sizes the embedded engine's thread
+    pool: a batch worker given one CPU runs one thread.  The thread count changes the last bits of
+    the audio (onnxruntime splits its sums differently), so identical bytes need identical counts.
     """
     if backend not in BACKENDS:
         raise RequestError(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
@@ -32,7 +37,9 @@ def get_engine(backend: str = "embedded", device: str = "auto", progress: Progre
         settings = settings or IndexTTS2Settings.from_env()
         key: tuple = (backend, device, settings)
     else:
-        key = (backend, device)
+        if threads is None:
+            threads = env_threads()
+        key = (backend, device) if threads is None else (backend, device, int(threads))
     with _lock:
         eng = _engines.get(key)
         if eng is None:
@@ -47,9 +54,15 @@ def get_engine(backend: str = "embedded", device: str = "auto", progress: Progre
             else:
                 from engine.embedded.kokoro_backend import KokoroBackend
 
-                eng = KokoroBackend(device=device, progress=progress)
+                eng = KokoroBackend(device=device, threads=threads, progress=progress)
             _engines[key] = eng
         return eng
+
+
+def env_threads() -> int | None:
+    """``$DUBLINE_THREADS`` as a thread count (None when unset or not a positive whole number)."""
+    v = os.environ.get("DUBLINE_THREADS", "").strip()
+    return int(v) if v.isdigit() and int(v) > 0 else None
 
 
 def _close(eng) -> None:

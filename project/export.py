@@ -590,14 +590,16 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
                    cancelled: Callable[[], bool] | None = None, keep_original: bool = False,
                    force: bool = False, consent: str | None = None,
                    options: ExportOptions | None = None,
-                   step: Callable[[int, int, str], None] | None = None) -> ExportReport:
+                   step: Callable[[int, int, str], None] | None = None,
+                   clips: dict[str, Clip] | None = None) -> ExportReport:
     """Render what is needed and write ``fmt`` to ``out``; used by the CLI and the editor.
 
     Returns an :class:`ExportReport` (the files, and for audio the loudness readings and warnings).
 
     Raises only DublineError subclasses (ExportError, ProjectError, RenderFailed, ...) for what a
     user can cause, and ExportCancelled.  ``force`` allows writing over an input (the project, its
-    media...); ``consent`` is the note allowing recordings used as voices to be cloned.
+    media...); ``consent`` is the note allowing recordings used as voices to be cloned.  ``clips``
+    (region id -> clip, every line with text) are lines already rendered (a batch): nothing is rendered.
     """
     from project.headless import open_source, render_all
 
@@ -617,7 +619,8 @@ def export_project(project_path: Path, fmt: str, out: Path, progress: Progress |
             raise ExportError(f"cannot write {_short(out)}: it is a folder")
         guard_output(out, inputs, force)
     try:
-        clips = render_all(project, project_path, progress, consent=consent, step=step)
+        if clips is None:
+            clips = render_all(project, project_path, progress, consent=consent, step=step)
         _check(cancelled)
         needs_source = fmt in ("wav", "flac", "mp4", "mkv") or (fmt == "stems" and options.loudness_target is not None)
         source = open_source(project, project_path, progress, options.channels,

@@ -180,6 +180,14 @@ class RenderCache:
         self._remember(clip)
         return clip
 
+    def stored(self, key: str, request: SynthesisRequest | None = None) -> Clip | None:
+        """The entry as it is on disk now (the memory copy ignored), verified like :meth:`get`; None if absent,
+        damaged or not the length ``request`` asks for.  A writer checks with it that its entry landed."""
+        clip = self._read(key)
+        if clip is None or (request is not None and not _length_fits(clip, request)):
+            return None
+        return clip
+
     def _read(self, key: str) -> Clip | None:
         if self.folder is None or not _plain_key(key):
             return None

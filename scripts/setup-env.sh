@@ -29,8 +29,8 @@ fi
 # (Apache-2.0, from resemblyzer and g2p-en, whose own dependencies we do not want): nothing extra here.
 # pip's and setuptools' chatter (an editable-install notice) only when something goes wrong
 PIPLOG="$(mktemp)"
-# --test also installs the optional transcription extra, so its tests run in CI
-if [ "$WANT_TEST" = "1" ]; then SPEC=".[test,transcribe]"; else SPEC="."; fi
+# --test also installs the optional transcription and cluster (Ray) extras, so their tests run in CI
+if [ "$WANT_TEST" = "1" ]; then SPEC=".[test,transcribe,cluster]"; else SPEC="."; fi
 if ! python -m pip install -q -e "$SPEC" >"$PIPLOG" 2>&1; then
   cat "$PIPLOG" >&2
   rm -f "$PIPLOG"
