@@ -7,11 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.main import EXIT_USER_ERROR, UserError, _add_indextts2_args, _indextts2_settings, _short, _sub
+from cli.common import EXIT_USER_ERROR, UserError, add_indextts2_args, indextts2_settings, short, sub_parser
 
 
 def add_batch(sub, p: argparse.ArgumentParser) -> None:
-    b = _sub(sub, p, "batch", "render many projects, each line once, here or on a Ray cluster")
+    b = sub_parser(sub, p, "batch", "render many projects, each line once, here or on a Ray cluster")
     b.add_argument("projects", nargs="+", metavar="PROJECT", help=".dubline project files")
     b.add_argument("--out", required=True, metavar="DIR",
                    help="output folder: NAME.FORMAT per project (NAME-stems/, NAME-clips/ for folders)")
@@ -37,7 +37,7 @@ def add_batch(sub, p: argparse.ArgumentParser) -> None:
     bl.add_argument("--sample-rate", type=int, metavar="HZ")
     bl.add_argument("--bit-depth", type=int, choices=(16, 24, 32), default=24)
     bl.add_argument("--mono", action="store_true")
-    _add_indextts2_args(b)
+    add_indextts2_args(b)
 
 
 def cmd_batch(args) -> int:
@@ -59,8 +59,8 @@ def cmd_batch(args) -> int:
         raise UserError("--workers and --gpu are for Ray workers: add --ray local|auto|ADDRESS")
     for p in args.projects:
         if not Path(p).is_file():
-            raise UserError(f"{_short(p)}: no such project file")
-    settings = _indextts2_settings(args)
+            raise UserError(f"{short(p)}: no such project file")
+    settings = indextts2_settings(args)
     settings.to_env()
     options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
                                  1 if args.mono else 2)

@@ -17,11 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_USER_ERROR = 2
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, exit code 2."""
+from cli.common import EXIT_USER_ERROR, UserError, add_indextts2_args, indextts2_settings, short, sub_parser
 
 
 def _fail(msg: str) -> int:
@@ -54,34 +50,6 @@ def _parse_glossary(items: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _add_indextts2_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("IndexTTS2 (for --backend indextts2, or a project set to IndexTTS2)")
-    g.add_argument("--checkpoints", metavar="DIR",
-                   help="IndexTTS2 checkpoint folder (config.yaml, gpt.pth, s2mel.pth, ...); "
-                        "default $DUBLINE_INDEXTTS2_CHECKPOINTS")
-    g.add_argument("--hf-cache", metavar="DIR",
-                   help="Hugging Face cache holding w2v-bert-2.0, MaskGCT, campplus and BigVGAN; "
-                        "default $DUBLINE_INDEXTTS2_HF_CACHE")
-    g.add_argument("--fp16", action=argparse.BooleanOptionalAction, default=None,
-                   help="half precision on the GPU (default on)")
-    g.add_argument("--indextts-python", metavar="PYTHON",
-                   help="the Python of the IndexTTS2 environment (default .venv-indextts2)")
-
-
-def _indextts2_settings(args):
-    from engine.indextts2.setup import IndexTTS2Settings
-
-    return IndexTTS2Settings.from_env().merged(checkpoints=args.checkpoints, hf_cache=args.hf_cache,
-                                               fp16=args.fp16, python=args.indextts_python)
-
-
-def _sub(sub, parent: argparse.ArgumentParser, name: str, help_text: str) -> argparse.ArgumentParser:
-    """A sub-command's parser whose errors read like the top level's (one line, exit code 2)."""
-    x = sub.add_parser(name, help=help_text)
-    x.error = parent.error  # type: ignore[method-assign]
-    return x
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dubline", description="Dubline: a dubbing editor with a controllable speech engine.")
     sub = p.add_subparsers(dest="command")
@@ -91,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_say(sub, p: argparse.ArgumentParser) -> None:
-    s = _sub(sub, p, "say", "speak one line to an audio file")
+    s = sub_parser(sub, p, "say", "speak one line to an audio file")
     s.add_argument("text", help="the line; pinyin overrides like 出发[fā chū] or XING2 are allowed")
     s.add_argument("-o", "--output", help="output audio file (.wav, .flac)")
     s.add_argument("--voice", default="jf_alpha",
@@ -115,7 +83,7 @@ def _add_say(sub, p: argparse.ArgumentParser) -> None:
     s.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     s.add_argument("--backend", default="embedded", choices=("embedded", "indextts2"),
                    help="embedded: Kokoro on the CPU (default); indextts2: the IndexTTS2 model (GPU)")
-    _add_indextts2_args(s)
+    add_indextts2_args(s)
     s.add_argument("--json", action="store_true", help="print the result's metadata as JSON")
     s.add_argument("--phonemes", action="store_true", help="print the phoneme string (no audio unless -o)")
     s.add_argument("--consent", metavar="TEXT",
@@ -124,16 +92,16 @@ def _add_say(sub, p: argparse.ArgumentParser) -> None:
 
 
 def _add_voices(sub, p: argparse.ArgumentParser) -> None:
-    _sub(sub, p, "voices", "list the available voices")
+    sub_parser(sub, p, "voices", "list the available voices")
 
 
 def _add_demo(sub, p: argparse.ArgumentParser) -> None:
-    d = _sub(sub, p, "demo", "render the bundled demo lines headlessly")
+    d = sub_parser(sub, p, "demo", "render the bundled demo lines headlessly")
     d.add_argument("-o", "--output", default="out/demo", help="output folder (default out/demo)")
 
 
 def _add_new(sub, p: argparse.ArgumentParser) -> None:
-    n = _sub(sub, p, "new", "create a project from media and subtitles")
+    n = sub_parser(sub, p, "new", "create a project from media and subtitles")
     n.add_argument("project", help="the .dubline file to create")
     n.add_argument("--media", help="video or audio file to dub")
     n.add_argument("--subtitles", help="SRT, ASS/SSA or WebVTT file: one region per line")
@@ -158,9 +126,9 @@ def _add_new(sub, p: argparse.ArgumentParser) -> None:
 
 
 def _add_voice(sub, p: argparse.ArgumentParser) -> None:
-    vo = _sub(sub, p, "voice", "the voice library: clone a voice from a recording, list, show, remove")
+    vo = sub_parser(sub, p, "voice", "the voice library: clone a voice from a recording, list, show, remove")
     vsub = vo.add_subparsers(dest="voice_command", required=True)
-    va = _sub(vsub, p, "add", "clone a voice from 3-30 s of speech (audio or video file)")
+    va = sub_parser(vsub, p, "add", "clone a voice from 3-30 s of speech (audio or video file)")
     va.add_argument("name")
     va.add_argument("reference", help="a recording of the voice (wav, flac, mp3, or a video's audio)")
     va.add_argument("--consent", default="", help="who agreed to this voice being cloned, and for what (required)")
@@ -168,12 +136,12 @@ def _add_voice(sub, p: argparse.ArgumentParser) -> None:
     va.add_argument("--project", metavar="P.dubline",
                     help="store the voice with this project (in its voices/ folder) instead of the user library")
     for cmd_name, help_text in (("show", "a voice's details as JSON"), ("remove", "delete a voice")):
-        _sub(vsub, p, cmd_name, help_text).add_argument("name")
-    _sub(vsub, p, "list", "stock and cloned voices")
+        sub_parser(vsub, p, cmd_name, help_text).add_argument("name")
+    sub_parser(vsub, p, "list", "stock and cloned voices")
 
 
 def _add_keyframes(sub, p: argparse.ArgumentParser) -> None:
-    k = _sub(sub, p, "keyframes", "detect shot cuts and strong visual changes in a video")
+    k = sub_parser(sub, p, "keyframes", "detect shot cuts and strong visual changes in a video")
     k.add_argument("video", help="the video file")
     k.add_argument("--json", action="store_true", help="print the candidates as JSON")
     k.add_argument("-o", "--output", help="write them as a keyframe CSV (frame,name) for `dubline new --keyframes`")
@@ -181,7 +149,7 @@ def _add_keyframes(sub, p: argparse.ArgumentParser) -> None:
 
 
 def _add_render(sub, p: argparse.ArgumentParser) -> None:
-    r = _sub(sub, p, "render", "render a project headlessly")
+    r = sub_parser(sub, p, "render", "render a project headlessly")
     r.add_argument("project", help="a .dubline project file")
     r.add_argument("-o", "--output", required=True,
                    help="output file, or folder for stems/clips (format from --format or the file suffix)")
@@ -209,7 +177,7 @@ def _add_render(sub, p: argparse.ArgumentParser) -> None:
                     "each dub track placed by its pan)")
     r.add_argument("--json", action="store_true",
                    help="print what was written and the loudness readings as JSON")
-    _add_indextts2_args(r)
+    add_indextts2_args(r)
 
 
 def _add_batch(sub, p: argparse.ArgumentParser) -> None:
@@ -219,7 +187,7 @@ def _add_batch(sub, p: argparse.ArgumentParser) -> None:
 
 
 def _add_edit(sub, p: argparse.ArgumentParser) -> None:
-    ed = _sub(sub, p, "edit", "open the editor")
+    ed = sub_parser(sub, p, "edit", "open the editor")
     ed.add_argument("project", nargs="?")
 
 
@@ -261,7 +229,7 @@ def cmd_say(args) -> int:
                            emotion=_emotion_spec(args))
     req.validate()
     if args.backend == "indextts2":
-        eng = get_engine("indextts2", args.device, settings=_indextts2_settings(args))
+        eng = get_engine("indextts2", args.device, settings=indextts2_settings(args))
     else:
         eng = get_engine("embedded", args.device)
     if args.phonemes and not args.output and not args.json:
@@ -558,7 +526,7 @@ def cmd_voice(args) -> int:
 def cmd_render(args) -> int:
     from project.export import FORMATS, SUFFIX_FORMATS, ExportOptions, export_project
 
-    _indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
+    indextts2_settings(args).to_env()  # a project set to IndexTTS2 renders with these
     out = Path(args.output)
     fmt = args.format or SUFFIX_FORMATS.get(out.suffix.lower(), "")
     if fmt not in FORMATS:
@@ -627,7 +595,7 @@ def cmd_edit(args) -> int:
         except (OSError, ValueError):
             exists = False
         if not exists:
-            raise UserError(f"{_short(str(p))}: no such project file" + ("" if p.suffix else
+            raise UserError(f"{short(str(p))}: no such project file" + ("" if p.suffix else
                             " (commands: say, new, render, voice, voices, keyframes, demo)"))
     if not _has_display():
         if args.project:
@@ -674,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as e:  # the file system refused something a floor did not expect to fail
-        where = f"{_short(str(e.filename))}: " if e.filename else ""
+        where = f"{short(str(e.filename))}: " if e.filename else ""
         return _fail(f"{where}{e.strerror or e}")
     except MemoryError:
         return _fail("not enough memory for this (is an input far larger than it should be?)")
@@ -684,10 +652,6 @@ def _one_line(e: BaseException) -> str:
     text = str(e).strip() or type(e).__name__
     first = text.splitlines()[0]
     return first if len(first) <= 400 else first[:397] + "..."
-
-
-def _short(s: str) -> str:
-    return s if len(s) <= 80 else "..." + s[-77:]
 
 
 if __name__ == "__main__":
