@@ -355,53 +355,22 @@ class KokoroBackend:
             return self._generate(request, units, table)
 
     def _generate(self, request: SynthesisRequest, units: list[Unit], table: np.ndarray) -> SynthesisResult:
-        from engine.embedded.tones import shape_mandarin_f0
-
         spec = request.duration
         passes = self._passes(units)
         vkey = self.voice_key(request.voice)
         preds = [self._predict(p, table, vkey) for p in passes]
-        tpl = self.template(request.voice)
-        pitch = tpl.pitch_shift if tpl is not None else 0.0
         pred = np.concatenate(preds)
         classes = self._classes(passes, units)
         # Emotion reshapes prosody only: rate and pauses here (before planning, so
-        # any exact target still holds), F0 and loudness below.
+        # any exact target still holds), F0 and loudness when decoding.
         emo = resolve_emotion(request.emotion, request.text)
         pred = scale_durations(pred, classes, emo.prosody)
         end = self._speech_end(passes, preds, units, table, vkey)
         natural = dur.plan(pred, classes, None, tail=self._line_tail(end)).natural_frames
         warnings: list[str] = list(emo.warnings)
-
-        pad_samples = 0
-        if spec.mode == "exact":
-            want = int(round(float(spec.seconds) * SAMPLE_RATE))
-            target = want // FRAME
-            pad_samples = want - target * FRAME
-            if target < 1:
-                raise DurationError(f"{spec.seconds:g} s is too short for any speech")
-        elif spec.mode == "ratio":
-            target = max(1, int(round(natural * float(spec.ratio))))
-        else:
-            target = None
-        if spec.max_tokens is not None:
-            cap = int(spec.max_tokens)
-            current = natural if target is None else target
-            if current > cap:
-                warnings.append(f"capped at {cap} frames ({cap * FRAME / SAMPLE_RATE:.2f} s) by max tokens")
-                target = cap
-                pad_samples = 0
-
+        target, pad_samples = _target_frames(spec, natural, warnings)
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
-        tail = self._line_tail(end, pad_samples)
-        try:
-            plan = dur.plan(pred, classes, target, anchors, tail=tail)
-        except DurationError as e:
-            if spec.mode == "exact":
-                # the plan counts whole 25 ms frames; say the length the user asked for
-                raise DurationError(str(e).replace(f"{target * FRAME / SAMPLE_RATE:.2f} s is too short",
-                                                   f"{float(spec.seconds):.2f} s is too short", 1)) from None
-            raise
+        plan = self._plan(spec, pred, classes, target, anchors, self._line_tail(end, pad_samples))
         if plan.tail is not None and spec.mode != "free":
             # Stretching the words before it changes how fast the last phoneme
             # decays: read the speech end again from the prosody the decoder
@@ -411,58 +380,11 @@ class KokoroBackend:
                 plan = dur.plan(pred, classes, target, anchors, tail=replace(plan.tail, speech_frames=heard))
         warnings.extend(plan.warnings)
         frames = plan.frames
-
-        audio_parts = []
-        off = 0
-        for p, pp in zip(passes, preds, strict=True):
-            n = len(p.tokens)
-            dm, lead_extra, tail_extra = _fed_durations(pp, frames[off : off + n], plan.tail, off)
-            off += n
-            f0, energy, feed = self._prosody(p, table, dm)
-            f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
-            f0 = shape_f0(f0, emo.prosody)
-            if pitch:  # the cloned voice's F0 placement
-                f0 = np.where(f0 > 50.0, f0 * 2 ** (pitch / 12), f0).astype(f0.dtype)
-            feed["f0"] = f0.reshape(1, -1).astype(np.float32)
-            feed["energy"] = energy.reshape(1, -1).astype(np.float32)
-            audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
-            expect = int(dm.sum()) * FRAME
-            if len(audio) != expect:  # the graph's contract; fix up defensively
-                audio = np.pad(audio, (0, max(0, expect - len(audio))))[:expect]
-            if plan.tail is not None and off - n <= plan.tail.index < off:
-                # a last consonant heard after the cut (a final burst) is moved inside it
-                audio = pull_in_tail(audio, SAMPLE_RATE, int(dm[: plan.tail.index - (off - n)].sum()) * FRAME,
-                                     expect - tail_extra * FRAME)
-            audio = audio[lead_extra * FRAME : expect - tail_extra * FRAME]
-            audio_parts.append(audio)
-        speech = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
+        speech = self._decode(passes, preds, plan, units, table, request.voice, emo.prosody)
         timings = self._timings(passes, units, frames)
         achieved = []
         if spec.anchors:
-            # The plan puts each anchored start on the nearest 25 ms frame; a gentle
-            # piecewise re-timing moves it onto its exact sample (engine/embedded/warp.py).
-            starts = _token_starts(frames)
-            length = len(speech)
-            src, dst = [0], [0]
-            for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec.anchors), sorted(anchors or [], key=lambda a: a[0]),
-                                                     strict=False):
-                s_at = int(starts[tok]) * FRAME
-                t_at = min(int(round(float(sec) * SAMPLE_RATE)), length - 1)
-                if 0 < s_at < length and s_at > src[-1] and t_at > dst[-1]:
-                    src.append(s_at)
-                    dst.append(t_at)
-                    achieved.append((int(ci), t_at / SAMPLE_RATE))
-                else:
-                    achieved.append((int(ci), s_at / SAMPLE_RATE))
-            src.append(length)
-            dst.append(length)
-            if src != dst:
-                speech = warp_to_boundaries(speech, src, dst)
-                timings = [
-                    replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
-                            end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
-                    for u in timings
-                ]
+            speech, timings, achieved = _pin_anchors(speech, timings, frames, spec.anchors, anchors or [])
         speech = apply_gain(speech, emo.prosody)
         if pad_samples:
             speech = np.concatenate([speech, np.zeros(pad_samples, dtype=np.float32)])
@@ -484,6 +406,53 @@ class KokoroBackend:
             emotion_vector=emo.vector,
             anchors_achieved=achieved,
         )
+
+    @staticmethod
+    def _plan(spec, pred: np.ndarray, classes, target: int | None, anchors, tail: dur.Tail | None) -> dur.Plan:
+        """The duration plan; an exact length too short for the line says the length the user asked for."""
+        try:
+            return dur.plan(pred, classes, target, anchors, tail=tail)
+        except DurationError as e:
+            if spec.mode == "exact":
+                # the plan counts whole 25 ms frames; say the length the user asked for
+                raise DurationError(str(e).replace(f"{target * FRAME / SAMPLE_RATE:.2f} s is too short",
+                                                   f"{float(spec.seconds):.2f} s is too short", 1)) from None
+            raise
+
+    def _decode(self, passes: list[_Pass], preds: list[np.ndarray], plan: dur.Plan, units: list[Unit],
+                table: np.ndarray, voice, prosody) -> np.ndarray:
+        """The planned frames through the decoder, pass by pass: Mandarin tones, the emotion's F0 and a cloned
+        voice's pitch placed on the prosody; the frames fed only as context (before the first and after the
+        heard end) cut off again."""
+        from engine.embedded.tones import shape_mandarin_f0
+
+        tpl = self.template(voice)
+        pitch = tpl.pitch_shift if tpl is not None else 0.0
+        frames = plan.frames
+        audio_parts = []
+        off = 0
+        for p, pp in zip(passes, preds, strict=True):
+            n = len(p.tokens)
+            dm, lead_extra, tail_extra = _fed_durations(pp, frames[off : off + n], plan.tail, off)
+            off += n
+            f0, energy, feed = self._prosody(p, table, dm)
+            f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
+            f0 = shape_f0(f0, prosody)
+            if pitch:  # the cloned voice's F0 placement
+                f0 = np.where(f0 > 50.0, f0 * 2 ** (pitch / 12), f0).astype(f0.dtype)
+            feed["f0"] = f0.reshape(1, -1).astype(np.float32)
+            feed["energy"] = energy.reshape(1, -1).astype(np.float32)
+            audio = self._dec.run(None, feed)[0].reshape(-1).astype(np.float32)
+            expect = int(dm.sum()) * FRAME
+            if len(audio) != expect:  # the graph's contract; fix up defensively
+                audio = np.pad(audio, (0, max(0, expect - len(audio))))[:expect]
+            if plan.tail is not None and off - n <= plan.tail.index < off:
+                # a last consonant heard after the cut (a final burst) is moved inside it
+                audio = pull_in_tail(audio, SAMPLE_RATE, int(dm[: plan.tail.index - (off - n)].sum()) * FRAME,
+                                     expect - tail_extra * FRAME)
+            audio = audio[lead_extra * FRAME : expect - tail_extra * FRAME]
+            audio_parts.append(audio)
+        return np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
 
     def _anchor_tokens(self, anchors, passes: list[_Pass], units: list[Unit], text: str):
         """Map (char index, seconds) anchors to (global token index, frame, label)."""
@@ -636,3 +605,54 @@ def _session_options(threads: int | None):
         so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         return so
 
+
+def _target_frames(spec, natural: int, warnings: list[str]) -> tuple[int | None, int]:
+    """(target frames or None for free, samples of the exact length below one 25 ms frame) of a request;
+    a max-tokens cap shorter than that adds a warning."""
+    pad_samples = 0
+    if spec.mode == "exact":
+        want = int(round(float(spec.seconds) * SAMPLE_RATE))
+        target = want // FRAME
+        pad_samples = want - target * FRAME
+        if target < 1:
+            raise DurationError(f"{spec.seconds:g} s is too short for any speech")
+    elif spec.mode == "ratio":
+        target = max(1, int(round(natural * float(spec.ratio))))
+    else:
+        target = None
+    if spec.max_tokens is not None:
+        cap = int(spec.max_tokens)
+        current = natural if target is None else target
+        if current > cap:
+            warnings.append(f"capped at {cap} frames ({cap * FRAME / SAMPLE_RATE:.2f} s) by max tokens")
+            target = cap
+            pad_samples = 0
+    return target, pad_samples
+
+
+def _pin_anchors(speech: np.ndarray, timings, frames: np.ndarray, spec_anchors, anchors):
+    """The plan puts each anchored start on the nearest 25 ms frame; a gentle piecewise re-timing moves it onto
+    its exact sample (engine/embedded/warp.py).  Returns (speech, timings, [(char index, seconds achieved)])."""
+    starts = _token_starts(frames)
+    length = len(speech)
+    src, dst = [0], [0]
+    achieved = []
+    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors), sorted(anchors, key=lambda a: a[0]), strict=False):
+        s_at = int(starts[tok]) * FRAME
+        t_at = min(int(round(float(sec) * SAMPLE_RATE)), length - 1)
+        if 0 < s_at < length and s_at > src[-1] and t_at > dst[-1]:
+            src.append(s_at)
+            dst.append(t_at)
+            achieved.append((int(ci), t_at / SAMPLE_RATE))
+        else:
+            achieved.append((int(ci), s_at / SAMPLE_RATE))
+    src.append(length)
+    dst.append(length)
+    if src != dst:
+        speech = warp_to_boundaries(speech, src, dst)
+        timings = [
+            replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
+                    end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
+            for u in timings
+        ]
+    return speech, timings, achieved
