@@ -26,6 +26,7 @@ ALLOWED_LONG_FILES: set[str] = set()
 #: Functions over MAX_FUNCTION_LINES, as "path::qualified.name".
 ALLOWED_LONG_FUNCTIONS: set[str] = set()
 
+
 def _is_table_module(tree: ast.Module) -> bool:
     """Only a docstring, imports and assignments of literal data (``X = {...}``, ``X: T = [...]``)."""
     for node in tree.body:
