@@ -9,6 +9,7 @@ the project too, as one undo step.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -198,10 +199,23 @@ class VoicesPanel(QWidget):
 
         tmp = Path(tempfile.mkdtemp(prefix="dubline-ref-")) / "source_span.wav"
         sf.write(str(tmp), np.asarray(span, np.float32), 16000)
-        self.add_from(str(tmp))
+        self.add_from(str(tmp), temporary=True)
 
-    def add_from(self, reference: str, name: str | None = None, consent: str | None = None) -> bool:
-        """Enroll ``reference`` (asks for name and consent unless given); returns False if not started."""
+    def add_from(self, reference: str, name: str | None = None, consent: str | None = None,
+                 temporary: bool = False) -> bool:
+        """Enroll ``reference`` (asks for name and consent unless given); returns False if not started.
+
+        ``temporary``: the reference is a file cut for this enrollment, alone in its own temporary folder;
+        the folder is removed once the enrollment has ended (the voice keeps its own copy of the audio)."""
+        started = self._start_enroll(reference, name, consent)
+        if temporary:
+            if started:
+                self._job.done.connect(lambda: shutil.rmtree(Path(reference).parent, ignore_errors=True))
+            else:
+                shutil.rmtree(Path(reference).parent, ignore_errors=True)
+        return started
+
+    def _start_enroll(self, reference: str, name: str | None, consent: str | None) -> bool:
         from engine import voices as vl
         from engine.errors import RequestError
 

@@ -153,7 +153,7 @@ class SourceController(QObject):
 
         panel = self._win.voices_panel
         panel.on_enrolled = adopt
-        if not panel.add_from(str(ref)):
+        if not panel.add_from(str(ref), temporary=True):
             panel.on_enrolled = None
             return False
         return True

@@ -137,13 +137,15 @@ def test_clone_this_actors_voice_uses_their_original_lines(qtbot, win, monkeypat
     assert ref is not None and abs(sf.info(str(ref)).duration - (sum(spans) + 0.25 * (len(spans) - 1))) < 0.2
     started = []
 
-    def fake_add_from(reference, name=None, consent=None):  # the consent dialog and enrollment, answered
-        started.append(reference)
+    def fake_add_from(reference, name=None, consent=None, temporary=False):  # consent dialog and enrollment
+        started.append((reference, temporary))
+        shutil.rmtree(Path(reference).parent)
         win.voices_panel.on_enrolled("actor_one")
         return True
 
     monkeypatch.setattr(win.voices_panel, "add_from", fake_add_from)
     assert win.source.clone_actor_voice(track.id)
-    assert started and win.doc.track(track.id).default_voice == "actor_one"
+    shutil.rmtree(Path(ref).parent)
+    assert started and started[0][1] and win.doc.track(track.id).default_voice == "actor_one"
     win.act_undo.trigger()
     assert win.doc.track(track.id).default_voice != "actor_one"

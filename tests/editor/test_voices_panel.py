@@ -37,7 +37,7 @@ def test_clone_rename_delete(qtbot, real_window, engine, tmp_path, monkeypatch):
     ref = tmp_path / "actor.wav"
     sf.write(str(ref), audio, 24000)
     assert panel.add_from(str(ref), "Actor", "synthetic test speaker")
-    qtbot.waitUntil(lambda: "Actor" in vl.names(), timeout=120000)
+    qtbot.waitUntil(lambda: "Actor" in vl.names(), timeout=300000)  # minutes on a loaded machine
     qtbot.waitUntil(lambda: panel._job is None, timeout=10000)
     assert "Actor" in w.renderer.voices
     panel.list.setCurrentRow(next(i for i in range(panel.list.count())
@@ -82,3 +82,25 @@ def test_bad_reference_is_reported_not_saved(qtbot, real_window, tmp_path, monke
     assert real_window.voices_panel.add_from(str(silent), "Nobody", "x")
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     assert "silent" in shown[0] and "Nobody" not in vl.names()
+
+
+def test_a_temporary_reference_is_removed_when_its_enrollment_ends(qtbot, real_window, tmp_path, monkeypatch):
+    """A reference cut for one enrollment (an actor's lines, a region of the source) lives in its own
+    temporary folder, which goes when the enrollment ends, however it ends."""
+    from PySide6.QtWidgets import QMessageBox
+
+    panel = real_window.voices_panel
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
+    not_started = tmp_path / "cut1"
+    not_started.mkdir()
+    (not_started / "ref.wav").write_bytes(b"x")
+    assert not panel.add_from(str(not_started / "ref.wav"), "jf_alpha", "x", temporary=True)  # a stock name
+    assert warnings and not not_started.exists()
+    failed = tmp_path / "cut2"
+    failed.mkdir()
+    (failed / "ref.wav").write_bytes(b"not audio")
+    assert panel.add_from(str(failed / "ref.wav"), "Cut", "x", temporary=True)
+    qtbot.waitUntil(lambda: not failed.exists(), timeout=60000)
+    assert len(warnings) == 2 and panel._job is None
+
