@@ -33,6 +33,19 @@ _lock = threading.Lock()
 _state: dict[str, object] = {}
 
 
+def _once(key: str, build):
+    """``_state[key]``, made by ``build()`` the first time (under the lock, so threads share one load;
+    ``build`` must not take the lock itself)."""
+    value = _state.get(key)
+    if value is None:
+        with _lock:
+            value = _state.get(key)
+            if value is None:
+                value = build()
+                _state[key] = value
+    return value
+
+
 def _jieba():
     """The jieba tokenizer, initialised once (quietly).
 
@@ -41,92 +54,76 @@ def _jieba():
     frequency table comes from our chunked cache (engine/text/dict_cache.py), so
     loading it does not freeze the editor's GUI thread.
     """
-    tok = _state.get("jieba")
-    if tok is None:
-        with _lock:
-            tok = _state.get("jieba")
-            if tok is None:
-                import jieba
+    return _once("jieba", _load_jieba)
 
-                jieba.setLogLevel(logging.WARNING)
-                dt = jieba.dt
-                if not dt.initialized:
 
-                    def build():
-                        dt.initialize()
-                        return dt.FREQ
+def _load_jieba():
+    import jieba
 
-                    freq = load_dict("jieba-freq", f"jieba {package_version('jieba')} {dt.dictionary}", build)
-                    with dt.lock:
-                        if not dt.initialized:
-                            dt.FREQ, dt.total = freq, sum(freq.values())
-                            dt.initialized = True
+    jieba.setLogLevel(logging.WARNING)
+    dt = jieba.dt
+    if not dt.initialized:
 
-                def tags():  # word -> part of speech, from the dictionary jieba.posseg reads
-                    out = {}
-                    with dt.get_dict_file() as f:
-                        for raw in f:
-                            parts = raw.strip().decode("utf-8").split(" ")
-                            if len(parts) == 3:
-                                out[parts[0]] = parts[2]
-                    return out
+        def build():
+            dt.initialize()
+            return dt.FREQ
 
-                # (importing jieba.posseg would also unmarshal its HMM tables, which we do not use)
-                _state["jieba_tags"] = load_dict("jieba-tags", f"jieba {package_version('jieba')} {dt.dictionary}",
-                                                 tags)
-                _state["jieba_freq"] = dt.FREQ
-                tok = dt
-                _state["jieba"] = tok
-    return tok
+        freq = load_dict("jieba-freq", f"jieba {package_version('jieba')} {dt.dictionary}", build)
+        with dt.lock:
+            if not dt.initialized:
+                dt.FREQ, dt.total = freq, sum(freq.values())
+                dt.initialized = True
+
+    def tags():  # word -> part of speech, from the dictionary jieba.posseg reads
+        out = {}
+        with dt.get_dict_file() as f:
+            for raw in f:
+                parts = raw.strip().decode("utf-8").split(" ")
+                if len(parts) == 3:
+                    out[parts[0]] = parts[2]
+        return out
+
+    # (importing jieba.posseg would also unmarshal its HMM tables, which we do not use)
+    _state["jieba_tags"] = load_dict("jieba-tags", f"jieba {package_version('jieba')} {dt.dictionary}", tags)
+    _state["jieba_freq"] = dt.FREQ
+    return dt
 
 
 def _phrase_dicts() -> tuple[Mapping[str, list], Mapping[str, list]]:
-    d = _state.get("phrases")
-    if d is None:
-        with _lock:
-            d = _state.get("phrases")
-            if d is None:
+    return _once("phrases", _load_phrase_dicts)  # type: ignore[return-value]
 
-                def pypinyin_phrases():
-                    from pypinyin.phrases_dict import phrases_dict
 
-                    return phrases_dict
+def _load_phrase_dicts():
+    def pypinyin_phrases():
+        from pypinyin.phrases_dict import phrases_dict
 
-                base = load_dict("pypinyin-phrases", f"pypinyin {package_version('pypinyin')}", pypinyin_phrases)
-                extra: Mapping[str, list] = {}
-                if USE_CEDICT:
+        return phrases_dict
 
-                    def cedict():
-                        from pypinyin_dict.phrase_pinyin_data import cc_cedict
+    base = load_dict("pypinyin-phrases", f"pypinyin {package_version('pypinyin')}", pypinyin_phrases)
+    extra: Mapping[str, list] = {}
+    if USE_CEDICT:
 
-                        return cc_cedict.phrases_dict
+        def cedict():
+            from pypinyin_dict.phrase_pinyin_data import cc_cedict
 
-                    try:
-                        extra = load_dict("cc-cedict-phrases", f"pypinyin-dict {package_version('pypinyin-dict')}",
-                                          cedict)
-                    except ImportError:  # optional
-                        log.info("pypinyin-dict not installed; using pypinyin phrases only")
-                d = (base, extra)
-                _state["phrases"] = d
-    return d  # type: ignore[return-value]
+            return cc_cedict.phrases_dict
+
+        try:
+            extra = load_dict("cc-cedict-phrases", f"pypinyin-dict {package_version('pypinyin-dict')}", cedict)
+        except ImportError:  # optional
+            log.info("pypinyin-dict not installed; using pypinyin phrases only")
+    return base, extra
 
 
 def _char_dict() -> Mapping[int, str]:
     """pypinyin's readings per character (code point -> "háng,xíng,..."), from our chunked cache."""
-    d = _state.get("chars")
-    if d is None:
-        with _lock:
-            d = _state.get("chars")
-            if d is None:
+    def pypinyin_chars():
+        from pypinyin.pinyin_dict import pinyin_dict
 
-                def pypinyin_chars():
-                    from pypinyin.pinyin_dict import pinyin_dict
+        return pinyin_dict
 
-                    return pinyin_dict
-
-                d = load_dict("pypinyin-chars", f"pypinyin {package_version('pypinyin')}", pypinyin_chars)
-                _state["chars"] = d
-    return d
+    return _once("chars", lambda: load_dict("pypinyin-chars", f"pypinyin {package_version('pypinyin')}",
+                                            pypinyin_chars))
 
 
 def char_readings(ch: str) -> list[str]:
@@ -138,29 +135,23 @@ def char_readings(ch: str) -> list[str]:
 def _reading_counts() -> Mapping[int, str]:
     """Readings of each character that pypinyin's phrase dictionary uses at least twice
     (code point -> "xíng,háng"), most used first; built once, then read from the chunked cache."""
-    d = _state.get("reading_counts")
-    if d is None:
-        phrases, _extra = _phrase_dicts()  # before taking the lock: it takes it too
-        with _lock:
-            d = _state.get("reading_counts")
-            if d is None:
+    phrases, _extra = _phrase_dicts()  # before _once takes the lock: it takes it too
 
-                def build():
-                    from collections import Counter
+    def build():
+        from collections import Counter
 
-                    counts: Counter = Counter()
-                    for word, readings in phrases.items():
-                        for ch, r in zip(word, readings, strict=False):
-                            counts[(ch, r[0] if isinstance(r, list) and r else r)] += 1
-                    per_char: dict[int, list[tuple[int, str]]] = {}
-                    for (ch, r), n in counts.items():
-                        if n >= 2 and isinstance(r, str) and len(ch) == 1:
-                            per_char.setdefault(ord(ch), []).append((n, r))
-                    return {k: ",".join(r for _, r in sorted(v, reverse=True)) for k, v in per_char.items()}
+        counts: Counter = Counter()
+        for word, readings in phrases.items():
+            for ch, r in zip(word, readings, strict=False):
+                counts[(ch, r[0] if isinstance(r, list) and r else r)] += 1
+        per_char: dict[int, list[tuple[int, str]]] = {}
+        for (ch, r), n in counts.items():
+            if n >= 2 and isinstance(r, str) and len(ch) == 1:
+                per_char.setdefault(ord(ch), []).append((n, r))
+        return {k: ",".join(r for _, r in sorted(v, reverse=True)) for k, v in per_char.items()}
 
-                d = load_dict("pypinyin-reading-counts", f"pypinyin {package_version('pypinyin')}", build)
-                _state["reading_counts"] = d
-    return d
+    return _once("reading_counts", lambda: load_dict("pypinyin-reading-counts",
+                                                     f"pypinyin {package_version('pypinyin')}", build))
 
 
 def common_readings(ch: str) -> list[str]:
