@@ -1,5 +1,5 @@
 """`dubline batch`: many projects rendered together, each line once, in this process or on Ray workers
-(project/batch.py, project/cluster.py).  Its own module so that cli/main.py stays one screenful per command."""
+(project/batch.py, project/cluster.py).  Its own module: cli/main.py keeps within the size limits (tests/test_sizes.py)."""
 
 from __future__ import annotations
 

@@ -596,7 +596,7 @@ def cmd_edit(args) -> int:
             exists = False
         if not exists:
             raise UserError(f"{short(str(p))}: no such project file" + ("" if p.suffix else
-                            " (commands: say, new, render, voice, voices, keyframes, demo)"))
+                            " (commands: say, new, render, batch, voice, voices, keyframes, demo)"))
     if not _has_display():
         if args.project:
             raise UserError(f"no display found to open {p.name}: render it headlessly with "
