@@ -64,6 +64,9 @@ def cmd_batch(args) -> int:
     settings.to_env()
     options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
                                  1 if args.mono else 2)
+    from cli.progress import StepProgress
+
+    progress = StepProgress("batch", unit="lines", prefix="dubline: ")
     if args.ray is not None:
         from project.cluster import RayRunner, ray_module
 
@@ -71,37 +74,20 @@ def cmd_batch(args) -> int:
 
         def runner(backend):
             return RayRunner(backend, args.ray, args.workers, args.cpus_per_worker, args.gpu, settings,
-                             note=message)
+                             note=progress.message)
     else:
         from project.batch import LocalRunner
 
         def runner(backend):
-            return LocalRunner(backend, settings, note=message)
+            return LocalRunner(backend, settings, note=progress.message)
 
-    from cli.progress import ProgressBar
     from project.batch import run_batch
-
-    bar: ProgressBar | None = None
-
-    def step(done: int, total: int, note: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = ProgressBar(total, "batch", unit="lines")
-        bar.update(done, note)
-
-    def message(m) -> None:
-        m = m if isinstance(m, str) else str(m)
-        if bar is not None:
-            bar.message(f"dubline: {m}")
-        else:
-            print(f"dubline: {m}", file=sys.stderr, flush=True)
 
     try:
         summary = run_batch(args.projects, Path(args.out), formats, runner, backend=args.backend, options=options,
-                            consent=args.consent, force=args.force, note=message, step=step)
+                            consent=args.consent, force=args.force, note=progress.message, step=progress.step)
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     for p in summary.outputs:
         print(p)
     for line in summary.text():

@@ -536,29 +536,15 @@ def cmd_render(args) -> int:
         raise UserError(f"cannot write {out}: the folder {folder} does not exist")
     options = ExportOptions.make(args.loudness, args.true_peak, args.sample_rate, args.bit_depth,
                                  1 if args.mono else 2, args.keep_original_audio)
-    from cli.progress import ProgressBar
+    from cli.progress import StepProgress
 
-    bar: ProgressBar | None = None
-
-    def step(done: int, total: int, note: str) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = ProgressBar(total, "render", unit="lines")
-        bar.update(done, note)
-
-    def message(m: str) -> None:
-        if bar is not None:
-            bar.message(m)
-        else:
-            print(m, file=sys.stderr, flush=True)
-
+    progress = StepProgress("render", unit="lines")
     # DublineError (project, render, export, media) becomes one line in main()
     try:
-        report = export_project(Path(args.project), fmt, out, progress=message, force=args.force,
-                                consent=args.consent, options=options, step=step)
+        report = export_project(Path(args.project), fmt, out, progress=progress.message, force=args.force,
+                                consent=args.consent, options=options, step=progress.step)
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     elif report.folder is not None:

@@ -109,3 +109,31 @@ class ProgressBar:
                 print(file=self.stream, flush=True)
         elif self._printed != self.done:
             print(self.text(), file=self.stream, flush=True)
+
+
+class StepProgress:
+    """The ``step`` and ``message`` callbacks a long project job takes (render, batch): the bar is made on
+    the first step, when the total is known; a message is a line above the bar, or a plain line on stderr
+    before there is one.  ``prefix`` goes before every message."""
+
+    def __init__(self, label: str, unit: str = "items", prefix: str = ""):
+        self.label = label
+        self.unit = unit
+        self.prefix = prefix
+        self.bar: ProgressBar | None = None
+
+    def step(self, done: int, total: int, note: str = "") -> None:
+        if self.bar is None:
+            self.bar = ProgressBar(total, self.label, unit=self.unit)
+        self.bar.update(done, note)
+
+    def message(self, m) -> None:
+        text = f"{self.prefix}{m}"
+        if self.bar is not None:
+            self.bar.message(text)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
