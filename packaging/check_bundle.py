@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -27,26 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from xvfb_server import Xvfb, XvfbError, client_env  # noqa: E402
+
 
 def folder_size_mib(p: Path) -> float:
     return sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and not f.is_symlink()) / 2**20
-
-
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    exe = shutil.which("Xvfb")
-    if exe is None:
-        sys.exit("check-bundle: Xvfb is not installed (apt-get install xvfb)")
-    r, w = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(w), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    ready, _, _ = select.select([r], [], [], 20)
-    number = os.read(r, 32).decode().strip() if ready else ""
-    os.close(r)
-    if not number:
-        proc.kill()
-        sys.exit("check-bundle: Xvfb did not start")
-    return proc, f":{number}"
 
 
 def main() -> int:
@@ -76,8 +61,11 @@ def main() -> int:
             failures.append(f"dubline say failed: {say.stderr.strip()[-500:]}")
         elif json.loads(say.stdout)["samples"] != 60000:
             failures.append("dubline say: the line is not 2.5 s")
-        xvfb, display = start_xvfb()
-        env["DISPLAY"] = display
+        xvfb = Xvfb()
+        try:
+            env = client_env(env, xvfb.start())
+        except XvfbError as e:
+            sys.exit(f"check-bundle: {e}")
         runs = []
         for i in (1, 2):
             out = work / f"start{i}"
@@ -86,7 +74,8 @@ def main() -> int:
             proc = subprocess.run([str(exe)], env=run_env, cwd=work, capture_output=True, text=True, timeout=300)
             rep_path = out / "startup.json"
             if proc.returncode != 0 or not rep_path.is_file():
-                failures.append(f"editor start {i}: exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+                failures.append(f"editor start {i}: exit {proc.returncode}: {proc.stderr.strip()[-500:]}"
+                                f" (Xvfb on {xvfb.display}: {xvfb.log[-500:] or 'no output'})")
                 continue
             rep = json.loads(rep_path.read_text(encoding="utf-8"))
             shot = rep.get("screenshot", {})
@@ -116,8 +105,7 @@ def main() -> int:
                   f"{shot.get('colours')} colours")
     finally:
         if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(10)
+            xvfb.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
     for f in failures:
         print(f"check-bundle: FAILED: {f}", file=sys.stderr)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,9 @@ from pathlib import Path
 import pytest
 
 from editor import qt_platform
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from xvfb_server import Xvfb, XvfbError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,25 +35,15 @@ def _xvfb_or_skip() -> str:
 
 @pytest.fixture
 def xvfb():
-    """A fresh X server on a free display number; yields ``":N"``."""
-    exe = _xvfb_or_skip()
-    r, w = os.pipe()
-    proc = subprocess.Popen([exe, "-displayfd", str(w), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
+    """A fresh X server on a display number proven free and answering (scripts/xvfb_server.py); yields ``":N"``."""
+    _xvfb_or_skip()
+    server = Xvfb()
     try:
-        ready, _, _ = select.select([r], [], [], 20)
-        number = os.read(r, 32).decode().strip() if ready else ""
-        if not number:
-            pytest.fail("Xvfb did not start")
-        yield f":{number}"
+        yield server.start()
+    except XvfbError as e:
+        pytest.fail(str(e))
     finally:
-        os.close(r)
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        server.__exit__(None, None, None)
 
 
 def _editor_env(tmp_path: Path, display: str | None) -> dict[str, str]:
@@ -59,6 +51,7 @@ def _editor_env(tmp_path: Path, display: str | None) -> dict[str, str]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "WAYLAND", "XDG_"))}
     env.pop("DISPLAY", None)
+    env.pop("XAUTHORITY", None)
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env.update(HOME=str(home), DUBLINE_DATA=str(tmp_path / "data"),
@@ -191,3 +184,21 @@ def test_the_checked_files_include_the_qt_modules_the_editor_imports():
     if not files:
         pytest.skip("PySide6 is not installed as a folder here")
     assert any(f.startswith("QtWidgets.") for f in files) and "libqxcb.so" in files
+
+
+def test_a_display_whose_abstract_socket_is_taken_is_not_used():
+    """Another network-namespace neighbour's X server holds only the abstract socket: not free, and refused."""
+    import socket
+
+    import xvfb_server
+
+    n = 987
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(f"\0/tmp/.X11-unix/X{n}")
+    s.listen(1)
+    try:
+        assert not xvfb_server._free(n)
+        assert xvfb_server.handshake(n, timeout=0.5) != "ok"
+    finally:
+        s.close()
+    assert xvfb_server._free(n) or os.path.exists(f"/tmp/.X{n}-lock")
