@@ -1,14 +1,15 @@
 """A private X server (Xvfb) for the real-window test and the app bundle's check, proven to answer before use.
 
-``Xvfb -displayfd`` picks the first display number whose lock file is free in *this* /tmp.  On Linux
-an X client connects first to the abstract socket ``@/tmp/.X11-unix/X<n>``, which lives in the
-network namespace, not in /tmp; where a container shares the host's network but has its own /tmp,
-display :0 can be "free" here while another container's X server owns its abstract socket.  The
-editor then reaches the wrong server and is refused ("could not connect to display :0", a CI run
-on 2026-12-03).  So this picks a number whose lock file, socket file and abstract socket are all
-free, starts Xvfb on it, and checks with an X11 connection handshake (the one libxcb makes: the
-abstract socket first, then the socket file) that the server answering is ours and accepts a
-client without a cookie.  A number that fails is skipped and another tried.
+Why a helper: CI failed twice with the editor unable to reach its Xvfb.  The cause: Xvfb writes
+its display number to ``-displayfd`` in two calls (the number, then a newline) and exits with
+"Cannot write display number" when the reader has closed the pipe in between.  Reading only the
+first chunk and closing the pipe lost the server on a busy machine (reproduced here under load).
+So this reads up to the newline; and, because a display number that is free in this /tmp can
+still have its abstract socket (``@/tmp/.X11-unix/X<n>``, which libxcb tries first and which lives
+in the network namespace) taken by another container, it picks a number whose lock file, socket
+file and abstract socket are all free, and checks with an X11 connection handshake that the
+server answering is ours and accepts a client without a cookie.  A number that fails is skipped
+and another tried; the failure message carries Xvfb's own last lines.
 """
 
 from __future__ import annotations
@@ -73,6 +74,26 @@ def _free(n: int) -> bool:
     return True
 
 
+def _read_line(fd: int, timeout: float) -> str:
+    """What the server writes to ``-displayfd``, up to its newline.
+
+    Xvfb writes the number and the newline in two calls and dies ("Cannot write display number")
+    when the pipe is closed in between: reading only the first chunk and closing lost the server
+    on a busy machine (both CI failures of 2026-12-03/04).
+    """
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 32)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace").strip()
+
+
 class Xvfb:
     """``with Xvfb() as display:`` -> ``":N"``, a fresh 1440x900x24 screen; stopped on exit.
 
@@ -101,8 +122,9 @@ class Xvfb:
             if why is None:
                 self.display = f":{n}"
                 return self.display
-            self.reasons.append(f":{n}: {why}")
             self.stop()
+            log = self.log.splitlines()
+            self.reasons.append(f":{n}: {why}" + (f" (Xvfb: {' | '.join(log[-3:])})" if log else ""))
         raise XvfbError("Xvfb did not start: " + "; ".join(self.reasons or ["no free display number"]))
 
     def _try(self, exe: str, n: int) -> str | None:
@@ -111,8 +133,7 @@ class Xvfb:
                                       "-nolisten", "tcp"], pass_fds=(w,), stdout=self._log, stderr=self._log)
         os.close(w)
         try:
-            ready, _, _ = select.select([r], [], [], self.start_timeout)
-            number = os.read(r, 32).decode().strip() if ready else ""
+            number = _read_line(r, self.start_timeout)
         finally:
             os.close(r)
         if number != str(n):
@@ -122,8 +143,11 @@ class Xvfb:
             why = handshake(n)
             if why == "ok":
                 return None
-            if time.monotonic() > deadline or self.proc.poll() is not None:
+            if self.proc.poll() is not None:
+                return f"{why}; Xvfb exited with {self.proc.returncode}"
+            if time.monotonic() > deadline:
                 return why
+            time.sleep(0.1)
 
     def stop(self) -> None:
         if self.proc is not None:
