@@ -18,6 +18,8 @@ Variants rendered in the same run:
 
 * ``dubline``   – the engine (planned durations, Mandarin tone shaping)
 * ``notones``   – the engine with tone shaping off (zh only): what tones buy
+* ``squeeze``   – lines faster than natural compressed through the model's
+  durations alone, as before WSOLA (engine/embedded/tempo.py): what it buys
 * ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and
   ``speed = 1/ratio`` (zh only): the baseline
 
@@ -101,6 +103,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                             sr = 24000
                         else:
                             eng.tone_weight = 0.0 if variant == "notones" else _default_weight()
+                            eng.tempo_compress = variant != "squeeze"
                             res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
                             audio, sr = res.audio, res.sample_rate
                         sf.write(str(out / name), audio, sr, subtype="PCM_16")
@@ -108,6 +111,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                                       "text": text, "wav": name})
                 print(f"{variant} {lang}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
     eng.tone_weight = _default_weight()
+    eng.tempo_compress = True
     (out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

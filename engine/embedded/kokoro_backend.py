@@ -19,6 +19,7 @@ from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
 from engine.embedded.heard import heard_timings, pull_in_tail
 from engine.embedded.kokoro_graph import native_decoder, open_session, stage_paths
+from engine.embedded.tempo import tempo_map
 from engine.embedded.warp import map_samples, warp_to_boundaries
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
@@ -30,7 +31,7 @@ from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
-ENGINE_VERSION = "2"  # 2: speech spans the region (short release, heard timings)
+ENGINE_VERSION = "3"  # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")
@@ -98,6 +99,7 @@ class KokoroBackend:
         from engine.embedded.tones import TONE_WEIGHT
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
+        self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
@@ -371,19 +373,31 @@ class KokoroBackend:
         target, pad_samples = _target_frames(spec, natural, warnings)
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
         plan = self._plan(spec, pred, classes, target, anchors, self._line_tail(end, pad_samples))
-        if plan.tail is not None and spec.mode != "free":
+        warnings.extend(plan.warnings)
+        frames = plan.frames
+        # Faster than its natural pace, a line is rendered at that pace and compressed
+        # in time afterwards (engine/embedded/tempo.py); otherwise as planned.
+        dec_target, dec_anchors = target, anchors
+        if target is not None and target < natural and self.tempo_compress:
+            dec_target, dec_anchors = natural, _scale_anchors(anchors, natural / target)
+        dec = plan if dec_target == target else dur.plan(pred, classes, dec_target, dec_anchors,
+                                                         tail=self._line_tail(end, pad_samples))
+        if dec.tail is not None and spec.mode != "free":
             # Stretching the words before it changes how fast the last phoneme
             # decays: read the speech end again from the prosody the decoder
             # will get, and give the difference to the words (one re-plan).
-            heard = self._heard_frames(passes[-1], preds[-1], plan, table, len(pred) - len(preds[-1]))
-            if heard is not None and heard != plan.tail.speech_frames:
-                plan = dur.plan(pred, classes, target, anchors, tail=replace(plan.tail, speech_frames=heard))
-        warnings.extend(plan.warnings)
-        frames = plan.frames
-        speech = self._decode(passes, preds, plan, units, table, request.voice, emo.prosody)
-        timings = self._timings(passes, units, frames)
+            heard = self._heard_frames(passes[-1], preds[-1], dec, table, len(pred) - len(preds[-1]))
+            if heard is not None and heard != dec.tail.speech_frames:
+                dec = dur.plan(pred, classes, dec_target, dec_anchors, tail=replace(dec.tail, speech_frames=heard))
+        if dec_target == target:
+            frames = dec.frames
+        speech = self._decode(passes, preds, dec, units, table, request.voice, emo.prosody)
+        timings = self._timings(passes, units, dec.frames)
         achieved = []
-        if spec.anchors:
+        if dec_target != target:
+            speech, timings, achieved = _compress(speech, timings, dec, spec.anchors, dec_anchors or [],
+                                                  int(frames.sum()) * FRAME)
+        elif spec.anchors:
             speech, timings, achieved = _pin_anchors(speech, timings, frames, spec.anchors, anchors or [])
         speech = apply_gain(speech, emo.prosody)
         if pad_samples:
@@ -655,4 +669,45 @@ def _pin_anchors(speech: np.ndarray, timings, frames: np.ndarray, spec_anchors, 
                     end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
             for u in timings
         ]
+    return speech, timings, achieved
+
+
+def _scale_anchors(anchors, factor: float):
+    """Anchors ``(token, frame, label)`` of a compressed line at the natural pace it is rendered at."""
+    if not anchors:
+        return anchors
+    return [(tok, int(round(pos * factor)), label) for tok, pos, label in anchors]
+
+
+def _compress(speech: np.ndarray, timings, plan: dur.Plan, spec_anchors, anchors, out_len: int):
+    """A line rendered at its natural pace (``plan``), compressed to ``out_len`` samples by WSOLA.
+
+    The time map is uniform between its fixed points: every anchored word start on its
+    exact sample, and the release after the last word kept at its length (it is air, not
+    speech).  Returns (speech, timings, [(char index, seconds achieved)]).
+    """
+    starts = _token_starts(plan.frames)
+    length = len(speech)
+    src, dst, marks = [0], [0], []
+    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors or ()), sorted(anchors, key=lambda a: a[0]),
+                                            strict=False):
+        s_at = int(starts[tok]) * FRAME
+        t_at = min(int(round(float(sec) * SAMPLE_RATE)), out_len - 1)
+        if src[-1] < s_at < length and dst[-1] < t_at:
+            src.append(s_at)
+            dst.append(t_at)
+        marks.append((int(ci), s_at))
+    release = plan.tail.release_frames * FRAME if plan.tail is not None else 0
+    if release and src[-1] < length - release and dst[-1] < out_len - release:
+        src.append(length - release)
+        dst.append(out_len - release)
+    src.append(length)
+    dst.append(out_len)
+    speech = tempo_map(speech, src, dst)
+    timings = [
+        replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
+                end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
+        for u in timings
+    ]
+    achieved = [(ci, float(map_samples(s_at, src, dst)) / SAMPLE_RATE) for ci, s_at in marks]
     return speech, timings, achieved

@@ -126,3 +126,41 @@ def test_bad_input_raises_clear_engine_errors(engine, req, err):
         engine.generate(req)
     assert isinstance(info.value, EngineError)
     assert str(info.value) and "\n" not in str(info.value)
+
+
+def test_tempo_keeps_pitch_and_length_and_puts_fixed_points_on_their_sample():
+    from engine.embedded.tempo import tempo, tempo_map
+
+    t = np.arange(2 * SR) / SR
+    x = (0.5 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    y = tempo(x, int(0.75 * len(x)))
+    assert len(y) == int(0.75 * len(x)) and y.dtype == np.float32
+    freqs = np.fft.rfftfreq(len(y), 1 / SR)
+    assert freqs[np.argmax(np.abs(np.fft.rfft(y)))] == pytest.approx(200, abs=2)  # pitch kept, not resampled
+    assert np.sqrt(np.mean(y[2000:-2000] ** 2)) == pytest.approx(np.sqrt(np.mean(x ** 2)), rel=0.02)
+    # a click at a fixed point of the map is heard at its output sample
+    z = np.zeros(2 * SR, np.float32)
+    z[30000] = 1.0
+    w = tempo_map(z, [0, 30000, len(z)], [0, 21000, 36000])
+    assert abs(int(np.argmax(np.abs(w))) - 21000) <= 1
+    with pytest.raises(ValueError):
+        tempo_map(x, [0, 100, 50], [0, 10, 20])
+
+
+def test_a_faster_line_is_rendered_at_its_pace_then_compressed(engine):
+    """Below its natural length a line keeps every phoneme's natural shape (WSOLA), exactly as long as asked."""
+    text = "Meet me at the corner by the old lantern shop."
+    natural = engine.generate(SynthesisRequest(text, voice="jf_alpha"))
+    seconds = round(natural.seconds * 0.72, 3)
+    at = {u.src_start: u.start_seconds for u in natural.units}
+    corner, lantern = text.index("corner"), text.index("lantern")
+    pins = {c: round(at[c] * 0.72, 3) + 0.007 for c in (corner, lantern)}  # off the 25 ms grid
+    spec = DurationSpec.exact(seconds, anchors=tuple(pins.items()))
+    res = engine.generate(SynthesisRequest(text, voice="jf_alpha", duration=spec))
+    assert res.num_samples == round(seconds * SR)
+    got = dict(res.anchors_achieved)
+    assert round(got[corner] * SR) == round(pins[corner] * SR)
+    assert round(got[lantern] * SR) == round(pins[lantern] * SR)
+    starts = {u.src_start: u.start_seconds for u in res.units}
+    assert starts[lantern] == pytest.approx(pins[lantern], abs=1 / SR)
+    assert res.units[-1].end_seconds >= res.seconds - 0.2  # speech still fills the region
