@@ -373,8 +373,6 @@ class KokoroBackend:
         target, pad_samples = _target_frames(spec, natural, warnings)
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
         plan = self._plan(spec, pred, classes, target, anchors, self._line_tail(end, pad_samples))
-        warnings.extend(plan.warnings)
-        frames = plan.frames
         # Faster than its natural pace, a line is rendered at that pace and compressed
         # in time afterwards (engine/embedded/tempo.py); otherwise as planned.
         dec_target, dec_anchors = target, anchors
@@ -390,7 +388,9 @@ class KokoroBackend:
             if heard is not None and heard != dec.tail.speech_frames:
                 dec = dur.plan(pred, classes, dec_target, dec_anchors, tail=replace(dec.tail, speech_frames=heard))
         if dec_target == target:
-            frames = dec.frames
+            plan = dec
+        warnings.extend(plan.warnings)
+        frames = plan.frames
         speech = self._decode(passes, preds, dec, units, table, request.voice, emo.prosody)
         timings = self._timings(passes, units, dec.frames)
         achieved = []
