@@ -644,31 +644,45 @@ def _target_frames(spec, natural: int, warnings: list[str]) -> tuple[int | None,
     return target, pad_samples
 
 
+def _anchor_points(frames: np.ndarray, spec_anchors, anchors, in_len: int, out_len: int):
+    """The fixed points of a line's re-timing: each anchored token's start in the rendered audio (its frame
+    boundary) and its exact sample in the output, kept while both increase.  Returns ``(src, dst, marks)``:
+    the points from 0, without the ends; ``marks`` is ``(char index, source sample, output sample or None
+    when it could not be pinned)`` per anchor."""
+    starts = _token_starts(frames)
+    src, dst, marks = [0], [0], []
+    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors or ()), sorted(anchors, key=lambda a: a[0]),
+                                            strict=False):
+        s_at = int(starts[tok]) * FRAME
+        t_at = min(int(round(float(sec) * SAMPLE_RATE)), out_len - 1)
+        pinned = src[-1] < s_at < in_len and dst[-1] < t_at
+        if pinned:
+            src.append(s_at)
+            dst.append(t_at)
+        marks.append((int(ci), s_at, t_at if pinned else None))
+    return src, dst, marks
+
+
+def _map_timings(timings, src: list[int], dst: list[int]):
+    """``timings`` moved through the piecewise-linear time map ``src -> dst`` (samples)."""
+    return [
+        replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
+                end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
+        for u in timings
+    ]
+
+
 def _pin_anchors(speech: np.ndarray, timings, frames: np.ndarray, spec_anchors, anchors):
     """The plan puts each anchored start on the nearest 25 ms frame; a gentle piecewise re-timing moves it onto
     its exact sample (engine/embedded/warp.py).  Returns (speech, timings, [(char index, seconds achieved)])."""
-    starts = _token_starts(frames)
     length = len(speech)
-    src, dst = [0], [0]
-    achieved = []
-    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors), sorted(anchors, key=lambda a: a[0]), strict=False):
-        s_at = int(starts[tok]) * FRAME
-        t_at = min(int(round(float(sec) * SAMPLE_RATE)), length - 1)
-        if 0 < s_at < length and s_at > src[-1] and t_at > dst[-1]:
-            src.append(s_at)
-            dst.append(t_at)
-            achieved.append((int(ci), t_at / SAMPLE_RATE))
-        else:
-            achieved.append((int(ci), s_at / SAMPLE_RATE))
+    src, dst, marks = _anchor_points(frames, spec_anchors, anchors, length, length)
+    achieved = [(ci, (s_at if t_at is None else t_at) / SAMPLE_RATE) for ci, s_at, t_at in marks]
     src.append(length)
     dst.append(length)
     if src != dst:
         speech = warp_to_boundaries(speech, src, dst)
-        timings = [
-            replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
-                    end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
-            for u in timings
-        ]
+        timings = _map_timings(timings, src, dst)
     return speech, timings, achieved
 
 
@@ -686,17 +700,8 @@ def _compress(speech: np.ndarray, timings, plan: dur.Plan, spec_anchors, anchors
     exact sample, and the release after the last word kept at its length (it is air, not
     speech).  Returns (speech, timings, [(char index, seconds achieved)]).
     """
-    starts = _token_starts(plan.frames)
     length = len(speech)
-    src, dst, marks = [0], [0], []
-    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors or ()), sorted(anchors, key=lambda a: a[0]),
-                                            strict=False):
-        s_at = int(starts[tok]) * FRAME
-        t_at = min(int(round(float(sec) * SAMPLE_RATE)), out_len - 1)
-        if src[-1] < s_at < length and dst[-1] < t_at:
-            src.append(s_at)
-            dst.append(t_at)
-        marks.append((int(ci), s_at))
+    src, dst, marks = _anchor_points(plan.frames, spec_anchors, anchors, length, out_len)
     release = plan.tail.release_frames * FRAME if plan.tail is not None else 0
     if release and src[-1] < length - release and dst[-1] < out_len - release:
         src.append(length - release)
@@ -704,10 +709,5 @@ def _compress(speech: np.ndarray, timings, plan: dur.Plan, spec_anchors, anchors
     src.append(length)
     dst.append(out_len)
     speech = tempo_map(speech, src, dst)
-    timings = [
-        replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
-                end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
-        for u in timings
-    ]
-    achieved = [(ci, float(map_samples(s_at, src, dst)) / SAMPLE_RATE) for ci, s_at in marks]
-    return speech, timings, achieved
+    achieved = [(ci, float(map_samples(s_at, src, dst)) / SAMPLE_RATE) for ci, s_at, _t in marks]
+    return speech, _map_timings(timings, src, dst), achieved
