@@ -105,7 +105,7 @@ def main() -> int:
                   f"{shot.get('colours')} colours")
     finally:
         if xvfb is not None:
-            xvfb.__exit__(None, None, None)
+            xvfb.close()
         shutil.rmtree(work, ignore_errors=True)
     for f in failures:
         print(f"check-bundle: FAILED: {f}", file=sys.stderr)

@@ -159,12 +159,16 @@ class Xvfb:
                 self.proc.wait(10)
             self.proc = None
 
+    def close(self) -> None:
+        """Stop the server and drop its log."""
+        self.stop()
+        self._log.close()
+
     def __enter__(self) -> str:
         return self.start()
 
     def __exit__(self, *exc) -> None:
-        self.stop()
-        self._log.close()
+        self.close()
 
 
 def client_env(env: dict[str, str], display: str) -> dict[str, str]:

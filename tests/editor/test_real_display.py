@@ -43,7 +43,7 @@ def xvfb():
     except XvfbError as e:
         pytest.fail(str(e))
     finally:
-        server.__exit__(None, None, None)
+        server.close()
 
 
 def _editor_env(tmp_path: Path, display: str | None) -> dict[str, str]:
