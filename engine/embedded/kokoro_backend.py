@@ -76,8 +76,9 @@ class KokoroBackend:
         paths = stage_paths(progress)
         if progress:
             progress("loading the speech model")
-        self._dec, self.native_status = self._open_decoder(paths, threads, providers, progress)
-        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/embedded/native)
+        self._dec, self.native_status, self.qconv = self._open_decoder(paths, threads, providers, progress)
+        #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/embedded/native), and
+        #: (qconv) its convolutions in 8 bits
         self.native = self._dec is not None
         opts = _session_options(threads)
         try:
@@ -103,25 +104,31 @@ class KokoroBackend:
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
-        self._version = f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
+        self._version = (f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
+                         + ("q8" if self.qconv else ""))
 
     @staticmethod
     def _open_decoder(paths, threads, providers, progress):
-        """(decoder session with the native kernels or None, one-line status)."""
+        """(decoder session with the native kernels or None, one-line status, 8-bit convolutions)."""
         if providers != ["CPUExecutionProvider"]:
-            return None, "native kernels not used on " + providers[0]
+            return None, "native kernels not used on " + providers[0], False
         from engine.embedded import native
 
         lib = native.ortops_library(progress)
         if lib is None:
-            return None, native.status()
-        try:
-            opts = _session_options(threads)
-            opts.register_custom_ops_library(str(lib))
-            return open_session(native_decoder(paths), opts, providers), native.status()
-        except Exception as e:  # noqa: BLE001 - anything here: run on onnxruntime's own operators
-            first = str(e).strip().splitlines()
-            return None, "native kernels unavailable: " + (first[0] if first else type(e).__name__)
+            return None, native.status(), False
+        why = ""
+        for qconv in (True, False) if native.qconv_wanted() and native.has_qconv(lib) else (False,):
+            try:
+                opts = _session_options(threads)
+                opts.register_custom_ops_library(str(lib))
+                sess = open_session(native_decoder(paths, qconv), opts, providers)
+                note = " (8-bit convolutions)" if qconv else (f" (8-bit convolutions unavailable: {why})" if why else "")
+                return sess, native.status() + note, qconv
+            except Exception as e:  # noqa: BLE001 - anything here: the next variant, then onnxruntime's own operators
+                first = str(e).strip().splitlines()
+                why = first[0] if first else type(e).__name__
+        return None, "native kernels unavailable: " + why, False
 
     # ------------------------------------------------------------------ info
     def voices(self) -> list[str]:

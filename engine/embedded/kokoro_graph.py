@@ -128,8 +128,10 @@ def _speed_transform():
 
     fn = getattr(onnx_speed, "dequantize_for_cpu", None)
     # Key the cache on the transform's source, so any change to it rebuilds the graphs.
+    # (and the native rewrite's, engine/embedded/onnx_native.py: the native decoder is built beside them)
     try:
-        tag = hashlib.sha256(Path(onnx_speed.__file__).read_bytes()).hexdigest()[:10]
+        src = Path(onnx_speed.__file__)
+        tag = hashlib.sha256(src.read_bytes() + src.with_name("onnx_native.py").read_bytes()).hexdigest()[:10]
     except OSError:
         tag = "1"
     return fn, tag
@@ -174,32 +176,35 @@ def stage_paths(progress=None) -> StagePaths:
     return paths
 
 
-def native_decoder(paths: StagePaths) -> Path:
-    """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it).
+def native_decoder(paths: StagePaths, qconv: bool = False) -> Path:
+    """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it), and with
+    ``qconv`` its convolutions in 8 bits (``decoder.native-q8.onnx``).
 
-    Only for sessions that registered engine.embedded.native's library; raises ModelError when the
-    graph cannot be rewritten.
+    Only for sessions that registered engine.embedded.native's library (built with QConv for
+    ``qconv``); raises ModelError when the graph cannot be rewritten.
     """
     import onnx
 
-    from engine.embedded.onnx_speed import use_native_ops
+    from engine.embedded.onnx_native import use_native_ops
 
-    out = paths.decoder.with_name("decoder.native.onnx")
-    stamp = out.with_name("decoder.native.json")
+    name = "decoder.native-q8" if qconv else "decoder.native"
+    out = paths.decoder.with_name(f"{name}.onnx")
+    stamp = out.with_name(f"{name}.json")
     try:
         if out.is_file() and json.loads(stamp.read_text()).get("size") == out.stat().st_size:
             return out
     except (OSError, ValueError, AttributeError):
         pass
     try:
-        model, replaced = use_native_ops(onnx.load(str(paths.decoder)))
+        model, replaced = use_native_ops(onnx.load(str(paths.decoder)), qconv=qconv)
     except Exception as e:  # noqa: BLE001 - onnx raises DecodeError and friends
         raise ModelError(f"the decoder graph could not be prepared for the native kernels ({e})") from e
     if not replaced:
         raise ModelError("the decoder graph has no Sin/Snake for the native kernels")
     data = model.SerializeToString()
     atomic_write_bytes(out, data)
-    atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced}).encode())
+    convs = sum(n.op_type == "QConv" for n in model.graph.node)
+    atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced, "qconv": convs}).encode())
     return out
 
 

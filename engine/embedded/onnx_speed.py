@@ -673,10 +673,7 @@ def cpu_session_options(threads: int | None = None):
 
 
 # --------------------------------------------------------------------------------------------
-# pass 7 (optional, CPU only): Snake and Sin through Dubline's native kernels (engine/native)
-
-#: Custom-op domain of engine/native/ortops.c.
-NATIVE_DOMAIN = "ai.dubline"
+# Snake matchers shared with pass 3 and engine/embedded/onnx_native.py
 
 
 def _square_of(w: _Work, s: str) -> onnx.NodeProto | None:
@@ -723,58 +720,3 @@ def _match_scaled_snake(w: _Work, sin: onnx.NodeProto):
     if add is None or _other(add, m2.output[0]) != x:
         return None
     return x, alpha, [m1, sin, sq, m2, add], rnode
-
-
-def _match_snake(w: _Work, sin: onnx.NodeProto):
-    """(x, alpha array or None, nodes to drop, output) for ``x + sin(a x)^2 / a`` or ``u + sin(u)^2``."""
-    sq = _square_of(w, sin.output[0])
-    if sq is None:
-        return None
-    add = w.sole(sq.output[0], "Add")
-    if add is not None:  # folded form: u + sin(u)^2
-        return (sin.input[0], None, [sin, sq, add], add.output[0]) if _other(add, sq.output[0]) == sin.input[0] else None
-    m = _match_scaled_snake(w, sin)
-    if m is None:
-        return None
-    x, alpha, nodes, _rnode = m
-    return x, alpha.reshape(-1), nodes, nodes[-1].output[0]
-
-
-def use_native_ops(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
-    """Return (copy of ``model`` with native kernels, number of fused activations and sines).
-
-    The Snake activation ``x + sin(a x)^2 / a`` (five operators, four full passes over the
-    vocoder's largest tensors) becomes one ``ai.dubline.Snake(x, a)``, or ``Snake(u)`` where
-    :func:`dequantize_for_cpu` already folded ``a`` away; every other ``Sin`` becomes
-    ``ai.dubline.Sin``.  onnxruntime's own Sin is a scalar loop (7 ms per 3.8 M values on two
-    cores); the native kernels are vectorised and run on onnxruntime's threads.  Only for
-    sessions that registered the library (engine.native.ortops_library).
-    """
-    out = onnx.ModelProto()
-    out.CopyFrom(model)
-    w = _Work(out.graph)
-    replaced = 0
-    dropped: list[onnx.NodeProto] = []
-    for sin in [n for n in w.nodes if n.op_type == "Sin" and n.domain in ("", "ai.onnx")]:
-        m = _match_snake(w, sin)
-        if m is not None:
-            x, alpha, nodes, y = m
-            inputs = [x]
-            if alpha is not None:
-                inputs.append(w.add_init(alpha, sin.input[0] + "_snake_alpha"))
-            new = helper.make_node("Snake", inputs, [y], name=(sin.name or y) + "_snake", domain=NATIVE_DOMAIN)
-            w.nodes[w.nodes.index(nodes[-1])] = new
-            for n in nodes[:-1]:
-                w.nodes.remove(n)
-            dropped += [w.producer[i] for n in nodes for i in n.input if w.producer.get(i) is not None]
-        else:
-            new = helper.make_node("Sin", [sin.input[0]], [sin.output[0]], name=(sin.name or sin.output[0]) + "_native",
-                                   domain=NATIVE_DOMAIN)
-            w.nodes[w.nodes.index(sin)] = new
-        replaced += 1
-        w.index()
-    live = {id(n) for n in w.nodes}
-    w.finish([n for n in dropped if id(n) in live])  # e.g. the Reciprocal of a, now unused
-    if replaced and not any(o.domain == NATIVE_DOMAIN for o in out.opset_import):
-        out.opset_import.append(helper.make_opsetid(NATIVE_DOMAIN, 1))
-    return out, replaced

@@ -10,7 +10,7 @@ from onnx import TensorProto, helper
 
 from engine import SynthesisRequest
 from engine.embedded import native
-from engine.embedded.onnx_speed import NATIVE_DOMAIN, use_native_ops
+from engine.embedded.onnx_native import NATIVE_DOMAIN, use_native_ops
 
 REQUIRE = os.environ.get("DUBLINE_REQUIRE_NATIVE") == "1"
 
@@ -101,37 +101,81 @@ def test_pass_replaces_snake_and_sin_and_keeps_the_numbers(fresh):
 def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     _needs_compiler()
     assert engine.native, engine.native_status
-    assert engine.native_status == "native kernels in use"
-    assert engine.model_version().endswith("-n1")  # renders are keyed apart from the plain graph's
+    q8 = native.has_qconv(native.ortops_library())  # a CPU with AVX-512 VNNI
+    assert engine.qconv == q8
+    assert engine.native_status == "native kernels in use" + (" (8-bit convolutions)" if q8 else "")
+    assert engine.model_version().endswith("-n1q8" if q8 else "-n1")  # renders are keyed apart from the plain graph's
     from engine.embedded.kokoro_graph import stage_paths
 
-    info = json.loads((stage_paths().decoder.parent / "decoder.native.json").read_text())
+    name = "decoder.native-q8" if q8 else "decoder.native"
+    info = json.loads((stage_paths().decoder.parent / f"{name}.json").read_text())
     assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
+    assert info["qconv"] == (57 if q8 else 0)  # every Conv with channels in fours; not conv_post (22 outputs)
     import onnx
 
-    ops = [n.op_type for n in onnx.load(str(stage_paths().decoder.parent / "decoder.native.onnx"),
+    ops = [n.op_type for n in onnx.load(str(stage_paths().decoder.parent / f"{name}.onnx"),
                                         load_external_data=False).graph.node if n.domain == NATIVE_DOMAIN]
-    assert ops.count("Snake") == 48 and ops.count("Sin") == 3
+    assert ops.count("Snake") == 48 and ops.count("Sin") == 3 and ops.count("QConv") == info["qconv"]
+
+
+def _engine_with(monkeypatch, **env):
+    from engine.embedded.kokoro_backend import KokoroBackend
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    native.reset()
+    try:
+        return KokoroBackend(device="cpu")
+    finally:
+        for k in env:
+            monkeypatch.delenv(k)
+        native.reset()
+
+
+def _log_mel(audio: np.ndarray) -> np.ndarray:
+    n, hop = 1024, 256
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio.astype(np.float64), n // 2), n)[::hop]
+    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
+    mel = 2595 * np.log10(1 + np.fft.rfftfreq(n, 1 / 24000) / 700)
+    edges = np.linspace(0, mel.max(), 66)
+    bank = np.array([np.clip(np.minimum((mel - lo) / (c - lo), (hi - mel) / (hi - c)), 0, None)
+                     for lo, c, hi in zip(edges[:-2], edges[1:-1], edges[2:], strict=True)])
+    return 10 * np.log10(power @ bank.T + 1e-10)
 
 
 def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
+    """Snake/Sin kernels: the same audio as onnxruntime's operators; 8-bit convolutions: the same
+    spectrum within 1 dB (the stock int8 model is 1.6 dB from float by the same measure)."""
     _needs_compiler()
-    from engine.embedded.kokoro_backend import KokoroBackend
-
-    monkeypatch.setenv("DUBLINE_NATIVE_OPS", "0")
-    native.reset()
-    try:
-        plain = KokoroBackend(device="cpu")
-    finally:
-        native.reset()
+    plain = _engine_with(monkeypatch, DUBLINE_NATIVE_OPS="0")
     assert not plain.native and plain.native_status == "native kernels off (DUBLINE_NATIVE_OPS=0)"
     assert plain.model_version() != engine.model_version()
+    f32 = _engine_with(monkeypatch, DUBLINE_QCONV="0") if engine.qconv else engine
+    assert f32.native and not f32.qconv and f32.native_status == "native kernels in use"
+    assert len({plain.model_version(), f32.model_version(), engine.model_version()}) == (3 if engine.qconv else 2)
     for text in ("雨停了，橘猫在窗台上睡觉。", "Keep the lights on until the train arrives."):
-        a = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
+        a = f32.generate(SynthesisRequest(text, voice="jf_alpha")).audio
         b = plain.generate(SynthesisRequest(text, voice="jf_alpha")).audio
         assert a.shape == b.shape
         snr = 10 * np.log10(np.sum(b.astype(np.float64) ** 2) / np.sum((a.astype(np.float64) - b) ** 2))
         assert snr > 50, snr
+        if engine.qconv:
+            q = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
+            assert q.shape == a.shape
+            ref, got = _log_mel(a), _log_mel(q)
+            heard = ref.max(axis=1) > ref.max() - 60
+            assert np.abs(ref - got)[heard].mean() < 1.0
+
+
+def test_qconv_kernel_matches_the_float_convolution():
+    _needs_compiler()
+    lib = native.ortops_library()
+    assert lib is not None, native.status()
+    if not native.has_qconv(lib):
+        pytest.skip("this CPU has no AVX-512 VNNI: the vocoder's convolutions stay in float32")
+    from engine.embedded.native.selftest import check_qconv
+
+    check_qconv(str(lib))  # raises SystemExit with the case and its error
 
 
 def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch):
@@ -151,6 +195,22 @@ def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch)
     monkeypatch.setattr(native, "_compile", no_compiling)
     native.reset()
     assert native.ortops_library() is None and "self-test failed" in native.status()
+
+
+def test_a_wrong_8bit_convolution_is_refused(fresh, monkeypatch):
+    _needs_compiler()
+    src = native.SOURCE.read_text()
+    exact = "add[o] = j->bias[o] - mul[o] * (float)zp * (float)j->wsum[o];"
+    assert exact in src
+    bad = fresh / "ortops.c"
+    bad.write_text(src.replace(exact, "add[o] = j->bias[o];"))  # forgets the zero point
+    monkeypatch.setattr(native, "SOURCE", bad)
+    lib = native.ortops_library()
+    if lib is not None and not native.has_qconv(lib):
+        pytest.skip("this CPU has no AVX-512 VNNI: QConv is not built")
+    assert lib is None
+    assert native.status().startswith("native kernels unavailable: the self-test failed (QConv: relative error"), \
+        native.status()
 
 
 def test_compiler_errors_and_missing_compiler_are_one_line(fresh, monkeypatch):

@@ -13,7 +13,9 @@ build that fails, a missing compiler or a kernel that disagrees leaves the engin
 on onnxruntime's own operators, a little slower, never broken.  The outcome is
 remembered under the same key, so a failure costs one attempt, not one per launch.
 
-``DUBLINE_NATIVE_OPS=0`` turns the library off (the benchmarks compare both).
+On a CPU with AVX-512 VNNI the library also has ``QConv``, the vocoder's convolutions in
+8-bit integers (about 2.5x less time per decoded second); ``DUBLINE_QCONV=0`` keeps them in
+float32.  ``DUBLINE_NATIVE_OPS=0`` turns the whole library off (the benchmarks compare all three).
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ _result: tuple[Path | None, str] | None = None
 
 def enabled() -> bool:
     return os.environ.get("DUBLINE_NATIVE_OPS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def qconv_wanted() -> bool:
+    return os.environ.get("DUBLINE_QCONV", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def has_qconv(lib: Path) -> bool:
+    """Whether ``lib`` was built with the 8-bit convolution (a CPU with AVX-512 VNNI)."""
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(str(lib)).dubline_qconv_available())
+    except (OSError, AttributeError):
+        return False
 
 
 def compiler() -> str | None:
