@@ -482,7 +482,8 @@ EXPORT int dubline_qconv_available(void) {
 #endif
 }
 
-/* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, K], wcol [Ci], bias [Co], dilation [1] int64 */
+/* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, K], wcol [Ci], bias [Co], dilation [1] int64;
+ * anything else (a height other than 1, channels not in fours, an even kernel) gives NaN */
 static void compute_qconv(void *kernel_ptr, OrtKernelContext *ctx) {
     (void)kernel_ptr;
     const OrtValue *in[5] = {0};
@@ -503,8 +504,8 @@ static void compute_qconv(void *kernel_ptr, OrtKernelContext *ctx) {
     CHECK(CALL(SLOT_DIMS, DimsFn)(shape, dims, ndim));
     CHECK(CALL(SLOT_DIMS, DimsFn)(wshape, wd, wdim));
     const int64_t ci = wd[1], co = wd[0], t = dims[ndim - 1];
-    const int64_t batch = dims[0] * (ndim == 4 ? dims[2] : 1);
-    const int bad = dims[1] != ci || ci % 4 || co % 4 || wd[2] % 2 == 0;
+    const int64_t batch = dims[0];
+    const int bad = dims[1] != ci || (ndim == 4 && dims[2] != 1) || ci % 4 || co % 4 || wd[2] % 2 == 0;
     dims[1] = co;
     CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, dims, ndim, &output));
     CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, &y));
