@@ -40,12 +40,16 @@ _lock = threading.Lock()
 _result: tuple[Path | None, str] | None = None
 
 
+def _switch_on(name: str) -> bool:
+    return os.environ.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
+
+
 def enabled() -> bool:
-    return os.environ.get("DUBLINE_NATIVE_OPS", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _switch_on("DUBLINE_NATIVE_OPS")
 
 
 def qconv_wanted() -> bool:
-    return os.environ.get("DUBLINE_QCONV", "1").strip().lower() not in ("0", "false", "no", "off")
+    return _switch_on("DUBLINE_QCONV")
 
 
 def has_qconv(lib: Path) -> bool:
