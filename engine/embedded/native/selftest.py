@@ -127,8 +127,8 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m engine.embedded.native.selftest LIBRARY")
     check(sys.argv[1])
-    import ctypes
+    from engine.embedded.native import has_qconv
 
-    if ctypes.CDLL(sys.argv[1]).dubline_qconv_available():
+    if has_qconv(sys.argv[1]):
         check_qconv(sys.argv[1])
     print("ok")
