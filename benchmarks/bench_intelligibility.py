@@ -12,7 +12,11 @@ Two phases, two interpreters (a driver runs both when called without a phase):
 Line sets (``--set``): ``heldout`` (lines.py's ZH_HELDOUT / EN_HELDOUT, 20
 each, looked at too often by now), ``dev`` and ``test`` (lines_unseen.py: 80
 zh + 50 en each; tune on ``dev`` only, report ``test`` as it comes).
-``--langs zh`` renders one language, ``--lines N`` the first N of each.
+``--langs zh`` renders one language, ``--lines N`` the first N of each,
+``--start K`` begins at line K (clips keep the line's index in their name).
+``summary DIR...`` prints the table over the rows of several scored folders
+(a half rendered and scored in parts; the engine's renders are deterministic
+to the last bit or two, so parts from the same commit combine).
 
 Variants rendered in the same run:
 
@@ -61,7 +65,7 @@ def line_sets(name: str) -> list[tuple[str, list[str]]]:
 
 
 def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str],
-          line_set: str = "heldout", langs: tuple[str, ...] = ("zh", "en")) -> None:
+          line_set: str = "heldout", langs: tuple[str, ...] = ("zh", "en"), start: int = 0) -> None:
     import numpy as np
     import soundfile as sf
 
@@ -84,7 +88,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
         stock = ort.InferenceSession(str(model_path()), so, providers=["CPUExecutionProvider"])
         g2p = ZHG2P()
         vocab = load_vocab()
-    sets = [(lang, lines[:n_lines]) for lang, lines in line_sets(line_set) if lang in langs]
+    sets = [(lang, lines[start : start + n_lines]) for lang, lines in line_sets(line_set) if lang in langs]
     t0 = time.perf_counter()
     for variant in variants:
         for lang, lines in sets:
@@ -92,7 +96,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                 continue
             for voice in voices:
                 for ratio in ratios:
-                    for i, text in enumerate(lines):
+                    for i, text in enumerate(lines, start):
                         name = f"{variant}_{lang}_{voice}_{ratio:g}_{i:02d}.wav"
                         if variant == "stock":
                             ph = g2p(text)[0].replace(chr(815), "")
@@ -138,6 +142,13 @@ def score(out: Path, threads: int) -> None:
         hyp = asr.transcribe(np.concatenate([pad, audio, pad]), sr, it["lang"])
         err = asr.error_rate(it["text"], hyp, it["lang"])
         rows.append({**it, "hyp": hyp, "err": err})
+    summary = summarize(rows)
+    (out / "scores.json").write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1),
+                                     encoding="utf-8")
+
+
+def summarize(rows: list[dict]) -> list[dict]:
+    """Print and return median / mean error per variant, language, voice and ratio."""
     groups: dict = {}
     for r in rows:
         groups.setdefault((r["variant"], r["lang"], r["voice"], r["ratio"]), []).append(r["err"])
@@ -157,17 +168,32 @@ def score(out: Path, threads: int) -> None:
                 if meds:
                     print(f"  {variant:<8} {lang} x{ratio:<5g} worst voice {max(meds):.3f}, "
                           f"median of voices {statistics.median(meds):.3f}")
-    (out / "scores.json").write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1),
-                                     encoding="utf-8")
+    return summary
+
+
+def summary_of(dirs: list[Path]) -> None:
+    """The table over the scored rows of several folders (a half scored in parts).  Each row's stored
+    transcript is compared with its line again by today's ``asr.error_rate``, so parts scored before a
+    change to the normalisation count alike (the recogniser is not run again)."""
+    import asr
+
+    rows = []
+    for d in dirs:
+        rows += json.loads((d / "scores.json").read_text(encoding="utf-8"))["rows"]
+    for r in rows:
+        r["err"] = asr.error_rate(r["text"], r["hyp"], r["lang"])
+    summarize(rows)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("phase", nargs="?", choices=("synth", "score"))
+    ap.add_argument("phase", nargs="?", choices=("synth", "score", "summary"))
+    ap.add_argument("dirs", nargs="*", type=Path, help="summary: the scored folders to combine")
     ap.add_argument("--out", default="/tmp/dubline_intelligibility")
     ap.add_argument("--voices", nargs="+", default=VOICES)
     ap.add_argument("--ratios", nargs="+", type=float, default=RATIOS)
     ap.add_argument("--lines", type=int, default=80, help="at most this many lines per language")
+    ap.add_argument("--start", type=int, default=0, help="first line of each language (0-based)")
     ap.add_argument("--variants", nargs="+", default=["dubline", "notones", "stock"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test"), default="heldout",
@@ -176,13 +202,16 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out)
     if args.phase == "synth":
-        synth(out, args.voices, args.ratios, args.lines, args.variants, args.line_set, tuple(args.langs))
+        synth(out, args.voices, args.ratios, args.lines, args.variants, args.line_set, tuple(args.langs),
+              args.start)
     elif args.phase == "score":
         score(out, args.threads)
+    elif args.phase == "summary":
+        summary_of(args.dirs or [out])
     else:
         common = ["--out", str(out), "--voices", *args.voices, "--ratios", *map(str, args.ratios),
-                  "--lines", str(args.lines), "--variants", *args.variants, "--set", args.line_set,
-                  "--langs", *args.langs]
+                  "--lines", str(args.lines), "--start", str(args.start), "--variants", *args.variants,
+                  "--set", args.line_set, "--langs", *args.langs]
         subprocess.run([str(ROOT / ".venv/bin/python"), __file__, "synth", *common], check=True)
         subprocess.run([str(ROOT / ".venv-bench/bin/python"), __file__, "score", "--out", str(out),
                         "--threads", str(args.threads)], check=True)

@@ -361,23 +361,51 @@ def _recognise(model, audio: np.ndarray, language: str, opts: Options) -> list[W
         word_timestamps=True)
     words = []
     for seg in segments:
-        for w in seg.words or ():
-            if w.word.strip():
-                words.append(Word(to_simplified(w.word) if language == "zh" else w.word, float(w.start), float(w.end),
-                                  float(w.probability)))
+        ws = [w for w in seg.words or () if w.word.strip()]
+        texts = _simplified_words([w.word for w in ws]) if language == "zh" else [w.word for w in ws]
+        words += [Word(t, float(w.start), float(w.end), float(w.probability)) for t, w in zip(texts, ws, strict=True)]
     return words
+
+
+def _simplified_words(texts: list[str]) -> list[str]:
+    """``to_simplified`` over a segment's words with the whole segment as context (a word such as 著 is
+    converted by its neighbours), cut back into the words; word by word where the conversion changes the
+    length."""
+    whole = to_simplified("".join(texts))
+    if len(whole) != sum(map(len, texts)):
+        return [to_simplified(t) for t in texts]
+    out, at = [], 0
+    for t in texts:
+        out.append(whole[at : at + len(t)])
+        at += len(t)
+    return out
+
+
+#: Words in which Simplified Chinese keeps 著 (zhù: to write, notable).  Everywhere else Traditional 著 is the
+#: aspect particle or verb that Simplified writes 着 (看著 -> 看着, 著急 -> 着急), which OpenCC's t2s table leaves
+#: alone because 著 is also a Simplified character.
+_ZHU_WORDS = frozenset(
+    "著名 著作 著称 著述 著者 著录 著书 著文 著有 著于 显著 卓著 昭著 名著 原著 巨著 论著 专著 编著 合著 译著 遗著 "
+    "新著 拙著 大著 土著".split())
 
 
 def to_simplified(text: str) -> str:
     """Whisper mixes Traditional characters into Mandarin; the dub engine reads Simplified.  (A prompt asking
     for Simplified leaks its own words into quiet lines, so the text is converted instead: OpenCC's t2s table,
-    from the Apache-2.0 ``opencc-python-reimplemented``.)"""
+    from the Apache-2.0 ``opencc-python-reimplemented``, then 著 -> 着 outside the words that keep 著.)"""
     conv = _models.get("t2s")
     if conv is None:
         from opencc import OpenCC
 
         conv = _models["t2s"] = OpenCC("t2s")
-    return conv.convert(text)
+    out = conv.convert(text)
+    if "著" not in out:
+        return out
+    chars = list(out)
+    for i, ch in enumerate(out):
+        if ch == "著" and out[max(0, i - 1) : i + 1] not in _ZHU_WORDS and out[i : i + 2] not in _ZHU_WORDS:
+            chars[i] = "着"
+    return "".join(chars)
 
 
 def _language(model, audio: np.ndarray) -> tuple[str, float]:

@@ -262,3 +262,14 @@ def test_anchors_pin_first_last_word_and_pauses():
     assert [int(i) for i, _ in pins] == [0, 3, 9]  # the word after "等等，" starts where "I" does
     assert pins[1][1] == pytest.approx(1.2)
     assert anchors_from_source(pj.Region(start=0, end=1, text="")) == []
+
+
+def test_traditional_zhe_becomes_simplified_by_its_neighbours():
+    """Whisper writes the aspect particle as Traditional 著; Simplified text reads 着 there and keeps 著 only in
+    the zhù words.  Words are converted with their segment as context."""
+    from project.transcribe import _simplified_words, to_simplified
+
+    assert to_simplified("掛著一個小鈴鐺，看著他著急") == "挂着一个小铃铛，看着他着急"
+    assert to_simplified("著名的作家寫了一本名著") == "著名的作家写了一本名著"
+    assert _simplified_words(["他", "看", "著", "我"]) == ["他", "看", "着", "我"]
+    assert _simplified_words(["著", "名"]) == ["著", "名"]  # a zhù word split over two of Whisper's words
