@@ -34,7 +34,8 @@ exceed 1.0 when the hypothesis has many insertions.  An empty reference gives
 
 Mandarin normalisation (``normalize_zh``), in order:
   1. NFKC (full-width digits / letters / punctuation -> ASCII), lower-case.
-  2. Traditional -> Simplified with OpenCC's t2s table (the app's converter).
+  2. Traditional -> Simplified with OpenCC's t2s table, then 著 -> 着 outside the
+     zhù words (the app's converter, project.transcribe.to_simplified).
   3. Numbers are compared in CHINESE-NUMERAL form: Arabic numbers on BOTH
      sides are rewritten as they are read (``120`` -> 一百二十, ``3.5`` ->
      三点五, ``50%`` -> 百分之五十, ``8:30`` -> 八点三十分 (as Dubline's engine

@@ -62,6 +62,7 @@ def test_decimals_stay_decimals(asr):
     ("这趟列车将于2024年9月1日正式开通。", "这趟列车将于二零二四年九月一日正式开通"),
     ("打折以后只要120元，便宜了将近50%。", "打折以后只要一百二十元,便宜了将近百分之五十"),
     ("我有两个苹果", "我有2个苹果"),
+    ("我总觉得有人在背后跟着我。", "我總覺得有人在背後跟著我"),  # Traditional 著 is Simplified 着 here
 ])
 def test_chinese_digits_and_numerals_are_one(asr, ref, hyp):
     pytest.importorskip("opencc", reason="the transcribe extra (OpenCC) converts to Simplified")
@@ -73,3 +74,4 @@ def test_chinese_misreadings_still_count(asr):
     pytest.importorskip("opencc", reason="the transcribe extra (OpenCC) converts to Simplified")
     assert asr.cer("只剩下4瓶药水了。", "只剩下十瓶药水了。") > 0
     assert asr.cer("上午8:30集合", "上午8:50集合") > 0
+    assert asr.cer("一位著名的作家", "一位着名的作家") > 0  # 著名 keeps 著
