@@ -22,6 +22,8 @@ Variants rendered in the same run:
 
 * ``dubline``   – the engine (planned durations, Mandarin tone shaping)
 * ``notones``   – the engine with tone shaping off (zh only): what tones buy
+* ``nopull``    – Mandarin in the voices as shipped, without the pull toward
+  the stock voices' centre (zh only; engine/embedded/accent.py): what it buys
 * ``squeeze``   – lines faster than natural compressed through the model's
   durations alone, as before WSOLA (engine/embedded/tempo.py): what it buys
 * ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and
@@ -54,14 +56,15 @@ RATIOS = [0.75, 1.0, 1.3]
 
 def line_sets(name: str) -> list[tuple[str, list[str]]]:
     """The (language, lines) pairs of a named set: ``heldout`` (lines.py, 20 + 20),
-    ``dev`` / ``test`` (lines_unseen.py: 80 zh + 50 en each; tune on dev only)."""
+    ``dev`` / ``test`` (lines_unseen.py: 80 zh + 50 en each; tune on dev only), ``diag`` (a dev-only
+    probe: 24 zh lines that open on a retroflex initial)."""
     if name == "heldout":
         from lines import EN_HELDOUT, ZH_HELDOUT
 
         return [("zh", ZH_HELDOUT), ("en", EN_HELDOUT)]
     from lines_unseen import SETS
 
-    return [("zh", SETS[f"zh_{name}"]), ("en", SETS[f"en_{name}"])]
+    return [(lang, SETS[f"{lang}_{name}"]) for lang in ("zh", "en") if f"{lang}_{name}" in SETS]
 
 
 def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str],
@@ -71,6 +74,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
 
     from engine import DurationSpec, SynthesisRequest
     from engine.api import get_engine
+    from engine.embedded.accent import MANDARIN_PULL
     from engine.model_store import load_vocab
 
     eng = get_engine("embedded", "cpu")
@@ -92,7 +96,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
     t0 = time.perf_counter()
     for variant in variants:
         for lang, lines in sets:
-            if variant in ("notones", "stock") and lang != "zh":
+            if variant in ("notones", "nopull", "stock") and lang != "zh":
                 continue
             for voice in voices:
                 for ratio in ratios:
@@ -108,6 +112,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                         else:
                             eng.tone_weight = 0.0 if variant == "notones" else _default_weight()
                             eng.tempo_compress = variant != "squeeze"
+                            eng.mandarin_pull = {} if variant == "nopull" else dict(MANDARIN_PULL)
                             res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
                             audio, sr = res.audio, res.sample_rate
                         sf.write(str(out / name), audio, sr, subtype="PCM_16")
@@ -116,6 +121,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                 print(f"{variant} {lang}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
     eng.tone_weight = _default_weight()
     eng.tempo_compress = True
+    eng.mandarin_pull = dict(MANDARIN_PULL)
     (out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -196,7 +202,7 @@ def main() -> None:
     ap.add_argument("--start", type=int, default=0, help="first line of each language (0-based)")
     ap.add_argument("--variants", nargs="+", default=["dubline", "notones", "stock"])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test"), default="heldout",
+    ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test", "diag"), default="heldout",
                     help="line set: lines.py's held-out lines, or lines_unseen.py's dev / test half")
     ap.add_argument("--langs", nargs="+", choices=("zh", "en"), default=["zh", "en"])
     args = ap.parse_args()

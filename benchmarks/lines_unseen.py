@@ -377,9 +377,41 @@ POLYPHONE_EXPECT = [
     ("北京是中国的首都，每年都有很多游客。", 7, "du1"),  # 都 首都
 ]
 
+# Development-only probe (2026-12-04): lines that open on a retroflex initial
+# (zh ch sh r), the sound a Japanese voice is most likely to turn into j q x.
+# Written for this probe after jf_alpha's DEV lines 这家店 -> 就加电 and
+# 这道 -> 就到; never scored against TEST.
+ZH_DIAG_RETROFLEX = [
+    "这张桌子是我爷爷亲手做的。",
+    "这件事你别告诉妈妈。",
+    "这里的冬天一点儿也不冷。",
+    "这辆自行车借我骑一下吧。",
+    "这本书我看了整整一个星期。",
+    "这首歌让我想起了大学的时候。",
+    "只要你愿意，我们随时可以出发。",
+    "真没想到你会来看我。",
+    "找了半天，钥匙原来在口袋里。",
+    "中午我们去吃面条怎么样？",
+    "长这么大，我还没见过大海。",
+    "吃完饭记得把碗洗干净。",
+    "出门的时候别忘了关灯。",
+    "车站离这儿有两公里远。",
+    "穿上外套吧，外面起风了。",
+    "窗户开着，屋里有点冷。",
+    "说好了明天一起去爬山的。",
+    "十点以前必须回到宿舍。",
+    "手机没电了，能借我充一下吗？",
+    "谁把我的蛋糕吃掉了？",
+    "热水已经烧好了，快去洗澡吧。",
+    "让我再想一想，好吗？",
+    "人太多了，我们换一家吧。",
+    "如果下雨，比赛就改到下周。",
+]
+
 SETS = {
     "zh_dev": ZH_DEV,
     "zh_test": ZH_TEST,
     "en_dev": EN_DEV,
     "en_test": EN_TEST,
+    "zh_diag": ZH_DIAG_RETROFLEX,
 }

@@ -17,6 +17,7 @@ import numpy as np
 
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
+from engine.embedded import accent
 from engine.embedded.heard import heard_timings, pull_in_tail
 from engine.embedded.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.embedded.tempo import tempo_map
@@ -31,7 +32,9 @@ from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
-ENGINE_VERSION = "3"  # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA
+# 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's Mandarin
+# passes pulled toward the stock voices' centre (engine/embedded/accent.py)
+ENGINE_VERSION = "4"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")
@@ -101,6 +104,8 @@ class KokoroBackend:
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
+        self.mandarin_pull = dict(accent.MANDARIN_PULL)  # {}: Mandarin in every voice as shipped (benchmarks compare)
+        self._centre = accent.centre(self._voices)
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
@@ -257,9 +262,12 @@ class KokoroBackend:
             raise TextError("nothing to say: the text has no words the engine can read")
         return passes
 
+    @staticmethod
+    def _style_row(table: np.ndarray, n_tokens: int) -> int:
+        return min(max(n_tokens - 3, 0), len(table) - 1)  # row = phonemes - 1; tokens include 2 boundaries
+
     def _style(self, table: np.ndarray, n_tokens: int) -> np.ndarray:
-        row = min(max(n_tokens - 3, 0), len(table) - 1)  # row = phonemes - 1; tokens include 2 boundaries
-        return table[row].reshape(1, 256).astype(np.float32)
+        return table[self._style_row(table, n_tokens)].reshape(1, 256).astype(np.float32)
 
     def _predict(self, p: _Pass, table: np.ndarray, voice_key: str) -> np.ndarray:
         key = (voice_key, p.tokens.tobytes())
@@ -457,6 +465,10 @@ class KokoroBackend:
             dm, lead_extra, tail_extra = _fed_durations(pp, frames[off : off + n], plan.tail, off)
             off += n
             f0, energy, feed = self._prosody(p, table, dm)
+            weight = self.mandarin_pull.get(voice, 0.0) if tpl is None else 0.0
+            if weight and any(u >= 0 and units[u].kind == "zh" for u in p.token_unit):
+                row = self._style_row(self._centre, len(p.tokens))
+                feed["style"] = accent.pulled(feed["style"], self._centre[row], weight)
             f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)
             f0 = shape_f0(f0, prosody)
             if pitch:  # the cloned voice's F0 placement

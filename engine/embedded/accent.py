@@ -1,0 +1,55 @@
+"""Mandarin articulation of the Japanese stock voices: the timbre half of the style pulled toward the centre.
+
+Kokoro's style vector has two halves: the first 128 numbers steer the decoder
+(timbre and how each phoneme is articulated), the last 128 the predictor
+(durations, pitch, energy).  The five stock voices are Japanese speakers, and
+jf_alpha, the one whose decoder half lies furthest from the others' (0.85 of
+the centre's norm away, the other women 0.37-0.46), turns Mandarin retroflexes
+into alveolo-palatals: 吃 is heard as 取, 出 as 充, 车 as 抽, 这 as 就.
+
+Measured on a development-only probe (``ZH_DIAG_RETROFLEX`` in
+benchmarks/lines_unseen.py: 24 lines that open on zh ch sh r), jf_alpha at
+1.0x, Whisper base CER median / mean:
+
+* as shipped 0.167 / 0.190; jf_gongitsune on the same lines 0.045 / 0.103;
+* the predictor half taken whole from jf_gongitsune: 0.160 / 0.194 (so it is
+  not the prosody);
+* the decoder half pulled toward the centre of the stock voices by 0.2 / 0.3 /
+  0.45: 0.118 / 0.140, 0.106 / 0.134, 0.095 / 0.126.
+
+GE2E (the speaker encoder the app clones with) puts jf_alpha pulled by 0.3 at
+0.992 cosine similarity to jf_alpha as shipped on the same lines (jf_gongitsune
+is at 0.793): the voice stays itself.
+
+On 40 ZH_DEV lines at 1.0x, the same pull for every voice (median / mean,
+shipped -> pulled): jf_alpha 0.071 / 0.102 -> 0.067 / 0.089; jf_gongitsune
+0.029 / 0.080 -> 0.071 / 0.087; jf_nezumi 0.074 / 0.105 -> 0.069 / 0.107;
+jf_tebukuro 0.067 / 0.118 -> 0.062 / 0.112; jm_kumo 0.077 / 0.122 -> 0.083 /
+0.128.  It buys the other four nothing, so only jf_alpha is pulled
+(``MANDARIN_PULL``), on its passes that speak Mandarin; other languages keep
+the voice as shipped.  A cloned voice is not pulled: its blend was fitted to
+its reference recording through this renderer, and pulling it would move it
+away from that speaker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Per stock voice: how far the decoder half of its style moves toward the
+#: stock voices' centre on Mandarin passes (a voice not listed is as shipped).
+MANDARIN_PULL: dict[str, float] = {"jf_alpha": 0.3}
+DECODER_DIMS = 128
+
+
+def centre(tables: dict[str, np.ndarray]) -> np.ndarray:
+    """The stock voices' mean style table, decoder half only: ``[rows, 128]``."""
+    return np.mean([np.asarray(t, dtype=np.float64)[:, :DECODER_DIMS] for t in tables.values()],
+                   axis=0).astype(np.float32)
+
+
+def pulled(style: np.ndarray, centre_row: np.ndarray, weight: float) -> np.ndarray:
+    """A copy of ``style`` (``[1, 256]``) with its decoder half moved ``weight`` of the way to ``centre_row``."""
+    out = np.array(style, dtype=np.float32, copy=True)
+    out[..., :DECODER_DIMS] = (1.0 - weight) * out[..., :DECODER_DIMS] + weight * centre_row
+    return out
