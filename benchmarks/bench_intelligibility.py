@@ -22,8 +22,8 @@ Variants rendered in the same run:
 
 * ``dubline``   – the engine (planned durations, Mandarin tone shaping)
 * ``notones``   – the engine with tone shaping off (zh only): what tones buy
-* ``nopull``    – Mandarin in the voices as shipped, without the pull toward
-  the stock voices' centre (zh only; engine/embedded/accent.py): what it buys
+* ``nopull``    – jf_alpha as shipped, without the pull of its timbre toward
+  the stock voices' centre (engine/embedded/accent.py): what it buys
 * ``squeeze``   – lines faster than natural compressed through the model's
   durations alone, as before WSOLA (engine/embedded/tempo.py): what it buys
 * ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and
@@ -74,7 +74,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
 
     from engine import DurationSpec, SynthesisRequest
     from engine.api import get_engine
-    from engine.embedded.accent import MANDARIN_PULL
+    from engine.embedded.accent import TIMBRE_PULL
     from engine.model_store import load_vocab
 
     eng = get_engine("embedded", "cpu")
@@ -96,7 +96,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
     t0 = time.perf_counter()
     for variant in variants:
         for lang, lines in sets:
-            if variant in ("notones", "nopull", "stock") and lang != "zh":
+            if variant in ("notones", "stock") and lang != "zh":
                 continue
             for voice in voices:
                 for ratio in ratios:
@@ -112,7 +112,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                         else:
                             eng.tone_weight = 0.0 if variant == "notones" else _default_weight()
                             eng.tempo_compress = variant != "squeeze"
-                            eng.mandarin_pull = {} if variant == "nopull" else dict(MANDARIN_PULL)
+                            eng.timbre_pull = {} if variant == "nopull" else dict(TIMBRE_PULL)
                             res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
                             audio, sr = res.audio, res.sample_rate
                         sf.write(str(out / name), audio, sr, subtype="PCM_16")
@@ -121,7 +121,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                 print(f"{variant} {lang}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
     eng.tone_weight = _default_weight()
     eng.tempo_compress = True
-    eng.mandarin_pull = dict(MANDARIN_PULL)
+    eng.timbre_pull = dict(TIMBRE_PULL)
     (out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

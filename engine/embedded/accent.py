@@ -1,35 +1,38 @@
-"""Mandarin articulation of the Japanese stock voices: the timbre half of the style pulled toward the centre.
+"""jf_alpha's timbre, pulled part of the way toward the other stock voices': its retroflexes were lost.
 
 Kokoro's style vector has two halves: the first 128 numbers steer the decoder
 (timbre and how each phoneme is articulated), the last 128 the predictor
 (durations, pitch, energy).  The five stock voices are Japanese speakers, and
-jf_alpha, the one whose decoder half lies furthest from the others' (0.85 of
-the centre's norm away, the other women 0.37-0.46), turns Mandarin retroflexes
-into alveolo-palatals: 吃 is heard as 取, 出 as 充, 车 as 抽, 这 as 就.
+jf_alpha, the one whose decoder half lies furthest from the others' centre
+(0.85 of the centre's norm away; the other women 0.37-0.46, jm_kumo 0.74),
+turned Mandarin retroflexes into alveolo-palatals: 吃 was heard as 取, 出 as 充,
+车 as 抽, 这 as 就.
 
-Measured on a development-only probe (``ZH_DIAG_RETROFLEX`` in
-benchmarks/lines_unseen.py: 24 lines that open on zh ch sh r), jf_alpha at
-1.0x, Whisper base CER median / mean:
+Measured on development lines only (Whisper base, median / mean):
 
-* as shipped 0.167 / 0.190; jf_gongitsune on the same lines 0.045 / 0.103;
-* the predictor half taken whole from jf_gongitsune: 0.160 / 0.194 (so it is
-  not the prosody);
-* the decoder half pulled toward the centre of the stock voices by 0.2 / 0.3 /
-  0.45: 0.118 / 0.140, 0.106 / 0.134, 0.095 / 0.126.
+* ``ZH_DIAG_RETROFLEX`` (benchmarks/lines_unseen.py, 24 lines that open on zh
+  ch sh r), jf_alpha at 1.0x: as shipped 0.167 / 0.190 (jf_gongitsune on the
+  same lines 0.045 / 0.103); the predictor half taken whole from
+  jf_gongitsune 0.160 / 0.194 (so it is not the prosody); the decoder half
+  pulled toward the centre of the five voices by 0.2 / 0.3 / 0.45: 0.118 /
+  0.140, 0.106 / 0.134, 0.095 / 0.126.
+* 40 ZH_DEV lines, jf_alpha pulled by 0.3: 0.75x 0.084 / 0.131 -> 0.077 /
+  0.119; 1.0x 0.071 / 0.102 -> 0.067 / 0.089; 1.3x 0.138 / 0.159 -> 0.069 /
+  0.102.  The same pull for the other four voices at 1.0x: jf_gongitsune 0.029
+  / 0.080 -> 0.071 / 0.087, jf_nezumi 0.074 / 0.105 -> 0.069 / 0.107,
+  jf_tebukuro 0.067 / 0.118 -> 0.062 / 0.112, jm_kumo 0.077 / 0.122 -> 0.083 /
+  0.128: nothing gained, so they stay as shipped.
+* 50 EN_DEV lines, jf_alpha pulled by 0.3 (WER): 0.75x 0.000 / 0.088 -> 0.000
+  / 0.070; 1.0x 0.000 / 0.045 -> 0.000 / 0.040; 1.3x 0.000 / 0.036 -> 0.000 /
+  0.023.  So the pull applies to every language.
 
 GE2E (the speaker encoder the app clones with) puts jf_alpha pulled by 0.3 at
-0.992 cosine similarity to jf_alpha as shipped on the same lines (jf_gongitsune
-is at 0.793): the voice stays itself.
+0.992 (Mandarin) and 0.991 (English) cosine similarity to jf_alpha as shipped
+on the same lines; jf_gongitsune is at 0.78-0.82: the voice stays itself.
 
-On 40 ZH_DEV lines at 1.0x, the same pull for every voice (median / mean,
-shipped -> pulled): jf_alpha 0.071 / 0.102 -> 0.067 / 0.089; jf_gongitsune
-0.029 / 0.080 -> 0.071 / 0.087; jf_nezumi 0.074 / 0.105 -> 0.069 / 0.107;
-jf_tebukuro 0.067 / 0.118 -> 0.062 / 0.112; jm_kumo 0.077 / 0.122 -> 0.083 /
-0.128.  It buys the other four nothing, so only jf_alpha is pulled
-(``MANDARIN_PULL``), on its passes that speak Mandarin; other languages keep
-the voice as shipped.  A cloned voice is not pulled: its blend was fitted to
-its reference recording through this renderer, and pulling it would move it
-away from that speaker.
+A cloned voice is not pulled, even one that blends jf_alpha: its blend was
+fitted to its reference recording through this renderer, and pulling it would
+move it away from that speaker.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 
 #: Per stock voice: how far the decoder half of its style moves toward the
-#: stock voices' centre on Mandarin passes (a voice not listed is as shipped).
-MANDARIN_PULL: dict[str, float] = {"jf_alpha": 0.3}
+#: stock voices' centre (a voice not listed is as shipped).
+TIMBRE_PULL: dict[str, float] = {"jf_alpha": 0.3}
 DECODER_DIMS = 128
 
 

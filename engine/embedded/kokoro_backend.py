@@ -32,8 +32,8 @@ from engine.types import SynthesisRequest, SynthesisResult, UnitTiming
 SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
-# 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's Mandarin
-# passes pulled toward the stock voices' centre (engine/embedded/accent.py)
+# 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's timbre
+# pulled toward the stock voices' centre (engine/embedded/accent.py)
 ENGINE_VERSION = "4"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
@@ -104,7 +104,7 @@ class KokoroBackend:
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
-        self.mandarin_pull = dict(accent.MANDARIN_PULL)  # {}: Mandarin in every voice as shipped (benchmarks compare)
+        self.timbre_pull = dict(accent.TIMBRE_PULL)  # {}: every voice as shipped (benchmarks compare)
         self._centre = accent.centre(self._voices)
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
@@ -465,8 +465,8 @@ class KokoroBackend:
             dm, lead_extra, tail_extra = _fed_durations(pp, frames[off : off + n], plan.tail, off)
             off += n
             f0, energy, feed = self._prosody(p, table, dm)
-            weight = self.mandarin_pull.get(voice, 0.0) if tpl is None else 0.0
-            if weight and any(u >= 0 and units[u].kind == "zh" for u in p.token_unit):
+            weight = self.timbre_pull.get(voice, 0.0) if tpl is None else 0.0
+            if weight:
                 row = self._style_row(self._centre, len(p.tokens))
                 feed["style"] = accent.pulled(feed["style"], self._centre[row], weight)
             f0 = shape_mandarin_f0(f0.reshape(-1), dm, p.token_unit, units, weight=self.tone_weight)

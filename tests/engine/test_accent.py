@@ -1,4 +1,4 @@
-"""Mandarin passes use the timbre half of the style pulled toward the stock voices' centre (engine/embedded/accent.py)."""
+"""jf_alpha's timbre half of the style is pulled toward the stock voices' centre (engine/embedded/accent.py)."""
 
 import contextlib
 
@@ -7,15 +7,18 @@ import numpy as np
 from engine import SynthesisRequest
 from engine.embedded import accent
 
+ZH = "吃完饭记得把碗洗干净，出门的时候别忘了关灯。"
+EN = "Put the cups back on the shelf, please."
+
 
 @contextlib.contextmanager
 def pull(engine, weights):
-    saved = engine.mandarin_pull
-    engine.mandarin_pull = weights
+    saved = engine.timbre_pull
+    engine.timbre_pull = weights
     try:
         yield
     finally:
-        engine.mandarin_pull = saved
+        engine.timbre_pull = saved
 
 
 def test_only_the_decoder_half_moves():
@@ -35,26 +38,20 @@ def test_the_centre_is_the_mean_of_the_stock_voices(engine):
     assert np.allclose(engine._centre, np.mean([t[:, :128] for t in tables.values()], axis=0), atol=1e-6)
 
 
-def test_mandarin_changes_english_does_not_and_the_voice_stays_itself(engine):
+def test_jf_alpha_moves_in_both_languages_and_stays_itself(engine):
     from engine.speaker import embed, similarity
 
-    zh = "吃完饭记得把碗洗干净，出门的时候别忘了关灯。"
-    with pull(engine, {}):
-        plain_zh = engine.generate(SynthesisRequest(zh, voice="jf_alpha"))
-        plain_en = engine.generate(SynthesisRequest("Put the cups back on the shelf, please.", voice="jf_alpha"))
-    pulled_zh = engine.generate(SynthesisRequest(zh, voice="jf_alpha"))
-    pulled_en = engine.generate(SynthesisRequest("Put the cups back on the shelf, please.", voice="jf_alpha"))
-    assert engine.mandarin_pull == accent.MANDARIN_PULL == {"jf_alpha": 0.3}
-    # same plan (lengths and timings), other audio
-    assert pulled_zh.num_samples == plain_zh.num_samples
-    assert pulled_zh.token_durations == plain_zh.token_durations
-    assert not np.allclose(pulled_zh.audio, plain_zh.audio, atol=1e-3)
-    # English passes keep the voice exactly as shipped
-    assert pulled_en.token_durations == plain_en.token_durations
-    assert np.allclose(pulled_en.audio, plain_en.audio, atol=1e-4)
-    # the speaker encoder the app clones with still hears jf_alpha (another voice is ~0.8)
-    a, b = embed(plain_zh.audio, 24000), embed(pulled_zh.audio, 24000)
-    assert similarity(a, b) > 0.97
+    assert engine.timbre_pull == accent.TIMBRE_PULL == {"jf_alpha": 0.3}
+    for text in (ZH, EN):
+        with pull(engine, {}):
+            plain = engine.generate(SynthesisRequest(text, voice="jf_alpha"))
+        moved = engine.generate(SynthesisRequest(text, voice="jf_alpha"))
+        # the same plan (lengths and timings), other audio
+        assert moved.num_samples == plain.num_samples
+        assert moved.token_durations == plain.token_durations
+        assert not np.allclose(moved.audio, plain.audio, atol=1e-3)
+        # the speaker encoder the app clones with still hears jf_alpha (another voice is ~0.8)
+        assert similarity(embed(plain.audio, 24000), embed(moved.audio, 24000)) > 0.97
 
 
 def test_other_voices_and_a_cloned_voice_are_as_shipped(engine):
@@ -63,9 +60,8 @@ def test_other_voices_and_a_cloned_voice_are_as_shipped(engine):
     from engine.voices import VoiceTemplate
 
     clone = VoiceTemplate("test clone", {"jf_alpha": 0.6, "jf_nezumi": 0.4})
-    text = "这张桌子是我爷爷亲手做的。"
     for voice in (clone, "jf_nezumi"):
         with pull(engine, {}):
-            plain = engine.generate(SynthesisRequest(text, voice=voice))
-        pulled = engine.generate(SynthesisRequest(text, voice=voice))
-        assert np.allclose(pulled.audio, plain.audio, atol=1e-4)
+            plain = engine.generate(SynthesisRequest(ZH, voice=voice))
+        moved = engine.generate(SynthesisRequest(ZH, voice=voice))
+        assert np.allclose(moved.audio, plain.audio, atol=1e-4)
