@@ -28,7 +28,7 @@ Measured on development lines only (Whisper base, median / mean):
 
 GE2E (the speaker encoder the app clones with) puts jf_alpha pulled by 0.3 at
 0.992 (Mandarin) and 0.991 (English) cosine similarity to jf_alpha as shipped
-on the same lines; jf_gongitsune is at 0.78-0.82: the voice stays itself.
+on the same lines; jf_gongitsune is at 0.73-0.82: the voice stays itself.
 
 A cloned voice is not pulled, even one that blends jf_alpha: its blend was
 fitted to its reference recording through this renderer, and pulling it would
