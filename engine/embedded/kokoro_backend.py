@@ -33,8 +33,7 @@ SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
 # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's timbre
-# pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro pulled too, jm_kumo's
-# Mandarin pace
+# pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro's timbre pulled too
 ENGINE_VERSION = "5"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
@@ -107,7 +106,6 @@ class KokoroBackend:
         self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
         self.timbre_pull = dict(accent.TIMBRE_PULL)  # {}: every voice as shipped (benchmarks compare)
         self._centre = accent.centre(self._voices)
-        self.mandarin_pace = dict(accent.MANDARIN_PACE)  # {}: the model's own pace for every voice
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
@@ -303,17 +301,6 @@ class KokoroBackend:
                 cls.append(token_class(ch, u.kind))
         return np.array(cls, dtype=np.int64)
 
-    def _paced_natural(self, plan: dur.Plan, classes: np.ndarray, passes: list[_Pass], units: list[Unit],
-                       voice) -> int:
-        """The line's natural length in frames for ``voice``: the model's (``plan``), or longer by the stock
-        voice's Mandarin pace (accent.MANDARIN_PACE); a cloned voice keeps the model's."""
-        factor = self.mandarin_pace.get(voice, 1.0) if isinstance(voice, str) and voice in self._voices else 1.0
-        if factor == 1.0:
-            return plan.natural_frames
-        zh = np.array([u >= 0 and units[u].kind == "zh" for p in passes for u in p.token_unit])
-        speech = ~np.isin(classes, (dur.PAUSE, dur.SPACE, dur.BOUNDARY_START, dur.BOUNDARY_END))
-        return accent.paced_natural(plan.frames, zh & speech, factor)
-
     # ------------------------------------------------------------- analysis
     def _speech_end(self, passes: list[_Pass], preds: list[np.ndarray], units: list[Unit], table: np.ndarray,
                     voice_key: str) -> tuple[int, int] | None:
@@ -347,9 +334,8 @@ class KokoroBackend:
             passes = self._passes(units)
             preds = [self._predict(p, table, vkey) for p in passes]
             end = self._speech_end(passes, preds, units, table, vkey)
-        classes = self._classes(passes, units)
-        plan = dur.plan(np.concatenate(preds), classes, None, tail=self._line_tail(end))
-        return self._paced_natural(plan, classes, passes, units, voice) * FRAME / SAMPLE_RATE
+        plan = dur.plan(np.concatenate(preds), self._classes(passes, units), None, tail=self._line_tail(end))
+        return plan.natural_frames * FRAME / SAMPLE_RATE
 
     def length_bounds(self, text: str, voice: str, glossary: tuple[tuple[str, str], ...] = (),
                       emotion=None) -> tuple[float, float]:
@@ -372,8 +358,7 @@ class KokoroBackend:
             emo = resolve_emotion(emotion if emotion is not None else EmotionSpec(), text)
             pred = scale_durations(pred, classes, emo.prosody)
             end = self._speech_end(passes, preds, units, table, vkey)
-        natural = self._paced_natural(dur.plan(pred, classes, None, tail=self._line_tail(end)), classes, passes,
-                                      units, voice)
+        natural = dur.plan(pred, classes, None, tail=self._line_tail(end)).natural_frames
         bare_pred, bare_classes = dur.apply_tail(pred, classes, None)
         shortest = int(dur.min_frames(bare_classes, bare_pred).sum())
         return natural * FRAME / SAMPLE_RATE, shortest * FRAME / SAMPLE_RATE
@@ -398,23 +383,19 @@ class KokoroBackend:
         emo = resolve_emotion(request.emotion, request.text)
         pred = scale_durations(pred, classes, emo.prosody)
         end = self._speech_end(passes, preds, units, table, vkey)
-        own = dur.plan(pred, classes, None, tail=self._line_tail(end))
-        # The voice's natural length (its Mandarin pace, accent.MANDARIN_PACE); free mode is planned to it.
-        natural = self._paced_natural(own, classes, passes, units, request.voice)
+        natural = dur.plan(pred, classes, None, tail=self._line_tail(end)).natural_frames
         warnings: list[str] = list(emo.warnings)
         target, pad_samples = _target_frames(spec, natural, warnings)
-        if target is None and natural != own.natural_frames:
-            target = natural
         anchors = self._anchor_tokens(spec.anchors, passes, units, request.text) if spec.anchors else None
         plan = self._plan(spec, pred, classes, target, anchors, self._line_tail(end, pad_samples))
         # Faster than its natural pace, a line is rendered at that pace and compressed
         # in time afterwards (engine/embedded/tempo.py); otherwise as planned.
         dec_target, dec_anchors = target, anchors
-        if target is not None and target < own.natural_frames and self.tempo_compress:
-            dec_target, dec_anchors = own.natural_frames, _scale_anchors(anchors, own.natural_frames / target)
+        if target is not None and target < natural and self.tempo_compress:
+            dec_target, dec_anchors = natural, _scale_anchors(anchors, natural / target)
         dec = plan if dec_target == target else dur.plan(pred, classes, dec_target, dec_anchors,
                                                          tail=self._line_tail(end, pad_samples))
-        if dec.tail is not None and dec_target is not None:
+        if dec.tail is not None and spec.mode != "free":
             # Stretching the words before it changes how fast the last phoneme
             # decays: read the speech end again from the prosody the decoder
             # will get, and give the difference to the words (one re-plan).
