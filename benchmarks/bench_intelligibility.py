@@ -22,8 +22,9 @@ Variants rendered in the same run:
 
 * ``dubline``   – the engine (planned durations, Mandarin tone shaping)
 * ``notones``   – the engine with tone shaping off (zh only): what tones buy
-* ``nopull``    – jf_alpha as shipped, without the pull of its timbre toward
-  the stock voices' centre (engine/embedded/accent.py): what it buys
+* ``nopull``    – the pulled voices (jf_alpha, jf_tebukuro) as shipped, without
+  the pull of their timbre toward the stock voices' centre
+  (engine/embedded/accent.py): what it buys
 * ``squeeze``   – lines faster than natural compressed through the model's
   durations alone, as before WSOLA (engine/embedded/tempo.py): what it buys
 * ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and

@@ -23,7 +23,8 @@ Measured on development lines only (Whisper base, median / mean):
   0.102.  The same pull for the other four voices at 1.0x: jf_gongitsune 0.029
   / 0.080 -> 0.071 / 0.087, jf_nezumi 0.074 / 0.105 -> 0.069 / 0.107,
   jf_tebukuro 0.067 / 0.118 -> 0.062 / 0.112, jm_kumo 0.077 / 0.122 -> 0.083 /
-  0.128: nothing gained, so they stay as shipped.
+  0.128: nothing clear gained, so they stayed as shipped (jf_tebukuro until
+  session 10: see below, on all 80 ZH_DEV lines).
 * 50 EN_DEV lines, jf_alpha pulled by 0.3 (WER): 0.75x 0.000 / 0.088 -> 0.000
   / 0.070; 1.0x 0.000 / 0.045 -> 0.000 / 0.040; 1.3x 0.000 / 0.036 -> 0.000 /
   0.023.  So the pull applies to every language.

@@ -45,7 +45,7 @@ def test_the_pulled_voices_move_in_both_languages_and_stay_themselves(engine, mo
 
 
 def test_other_voices_and_a_cloned_voice_are_as_shipped(engine, monkeypatch):
-    """Only the listed stock voice moves.  A cloned voice was fitted to its reference through the renderer: it is
+    """Only the listed stock voices move.  A cloned voice was fitted to its reference through the renderer: it is
     not pulled, even when it blends jf_alpha."""
     from engine.voices import VoiceTemplate
 
