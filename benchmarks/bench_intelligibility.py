@@ -58,7 +58,7 @@ RATIOS = [0.75, 1.0, 1.3]
 def line_sets(name: str) -> list[tuple[str, list[str]]]:
     """The (language, lines) pairs of a named set: ``heldout`` (lines.py, 20 + 20),
     ``dev`` / ``test`` (lines_unseen.py: 80 zh + 50 en each; tune on dev only), ``test2`` (80 fresh zh test
-    lines, written 2026-12-04), ``diag`` (a dev-only probe: 24 zh lines that open on a retroflex initial)."""
+    lines, written 2026-12-04), ``dev2`` (80 more zh dev lines like test2, 2026-12-05), ``diag`` (a dev-only probe: 24 zh lines that open on a retroflex initial)."""
     if name == "heldout":
         from lines import EN_HELDOUT, ZH_HELDOUT
 
@@ -203,7 +203,7 @@ def main() -> None:
     ap.add_argument("--start", type=int, default=0, help="first line of each language (0-based)")
     ap.add_argument("--variants", nargs="+", default=["dubline", "notones", "stock"])
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test", "test2", "diag"), default="heldout",
+    ap.add_argument("--set", dest="line_set", choices=("heldout", "dev", "test", "test2", "dev2", "diag"), default="heldout",
                     help="line set: lines.py's held-out lines, or lines_unseen.py's dev / test / test2 half")
     ap.add_argument("--langs", nargs="+", choices=("zh", "en"), default=["zh", "en"])
     args = ap.parse_args()
