@@ -156,16 +156,26 @@ def score(out: Path, threads: int) -> None:
 
 def summarize(rows: list[dict]) -> list[dict]:
     """Print and return median / mean error per variant, language, voice and ratio."""
+    import asr
+
     groups: dict = {}
     for r in rows:
-        groups.setdefault((r["variant"], r["lang"], r["voice"], r["ratio"]), []).append(r["err"])
-    print(f"\n{'variant':<9}{'lang':<5}{'voice':<15}{'ratio':>6}{'n':>4}{'median':>8}{'mean':>8}")
+        size = len(asr.normalize_zh(r["text"]) if r["lang"] == "zh" else asr.normalize_en(r["text"]))
+        groups.setdefault((r["variant"], r["lang"], r["voice"], r["ratio"]), []).append((r["err"], size))
+    print(f"\n{'variant':<9}{'lang':<5}{'voice':<15}{'ratio':>6}{'n':>4}{'median':>8}{'mean':>8}{'pooled':>8}"
+          f"{'exact':>7}")
     summary = []
-    for (variant, lang, voice, ratio), errs in groups.items():
+    for (variant, lang, voice, ratio), pairs in groups.items():
+        errs = [e for e, _ in pairs]
         med, mean = statistics.median(errs), statistics.fmean(errs)
+        # pooled: errors over all lines' characters (words), so a 12-character line's single error does not
+        # decide the figure alone; exact: lines heard without an error
+        pooled = sum(e * n for e, n in pairs) / max(1, sum(n for _, n in pairs))
+        exact = sum(1 for e in errs if e == 0)
         summary.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "n": len(errs),
-                        "median": med, "mean": mean})
-        print(f"{variant:<9}{lang:<5}{voice:<15}{ratio:>6g}{len(errs):>4}{med:>8.3f}{mean:>8.3f}")
+                        "median": med, "mean": mean, "pooled": pooled, "exact": exact})
+        print(f"{variant:<9}{lang:<5}{voice:<15}{ratio:>6g}{len(errs):>4}{med:>8.3f}{mean:>8.3f}{pooled:>8.3f}"
+              f"{exact:>7}")
     print("\n(zh: CER, en: WER)  per variant and ratio, median over voices' medians:")
     for variant in dict.fromkeys(s["variant"] for s in summary):
         for lang in ("zh", "en"):

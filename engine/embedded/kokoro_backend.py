@@ -33,8 +33,9 @@ SAMPLE_RATE = 24000
 FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
 # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's timbre
-# pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro's timbre pulled too
-ENGINE_VERSION = "5"
+# pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro's timbre pulled too; 6: Mandarin
+# readings 得 děi before an adverb, 调 tiáo before a result, 地 de in 认真地点了, 过 guò before a count
+ENGINE_VERSION = "6"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")

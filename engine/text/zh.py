@@ -71,6 +71,11 @@ __all__ = [
 
 # Classifier use: 行 after a numeral is háng (一行字, 第三行) unless followed by 人.
 _HANG_MEASURE_RE = re.compile(r"[一二两三四五六七八九十几每这那哪第]行")
+# 调 tiáo "to adjust" before a result complement (调低 调大 调成静音 调好), where the phrase
+# dictionaries read 调低 diào dī; 调 must begin its word (空调好 keeps the word 空调).
+_TIAO_RE = re.compile(r"调(?=[低高小大成好匀准慢快亮暗轻])")
+# 地 de after an adverbial that jieba joined with 点 into 地点 "place": 认真地点了点头.
+_DE_DIAN_RE = re.compile(r"地点(?=[了头着])")
 
 
 def warm_up() -> None:
@@ -230,6 +235,15 @@ def _read_chunk(items: Sequence[ZhItem], seg: int, word_base: int) -> list[_Word
         r = readings[k]
         if r is not None and r[0].base == "xing" and ctx.char(k + 1) != "人" and ctx.char(k + 1):
             readings[k] = (ParsedPinyin("hang", 2), "dict", False)
+    for m in _TIAO_RE.finditer(text):
+        k = m.start()
+        if ctx.word_start(k) == k:
+            readings[k] = (ParsedPinyin("tiao", 2), "dict", False)
+    for m in _DE_DIAN_RE.finditer(text):
+        k = m.start()
+        before = words[ctx.word_index(k) - 1] if ctx.word_index(k) > 0 and ctx.word_start(k) == k else None
+        if before is not None and len(before.text) >= 2 and before.pos[:1] in ("a", "d", "z"):
+            readings[k] = (ParsedPinyin("de", 5), "dict", True)
     # build syllables
     for wi, (w, st) in enumerate(zip(words, starts, strict=True)):
         for i in range(len(w.text)):

@@ -33,6 +33,8 @@ _NEUTRAL_LAST = {
     "亲戚", "钥匙", "算盘", "规矩", "厉害", "困难", "心思", "动静", "地道", "别人", "窝囊", "疙瘩", "护士",
 }
 _DIRECTIONAL_HEAD = set("上下进出回过起开")
+#: what starts a count after 过 "after" (过两天, 过一会儿)
+_COUNT_START = set("一二两三四五六七八九十几半")
 _GUO_VERBS = set("去吃看听见做来到说用玩试想学写读住买坐哭爱有干喝打唱聊碰")
 _AA_VERBS = set("看想试说听走问尝找写读教等聊玩猜歇坐动摸揉洗练学查算数抱亲笑跳逛转讲比闻瞧拍")
 _DEGREE_ADVERBS = set("很太真最更多好挺蛮较极超特非么")
@@ -58,7 +60,7 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
     next_word = ctx.words[widx + 1] if widx + 1 < len(ctx.words) else None
     pos = word.pos
     if ch == "得":
-        if alone and next_word is not None and _is_verb(next_word) and (
+        if alone and next_word is not None and (_is_verb(next_word) or _adverb_then_verb(ctx, widx + 1)) and (
             prev_word is None or prev_word.pos in ("r", "n", "nr", "d") or prev_word.text in ("还", "就", "也", "都", "必须", "总")
         ):
             return ParsedPinyin("dei", 3)
@@ -67,6 +69,9 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
         if prev:
             return ParsedPinyin("de", 5)
         return ParsedPinyin("de", 2)
+    if ch == "地" and not alone and len(word.text) >= 3 and k == ctx.word_end(k) - 1 and (
+            word.pos[:1] in ("z", "d") or word.text[0] == word.text[1]):
+        return ParsedPinyin("de", 5)  # jieba's one word 轻轻地, 慢慢地
     if ch == "地" and alone:
         if prev_word is not None and (
             (len(prev_word.text) >= 2 and prev_word.pos[:1] in ("a", "b", "d", "z", "i", "l", "v"))
@@ -110,9 +115,23 @@ def _single_char_rule(ch: str, default: ParsedPinyin, ctx: _Ctx, k: int) -> Pars
         return ParsedPinyin("le", 5)
     if ch == "过" and not alone and k == ctx.word_start(k) + 1 and prev in _GUO_VERBS:
         return ParsedPinyin("guo", 5)  # experiential 过: 去过 吃过 (but 穿过 chuān guò)
+    if ch == "过" and alone and nxt and nxt in _COUNT_START and (prev_word is None or not prev_word.pos.startswith("v")):
+        return ParsedPinyin("guo", 4)  # 过两天, 再过三天: "after" (看/过/两次 keeps guo)
     if ch == "过" and alone and pos == "ug":
         return ParsedPinyin("guo", 5)
     return default
+
+
+def _adverb_then_verb(ctx: _Ctx, widx: int) -> bool:
+    """Word ``widx`` is an adverb or 多 and a verb follows it (你得/先/走, 你得/多/喝): 得 děi "must"."""
+    if widx >= len(ctx.words):
+        return False
+    word = ctx.words[widx]
+    if len(word.text) > 1 and word.text[0] == "多":  # jieba's one word 多喝水
+        return _state["jieba_tags"].get(word.text[1], "").startswith("v")
+    if widx + 1 >= len(ctx.words):
+        return False
+    return (word.pos == "d" or word.text == "多") and _is_verb(ctx.words[widx + 1])
 
 
 def _is_verb(word: _Word) -> bool:
