@@ -172,10 +172,11 @@ def summarize(rows: list[dict]) -> list[dict]:
         # decide the figure alone; exact: lines heard without an error
         pooled = sum(e * n for e, n in pairs) / max(1, sum(n for _, n in pairs))
         exact = sum(1 for e in errs if e == 0)
+        lo, hi = _pooled_interval(pairs)
         summary.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "n": len(errs),
-                        "median": med, "mean": mean, "pooled": pooled, "exact": exact})
+                        "median": med, "mean": mean, "pooled": pooled, "pooled_95": [lo, hi], "exact": exact})
         print(f"{variant:<9}{lang:<5}{voice:<15}{ratio:>6g}{len(errs):>4}{med:>8.3f}{mean:>8.3f}{pooled:>8.3f}"
-              f"{exact:>7}")
+              f"{exact:>7}   pooled 95 % {lo:.3f}-{hi:.3f}")
     print("\n(zh: CER, en: WER)  per variant and ratio, median over voices' medians:")
     for variant in dict.fromkeys(s["variant"] for s in summary):
         for lang in ("zh", "en"):
@@ -186,6 +187,18 @@ def summarize(rows: list[dict]) -> list[dict]:
                     print(f"  {variant:<8} {lang} x{ratio:<5g} worst voice {max(meds):.3f}, "
                           f"median of voices {statistics.median(meds):.3f}")
     return summary
+
+
+def _pooled_interval(pairs: list[tuple[float, int]], resamples: int = 2000) -> tuple[float, float]:
+    """A 95 % bootstrap interval of the pooled rate over lines (``(rate, tokens)`` per line, lines resampled
+    with replacement, fixed seed): how far another set of lines written to the same rules may land."""
+    import numpy as np
+
+    errs = np.array([e * n for e, n in pairs], dtype=np.float64)
+    sizes = np.array([n for _, n in pairs], dtype=np.float64)
+    pick = np.random.default_rng(0).integers(0, len(pairs), size=(resamples, len(pairs)))
+    rates = errs[pick].sum(axis=1) / np.maximum(1.0, sizes[pick].sum(axis=1))
+    return float(np.percentile(rates, 2.5)), float(np.percentile(rates, 97.5))
 
 
 def summary_of(dirs: list[Path]) -> None:
