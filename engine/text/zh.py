@@ -230,20 +230,7 @@ def _read_chunk(items: Sequence[ZhItem], seg: int, word_base: int) -> list[_Word
                 p = _single_char_rule(ch, p, ctx, k)
                 readings[k] = (_lexical(p, ch), "char", p.tone == 5)
     # 4. contextual fixes that beat the dictionary
-    for m in _HANG_MEASURE_RE.finditer(text):
-        k = m.end() - 1
-        r = readings[k]
-        if r is not None and r[0].base == "xing" and ctx.char(k + 1) != "人" and ctx.char(k + 1):
-            readings[k] = (ParsedPinyin("hang", 2), "dict", False)
-    for m in _TIAO_RE.finditer(text):
-        k = m.start()
-        if ctx.word_start(k) == k:
-            readings[k] = (ParsedPinyin("tiao", 2), "dict", False)
-    for m in _DE_DIAN_RE.finditer(text):
-        k = m.start()
-        before = words[ctx.word_index(k) - 1] if ctx.word_index(k) > 0 and ctx.word_start(k) == k else None
-        if before is not None and len(before.text) >= 2 and before.pos[:1] in ("a", "d", "z"):
-            readings[k] = (ParsedPinyin("de", 5), "dict", True)
+    _context_fixes(ctx, readings)
     # build syllables
     for wi, (w, st) in enumerate(zip(words, starts, strict=True)):
         for i in range(len(w.text)):
@@ -261,6 +248,26 @@ def _read_chunk(items: Sequence[ZhItem], seg: int, word_base: int) -> list[_Word
                      seg, w.pos, item.numeric, item.piece, [item])
             )
     return words
+
+
+def _context_fixes(ctx: _Ctx, readings: list) -> None:
+    """Readings that beat the dictionaries' (行 háng after a numeral, 调 tiáo before a result, 地 de in
+    认真地点了), written into ``readings`` in place."""
+    text, words = ctx.text, ctx.words
+    for m in _HANG_MEASURE_RE.finditer(text):
+        k = m.end() - 1
+        r = readings[k]
+        if r is not None and r[0].base == "xing" and ctx.char(k + 1) != "人" and ctx.char(k + 1):
+            readings[k] = (ParsedPinyin("hang", 2), "dict", False)
+    for m in _TIAO_RE.finditer(text):
+        k = m.start()
+        if ctx.word_start(k) == k:
+            readings[k] = (ParsedPinyin("tiao", 2), "dict", False)
+    for m in _DE_DIAN_RE.finditer(text):
+        k = m.start()
+        before = words[ctx.word_index(k) - 1] if ctx.word_index(k) > 0 and ctx.word_start(k) == k else None
+        if before is not None and len(before.text) >= 2 and before.pos[:1] in ("a", "d", "z"):
+            readings[k] = (ParsedPinyin("de", 5), "dict", True)
 
 
 # --------------------------------------------------------------------------- entry points
