@@ -14,7 +14,8 @@ each, looked at too often by now), ``dev`` and ``test`` (lines_unseen.py: 80
 zh + 50 en each; tune on ``dev`` only, report ``test`` as it comes).
 ``--langs zh`` renders one language, ``--lines N`` the first N of each,
 ``--start K`` begins at line K (clips keep the line's index in their name).
-``summary DIR...`` prints the table over the rows of several scored folders
+``paired A B`` compares two scored folders line by line (a probe against the
+engine as shipped).  ``summary DIR...`` prints the table over the rows of several scored folders
 (a half rendered and scored in parts; the engine's renders are deterministic
 to the last bit or two, so parts from the same commit combine).
 
@@ -215,10 +216,34 @@ def summary_of(dirs: list[Path]) -> None:
     summarize(rows)
 
 
+def paired(dir_a: Path, dir_b: Path) -> None:
+    """Two scored folders line by line (rows matched by voice, ratio and line index, per-line rate capped at
+    1 so one recogniser loop cannot decide it): the mean difference A - B with its standard error, and how
+    many lines each way.  Lines whose text differs between the folders are left out."""
+    import math
+
+    def rows(d: Path) -> dict:
+        return {(r["lang"], r["voice"], r["ratio"], r["index"]): r
+                for r in json.loads((d / "scores.json").read_text(encoding="utf-8"))["rows"]}
+
+    a, b = rows(dir_a), rows(dir_b)
+    groups: dict = {}
+    for key, ra in a.items():
+        rb = b.get(key)
+        if rb is not None and rb["text"] == ra["text"]:
+            groups.setdefault(key[:3], []).append(min(ra["err"], 1.0) - min(rb["err"], 1.0))
+    print(f"{'lang':<5}{'voice':<15}{'ratio':>6}{'n':>5}{'A - B':>9}{'s.e.':>8}{'A better':>10}{'A worse':>9}")
+    for (lang, voice, ratio), d in sorted(groups.items()):
+        se = statistics.stdev(d) / math.sqrt(len(d)) if len(d) > 1 else float("nan")
+        print(f"{lang:<5}{voice:<15}{ratio:>6g}{len(d):>5}{statistics.fmean(d):>+9.4f}{se:>8.4f}"
+              f"{sum(x < 0 for x in d):>10}{sum(x > 0 for x in d):>9}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("phase", nargs="?", choices=("synth", "score", "summary"))
-    ap.add_argument("dirs", nargs="*", type=Path, help="summary: the scored folders to combine")
+    ap.add_argument("phase", nargs="?", choices=("synth", "score", "summary", "paired"))
+    ap.add_argument("dirs", nargs="*", type=Path,
+                    help="summary: the scored folders to combine; paired: folder A, then folder B")
     ap.add_argument("--out", default="/tmp/dubline_intelligibility")
     ap.add_argument("--voices", nargs="+", default=VOICES)
     ap.add_argument("--ratios", nargs="+", type=float, default=RATIOS)
@@ -238,6 +263,10 @@ def main() -> None:
         score(out, args.threads)
     elif args.phase == "summary":
         summary_of(args.dirs or [out])
+    elif args.phase == "paired":
+        if len(args.dirs) != 2:
+            raise SystemExit("paired needs two scored folders: A B")
+        paired(*args.dirs)
     else:
         common = ["--out", str(out), "--voices", *args.voices, "--ratios", *map(str, args.ratios),
                   "--lines", str(args.lines), "--start", str(args.start), "--variants", *args.variants,
