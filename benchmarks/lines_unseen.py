@@ -504,7 +504,8 @@ ZH_TEST2 = [
 # A second DEV half (written 2026-12-05, session 11): ZH_TEST2 showed that the
 # older DEV lines (median 14 Hanzi) no longer predicted short everyday lines.
 # Written like ZH_TEST2 (median 12 Hanzi, 8-16; the same polyphones in both
-# readings, digits, names, erhua, tone-3 runs, rarer words), checked to share
+# readings but for 了 liǎo and 种 zhòng (播种 is bōzhǒng), digits, names,
+# erhua, tone-3 runs, rarer words), checked to share
 # no 7-character run with any earlier line.  Tune on it freely.
 ZH_DEV2 = [
     "我把外套挂在门后的钩子上了。",
