@@ -72,7 +72,6 @@ def line_sets(name: str) -> list[tuple[str, list[str]]]:
 def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, variants: list[str],
           line_set: str = "heldout", langs: tuple[str, ...] = ("zh", "en"), start: int = 0) -> None:
     import numpy as np
-    import soundfile as sf
 
     from engine import DurationSpec, SynthesisRequest
     from engine.api import get_engine
@@ -103,7 +102,6 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
             for voice in voices:
                 for ratio in ratios:
                     for i, text in enumerate(lines, start):
-                        name = f"{variant}_{lang}_{voice}_{ratio:g}_{i:02d}.wav"
                         if variant == "stock":
                             ph = g2p(text)[0].replace(chr(815), "")
                             toks = [vocab[c] for c in ph if c in vocab]
@@ -117,13 +115,26 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                             eng.timbre_pull = {} if variant == "nopull" else dict(TIMBRE_PULL)
                             res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
                             audio, sr = res.audio, res.sample_rate
-                        sf.write(str(out / name), audio, sr, subtype="PCM_16")
-                        items.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "index": i,
-                                      "text": text, "wav": name})
+                        items.append(save_clip(out, variant, lang, voice, ratio, i, text, audio, sr))
                 print(f"{variant} {lang}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
     eng.tone_weight = _default_weight()
     eng.tempo_compress = True
     eng.timbre_pull = dict(TIMBRE_PULL)
+    write_manifest(out, items)
+
+
+def save_clip(out: Path, variant: str, lang: str, voice: str, ratio: float, index: int, text: str, audio,
+              sample_rate: int) -> dict:
+    """Write one rendered line as ``score`` expects it and return its manifest item."""
+    import soundfile as sf
+
+    name = f"{variant}_{lang}_{voice}_{ratio:g}_{index:02d}.wav"
+    sf.write(str(out / name), audio, sample_rate, subtype="PCM_16")
+    return {"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "index": index, "text": text,
+            "wav": name}
+
+
+def write_manifest(out: Path, items: list[dict]) -> None:
     (out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

@@ -9,8 +9,8 @@ A development tool: a probe is tried on DEV lines before any code changes.
 
 ``--module MOD:NAME=VALUE`` sets a module attribute before the engine loads (tone shapes, ranges, weights);
 ``--engine NAME=VALUE`` sets an attribute of the embedded backend (``tone_weight``, ``timbre_pull``,
-``tempo_compress``).  Values are Python literals (numbers, dicts, tuples).  Clips are named as
-``bench_intelligibility.py`` names them (variant ``--variant``), with the same manifest, so ``score`` and
+``tempo_compress``).  Values are Python literals (numbers, dicts, tuples).  Clips and manifest are
+``bench_intelligibility.py``'s own (``save_clip``, ``write_manifest``; variant ``--variant``), so ``score`` and
 ``summary`` work on the folder.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import ast
 import importlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -50,7 +49,7 @@ def main() -> None:
     ap.add_argument("--variant", default="probe")
     args = ap.parse_args()
 
-    import soundfile as sf
+    from bench_intelligibility import save_clip, write_manifest
     from lines_unseen import SETS
 
     for item in args.module:
@@ -73,14 +72,11 @@ def main() -> None:
     for voice in args.voices:
         for ratio in args.ratios:
             for i, text in enumerate(lines, args.start):
-                name = f"{args.variant}_zh_{voice}_{ratio:g}_{i:02d}.wav"
                 res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
-                sf.write(str(args.out / name), res.audio, res.sample_rate, subtype="PCM_16")
-                items.append({"variant": args.variant, "lang": "zh", "voice": voice, "ratio": ratio, "index": i,
-                              "text": text, "wav": name})
+                items.append(save_clip(args.out, args.variant, "zh", voice, ratio, i, text, res.audio,
+                                       res.sample_rate))
         print(f"{voice}: {len(items)} clips, {time.perf_counter() - t0:.0f} s", flush=True)
-    (args.out / "manifest.json").write_text(json.dumps({"items": items}, ensure_ascii=False, indent=1),
-                                            encoding="utf-8")
+    write_manifest(args.out, items)
 
 
 if __name__ == "__main__":

@@ -264,8 +264,8 @@ def _context_fixes(ctx: _Ctx, readings: list) -> None:
         if ctx.word_start(k) == k:
             readings[k] = (ParsedPinyin("tiao", 2), "dict", False)
     for m in _DE_DIAN_RE.finditer(text):
-        k = m.start()
-        before = words[ctx.word_index(k) - 1] if ctx.word_index(k) > 0 and ctx.word_start(k) == k else None
+        k, wi = m.start(), ctx.word_index(m.start())
+        before = words[wi - 1] if wi > 0 and ctx.word_start(k) == k else None
         if before is not None and len(before.text) >= 2 and before.pos[:1] in ("a", "d", "z"):
             readings[k] = (ParsedPinyin("de", 5), "dict", True)
 
