@@ -158,9 +158,9 @@ def score(out: Path, threads: int) -> None:
         # in a mix: our lines start within 50 ms and Whisper drops first
         # syllables that start at t=0.  Applied to all variants alike.
         pad = np.zeros(sr // 2, dtype=np.float32)
-        hyp = asr.transcribe(np.concatenate([pad, audio, pad]), sr, it["lang"])
-        err = asr.error_rate(it["text"], hyp, it["lang"])
-        rows.append({**it, "hyp": hyp, "err": err})
+        hyp, guarded = asr.transcribe_guarded(np.concatenate([pad, audio, pad]), sr, it["lang"])
+        rows.append({**it, "hyp": hyp, "err": asr.error_rate(it["text"], hyp, it["lang"]),
+                     "hyp_guarded": guarded, "err_guarded": asr.error_rate(it["text"], guarded, it["lang"])})
     summary = summarize(rows)
     (out / "scores.json").write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1),
                                      encoding="utf-8")
@@ -171,14 +171,18 @@ def summarize(rows: list[dict]) -> list[dict]:
     import asr
 
     groups: dict = {}
+    extra: dict = {}
     for r in rows:
         size = len(asr.normalize_zh(r["text"]) if r["lang"] == "zh" else asr.normalize_en(r["text"]))
-        groups.setdefault((r["variant"], r["lang"], r["voice"], r["ratio"]), []).append((r["err"], size))
+        key = (r["variant"], r["lang"], r["voice"], r["ratio"])
+        groups.setdefault(key, []).append((r["err"], size))
+        extra.setdefault(key, []).append(_extra_rates(r))
     print(f"\n{'variant':<9}{'lang':<5}{'voice':<15}{'ratio':>6}{'n':>4}{'median':>8}{'mean':>8}{'pooled':>8}"
           f"{'exact':>7}")
     summary = []
     for (variant, lang, voice, ratio), pairs in groups.items():
         errs = [e for e, _ in pairs]
+        more = _extra_summary(extra[(variant, lang, voice, ratio)], [n for _, n in pairs])
         med, mean = statistics.median(errs), statistics.fmean(errs)
         # pooled: errors over all lines' characters (words), so a 12-character line's single error does not
         # decide the figure alone; exact: lines heard without an error
@@ -186,9 +190,10 @@ def summarize(rows: list[dict]) -> list[dict]:
         exact = sum(1 for e in errs if e == 0)
         lo, hi = _pooled_interval(pairs)
         summary.append({"variant": variant, "lang": lang, "voice": voice, "ratio": ratio, "n": len(errs),
-                        "median": med, "mean": mean, "pooled": pooled, "pooled_95": [lo, hi], "exact": exact})
+                        "median": med, "mean": mean, "pooled": pooled, "pooled_95": [lo, hi], "exact": exact,
+                        **more})
         print(f"{variant:<9}{lang:<5}{voice:<15}{ratio:>6g}{len(errs):>4}{med:>8.3f}{mean:>8.3f}{pooled:>8.3f}"
-              f"{exact:>7}   pooled 95 % {lo:.3f}-{hi:.3f}")
+              f"{exact:>7}   pooled 95 % {lo:.3f}-{hi:.3f}" + "".join(f"  {k} {v:.3f}" for k, v in more.items()))
     print("\n(zh: CER, en: WER)  per variant and ratio, median over voices' medians:")
     for variant in dict.fromkeys(s["variant"] for s in summary):
         for lang in ("zh", "en"):
@@ -199,6 +204,36 @@ def summarize(rows: list[dict]) -> list[dict]:
                     print(f"  {variant:<8} {lang} x{ratio:<5g} worst voice {max(meds):.3f}, "
                           f"median of voices {statistics.median(meds):.3f}")
     return summary
+
+
+def _extra_rates(row: dict) -> dict:
+    """The row's other figures, where they can be had: ``guarded`` (the error of the app's own decoding, with
+    its fallback when a window loops; rows scored before it existed have none) and, for Mandarin, ``syllable``
+    (toned pinyin syllables compared instead of characters, so a homophone the recogniser picked is not an
+    error: what was heard, not what was written; needs pypinyin, the app's venv has it)."""
+    out = {}
+    if "hyp_guarded" in row:
+        import asr
+
+        out["guarded"] = asr.error_rate(row["text"], row["hyp_guarded"], row["lang"])
+    if row["lang"] == "zh":
+        try:
+            from zh_error_sources import syllable_error_rate
+        except ImportError:
+            return out
+        out["syllable"] = syllable_error_rate(row["text"], row["hyp"])
+    return out
+
+
+def _extra_summary(rates: list[dict], sizes: list[int]) -> dict:
+    """Mean and pooled figure of each extra rate that every line of the group has."""
+    out = {}
+    for name in rates[0] if rates else ():
+        if all(name in r for r in rates):
+            vals = [r[name] for r in rates]
+            out[f"{name}_mean"] = statistics.fmean(vals)
+            out[f"{name}_pooled"] = sum(v * n for v, n in zip(vals, sizes, strict=True)) / max(1, sum(sizes))
+    return out
 
 
 def _pooled_interval(pairs: list[tuple[float, int]], resamples: int = 2000) -> tuple[float, float]:

@@ -73,6 +73,35 @@ def _align(a: str, b: str) -> list[tuple[int | None, int | None]]:
     return out[::-1]
 
 
+def syllables(text: str) -> list[str]:
+    """The toned pinyin syllables of a line after the scorer's normalisation (numbers read out, punctuation
+    gone); a Latin / digit token stays one token."""
+    import asr
+
+    out: list[str] = []
+    run = ""
+    for tok in asr.normalize_zh(text) + [""]:
+        if len(tok) == 1 and "\u4e00" <= tok <= "\u9fff":
+            run += tok
+            continue
+        if run:
+            out += _readings(run)
+            run = ""
+        if tok:
+            out.append(tok)
+    return out
+
+
+def syllable_error_rate(ref: str, hyp: str) -> float:
+    """Edit distance over toned syllables / reference syllables: CER with homophones forgiven."""
+    import asr
+
+    r = syllables(ref)
+    if not r:
+        return 0.0 if not syllables(hyp) else 1.0
+    return asr.edit_distance(r, syllables(hyp)) / len(r)
+
+
 def classify(ref: str, hyp: str) -> list[tuple[str, int, str]]:
     """(class, reference position, detail) per error of one line."""
     r, h = _hanzi(ref), _hanzi(hyp)
