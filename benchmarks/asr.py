@@ -20,10 +20,6 @@ API
     with soxr.  ``language``: "zh" or "en".  Decoding: beam_size=5,
     temperature=0 (no fallback), no VAD filter, condition_on_previous_text=False.
     Mandarin output is converted to Simplified characters (OpenCC t2s).
-``transcribe_guarded(audio, sample_rate, language) -> (plain, guarded)``
-    The plain text, and the text as the app's own transcriber decodes the clip: a window that loops
-    (compression ratio > 2.4) or makes no sense (mean log-probability < -1) is decoded again at
-    temperature 0.2 / 0.4 / 0.6, sampling seeded per clip.
 ``transcribe_file(path, language) -> str``
 ``cer(ref, hyp) -> float``   Mandarin character error rate (see normalize_zh).
 ``wer(ref, hyp) -> float``   English word error rate (see normalize_en).
@@ -154,7 +150,8 @@ def to_simplified(text: str) -> str:
     return app_to_simplified(text)
 
 
-def _prepared(audio: np.ndarray, sample_rate: int, language: str) -> np.ndarray:
+def transcribe(audio: np.ndarray, sample_rate: int, language: str) -> str:
+    """Transcribe a clip with Whisper base; returns the text (Simplified for zh)."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
     a = _to_float_mono(audio)
@@ -162,49 +159,19 @@ def _prepared(audio: np.ndarray, sample_rate: int, language: str) -> np.ndarray:
         import soxr
 
         a = soxr.resample(a, sample_rate, SAMPLE_RATE, quality="HQ").astype(np.float32, copy=False)
-    return np.ascontiguousarray(a)
-
-
-_DECODE = {"task": "transcribe", "beam_size": 5, "vad_filter": False, "condition_on_previous_text": False}
-
-
-def transcribe(audio: np.ndarray, sample_rate: int, language: str) -> str:
-    """Transcribe a clip with Whisper base; returns the text (Simplified for zh)."""
-    return transcribe_guarded(audio, sample_rate, language, guard=False)[0]
-
-
-#: The app's own transcriber's fallback (project/transcribe.py ``_recognise``): a window whose text repeats
-#: itself (gzip compression ratio over 2.4) or whose mean log-probability is under -1 is decoded again at a
-#: higher temperature.
-GUARD_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
-GUARD_COMPRESSION = 2.4
-GUARD_LOGPROB = -1.0
-
-
-def transcribe_guarded(audio: np.ndarray, sample_rate: int, language: str, guard: bool = True) -> tuple[str, str]:
-    """``(plain, guarded)``: the plain decode (temperature 0, no fallback), and the same clip decoded as the
-    app's own transcriber decodes it (temperature fallback when a window loops or makes no sense).  The guarded
-    decode runs only when the plain one trips the fallback (otherwise its first attempt is the plain one, so
-    the text is the same); sampling is seeded per clip, so the figure is repeatable."""
-    a = _prepared(audio, sample_rate, language)
+    a = np.ascontiguousarray(a)
     if a.size == 0:
-        return "", ""
+        return ""
     model = _MODEL if _MODEL is not None else load_model()
-    segments = list(model.transcribe(a, language=language, temperature=0.0, **_DECODE)[0])
-    plain = _text(segments, language)
-    if not guard or not any(s.compression_ratio > GUARD_COMPRESSION or s.avg_logprob < GUARD_LOGPROB
-                            for s in segments):
-        return plain, plain
-    import ctranslate2
-
-    ctranslate2.set_random_seed(0)
-    retry = model.transcribe(a, language=language, temperature=list(GUARD_TEMPERATURES),
-                             compression_ratio_threshold=GUARD_COMPRESSION, log_prob_threshold=GUARD_LOGPROB,
-                             **_DECODE)[0]
-    return plain, _text(list(retry), language)
-
-
-def _text(segments: list, language: str) -> str:
+    segments, _info = model.transcribe(
+        a,
+        language=language,
+        task="transcribe",
+        beam_size=5,
+        temperature=0.0,
+        vad_filter=False,
+        condition_on_previous_text=False,
+    )
     texts = [s.text.strip() for s in segments]
     if language == "zh":
         return to_simplified("".join(texts))

@@ -158,9 +158,9 @@ def score(out: Path, threads: int) -> None:
         # in a mix: our lines start within 50 ms and Whisper drops first
         # syllables that start at t=0.  Applied to all variants alike.
         pad = np.zeros(sr // 2, dtype=np.float32)
-        hyp, guarded = asr.transcribe_guarded(np.concatenate([pad, audio, pad]), sr, it["lang"])
-        rows.append({**it, "hyp": hyp, "err": asr.error_rate(it["text"], hyp, it["lang"]),
-                     "hyp_guarded": guarded, "err_guarded": asr.error_rate(it["text"], guarded, it["lang"])})
+        hyp = asr.transcribe(np.concatenate([pad, audio, pad]), sr, it["lang"])
+        err = asr.error_rate(it["text"], hyp, it["lang"])
+        rows.append({**it, "hyp": hyp, "err": err})
     summary = summarize(rows)
     (out / "scores.json").write_text(json.dumps({"summary": summary, "rows": rows}, ensure_ascii=False, indent=1),
                                      encoding="utf-8")
@@ -207,15 +207,12 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def _extra_rates(row: dict) -> dict:
-    """The row's other figures, where they can be had: ``guarded`` (the error of the app's own decoding, with
-    its fallback when a window loops; rows scored before it existed have none) and, for Mandarin, ``syllable``
-    (toned pinyin syllables compared instead of characters, so a homophone the recogniser picked is not an
-    error: what was heard, not what was written; needs pypinyin, the app's venv has it)."""
-    out = {}
-    if "hyp_guarded" in row:
-        import asr
-
-        out["guarded"] = asr.error_rate(row["text"], row["hyp_guarded"], row["lang"])
+    """The row's other figures: ``capped`` (the error capped at 1, so that a clip on which the recogniser
+    loops (it once wrote one character a hundred times for a 10-character line) counts as one wholly wrong
+    line, not eleven) and, for Mandarin, ``syllable`` (toned pinyin syllables compared instead of characters,
+    so a homophone the recogniser picked is not an error: what was heard rather than what was written; needs
+    pypinyin, which the app's venv has)."""
+    out = {"capped": min(row["err"], 1.0)}
     if row["lang"] == "zh":
         try:
             from zh_error_sources import syllable_error_rate
@@ -226,13 +223,13 @@ def _extra_rates(row: dict) -> dict:
 
 
 def _extra_summary(rates: list[dict], sizes: list[int]) -> dict:
-    """Mean and pooled figure of each extra rate that every line of the group has."""
-    out = {}
-    for name in rates[0] if rates else ():
-        if all(name in r for r in rates):
-            vals = [r[name] for r in rates]
-            out[f"{name}_mean"] = statistics.fmean(vals)
-            out[f"{name}_pooled"] = sum(v * n for v, n in zip(vals, sizes, strict=True)) / max(1, sum(sizes))
+    """The mean of the capped error, and the mean and pooled figure of the syllable error where every line
+    of the group has one."""
+    out = {"capped_mean": statistics.fmean(r["capped"] for r in rates)}
+    if rates and all("syllable" in r for r in rates):
+        vals = [r["syllable"] for r in rates]
+        out["syllable_mean"] = statistics.fmean(vals)
+        out["syllable_pooled"] = sum(v * n for v, n in zip(vals, sizes, strict=True)) / max(1, sum(sizes))
     return out
 
 
