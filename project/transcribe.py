@@ -363,7 +363,42 @@ def _recognise(model, audio: np.ndarray, language: str, opts: Options) -> list[W
     for seg in segments:
         ws = [w for w in seg.words or () if w.word.strip()]
         texts = _simplified_words([w.word for w in ws]) if language == "zh" else [w.word for w in ws]
-        words += [Word(t, float(w.start), float(w.end), float(w.probability)) for t, w in zip(texts, ws, strict=True)]
+        seg_words = [Word(t, float(w.start), float(w.end), float(w.probability)) for t, w in zip(texts, ws, strict=True)]
+        if seg.compression_ratio > LOOP_COMPRESSION:  # every fallback looped too: Whisper kept the likeliest
+            seg_words = collapse_loop(seg_words)
+        words += seg_words
+    return words
+
+
+#: A window whose text compresses more than this (gzip) is a loop (Whisper's own threshold, also the fallback's).
+LOOP_COMPRESSION = 2.4
+#: A stretch of up to this many characters repeated at least ``LOOP_REPEATS`` times up to the window's end is a
+#: loop (the characters, not Whisper's words: a loop's tokens need not split alike on every pass).
+LOOP_UNIT_CHARS = 16
+LOOP_REPEATS = 4
+
+
+def collapse_loop(words: list[Word]) -> list[Word]:
+    """``words`` with a decoding loop cut back to its first pass: text repeating itself at least
+    ``LOOP_REPEATS`` times up to the end of the window (where Whisper stops when it loops: it once wrote
+    one character over a hundred times for a 10-character line) keeps the words of its first pass, marked
+    as unsure (probability 0).  Repeats that go on to other words (对对对对, "no no no no") are speech and
+    stay."""
+    text = "".join(w.text for w in words)
+    starts = np.cumsum([0] + [len(w.text) for w in words[:-1]]) if words else np.zeros(0, int)
+    # the token limit can cut the last character in half (U+FFFD): the loop runs up to it
+    text = text.rstrip("\ufffd \t")
+    n = len(text)
+    for start in range(n):
+        for unit in range(1, LOOP_UNIT_CHARS + 1):
+            if n - start < unit * LOOP_REPEATS:  # the last pass may be cut short by the token limit
+                break
+            if text[start + unit :] == text[start : n - unit]:
+                kept = [w for w, a in zip(words, starts, strict=True) if a < start + unit]
+                for w, a in zip(kept, starts, strict=False):
+                    if a + len(w.text) > start:
+                        w.probability = 0.0
+                return kept
     return words
 
 

@@ -273,3 +273,52 @@ def test_traditional_zhe_becomes_simplified_by_its_neighbours():
     assert to_simplified("著名的作家寫了一本名著") == "著名的作家写了一本名著"
     assert _simplified_words(["他", "看", "著", "我"]) == ["他", "看", "着", "我"]
     assert _simplified_words(["著", "名"]) == ["著", "名"]  # a zhù word split over two of Whisper's words
+
+
+def _words(texts):
+    from project.transcribe import Word
+
+    return [Word(t, 0.1 * i, 0.1 * i + 0.08, 0.9) for i, t in enumerate(texts)]
+
+
+def test_a_decoding_loop_is_cut_back_to_its_first_pass():
+    from project.transcribe import collapse_loop
+
+    # Whisper base on a dubbed line: "2 个 毛" then 头 until the token limit, and a two-word unit cut mid-pass
+    kept = collapse_loop(_words(["2", "个", "毛"] + ["头"] * 40))
+    assert [w.text for w in kept] == ["2", "个", "毛", "头"] and kept[-1].probability == 0.0
+    kept = collapse_loop(_words(["we", "go"] + ["go", "home"] * 9 + ["go"]))
+    assert [w.text for w in kept] == ["we", "go", "go", "home"]
+    # repeats that lead on to other words are speech, and so are short ones at the end
+    for texts in (["对", "对", "对", "对", "对", "你", "说", "得", "对"], ["no", "no", "no"], ["他", "说", "好"]):
+        assert [w.text for w in collapse_loop(_words(texts))] == texts
+
+
+def test_only_windows_that_still_loop_are_cut():
+    from types import SimpleNamespace
+
+    from project.transcribe import Options, _recognise
+
+    def seg(texts, ratio):
+        words = [SimpleNamespace(word=t, start=0.1 * i, end=0.1 * i + 0.08, probability=0.9)
+                 for i, t in enumerate(texts)]
+        return SimpleNamespace(words=words, compression_ratio=ratio)
+
+    class Model:
+        def __init__(self, segments):
+            self.segments = segments
+
+        def transcribe(self, audio, **kw):
+            assert kw["compression_ratio_threshold"] == 2.4 and kw["temperature"][0] == 0.0
+            return iter(self.segments), None
+
+    laugh = ["哈"] * 6
+    assert [w.text for w in _recognise(Model([seg(laugh, 1.8)]), None, "zh", Options())] == laugh
+    looped = _recognise(Model([seg(["好", "的"] + ["尾"] * 30, 17.7)]), None, "zh", Options())
+    assert [w.text for w in looped] == ["好", "的", "尾"]
+
+
+def test_a_loop_cut_mid_character_by_the_token_limit_is_still_a_loop():
+    from project.transcribe import collapse_loop
+
+    assert [w.text for w in collapse_loop(_words(["好", "的"] + ["尾"] * 30 + ["\ufffd"]))] == ["好", "的", "尾"]
