@@ -357,17 +357,18 @@ def _recognise(model, audio: np.ndarray, language: str, opts: Options) -> list[W
     segments, _info = model.transcribe(
         audio, language=language, task="transcribe", beam_size=opts.beam_size,
         temperature=[0.0, 0.2, 0.4, 0.6],  # fall back only when a window loops or makes no sense
-        compression_ratio_threshold=2.4, vad_filter=False, condition_on_previous_text=False,
+        compression_ratio_threshold=LOOP_COMPRESSION, vad_filter=False, condition_on_previous_text=False,
         word_timestamps=True)
     words = []
+    looped = False
     for seg in segments:
         ws = [w for w in seg.words or () if w.word.strip()]
         texts = _simplified_words([w.word for w in ws]) if language == "zh" else [w.word for w in ws]
-        seg_words = [Word(t, float(w.start), float(w.end), float(w.probability)) for t, w in zip(texts, ws, strict=True)]
-        if seg.compression_ratio > LOOP_COMPRESSION:  # every fallback looped too: Whisper kept the likeliest
-            seg_words = collapse_loop(seg_words)
-        words += seg_words
-    return words
+        words += [Word(t, float(w.start), float(w.end), float(w.probability)) for t, w in zip(texts, ws, strict=True)]
+        # every fallback looped too (Whisper then keeps the likeliest attempt); the loop runs to the end of the
+        # window, across the segments Whisper cut it into, so it is cut over all of them
+        looped = looped or seg.compression_ratio > LOOP_COMPRESSION
+    return collapse_loop(words) if looped else words
 
 
 #: A window whose text compresses more than this (gzip) is a loop (Whisper's own threshold, also the fallback's).
@@ -391,8 +392,9 @@ def collapse_loop(words: list[Word]) -> list[Word]:
     n = len(text)
     for start in range(n):
         for unit in range(1, LOOP_UNIT_CHARS + 1):
-            if n - start < unit * LOOP_REPEATS:  # the last pass may be cut short by the token limit
+            if n - start < unit * LOOP_REPEATS:
                 break
+            # periodic from ``start`` to the end (the last pass may be cut short by the token limit)
             if text[start + unit :] == text[start : n - unit]:
                 kept = [w for w, a in zip(words, starts, strict=True) if a < start + unit]
                 for w, a in zip(kept, starts, strict=False):

@@ -316,6 +316,8 @@ def test_only_windows_that_still_loop_are_cut():
     assert [w.text for w in _recognise(Model([seg(laugh, 1.8)]), None, "zh", Options())] == laugh
     looped = _recognise(Model([seg(["好", "的"] + ["尾"] * 30, 17.7)]), None, "zh", Options())
     assert [w.text for w in looped] == ["好", "的", "尾"]
+    split = _recognise(Model([seg(["好", "的"] + ["尾"] * 12, 17.7), seg(["尾"] * 20, 17.7)]), None, "zh", Options())
+    assert [w.text for w in split] == ["好", "的", "尾"]
 
 
 def test_a_loop_cut_mid_character_by_the_token_limit_is_still_a_loop():
