@@ -40,6 +40,7 @@ CER (zh) / WER (en) per variant, voice and ratio.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import subprocess
@@ -213,13 +214,21 @@ def _extra_rates(row: dict) -> dict:
     so a homophone the recogniser picked is not an error: what was heard rather than what was written; needs
     pypinyin, which the app's venv has)."""
     out = {"capped": min(row["err"], 1.0)}
-    if row["lang"] == "zh":
-        try:
-            from zh_error_sources import syllable_error_rate
-        except ImportError:
-            return out
-        out["syllable"] = syllable_error_rate(row["text"], row["hyp"])
+    rate = _syllable_rate()
+    if row["lang"] == "zh" and rate is not None:
+        out["syllable"] = rate(row["text"], row["hyp"])
     return out
+
+
+@functools.cache
+def _syllable_rate():
+    """``zh_error_sources.syllable_error_rate``, or None where pypinyin is missing (looked up once, not per row:
+    a failed import is not cached)."""
+    try:
+        from zh_error_sources import syllable_error_rate
+    except ImportError:
+        return None
+    return syllable_error_rate
 
 
 def _extra_summary(rates: list[dict], sizes: list[int]) -> dict:
