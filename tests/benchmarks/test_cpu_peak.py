@@ -1,0 +1,43 @@
+"""benchmarks/bench_cpu_peak.py: a convolution's multiply-adds counted from the shapes onnxruntime's
+profiler records, and cpu_peak.c measuring this CPU's multiply-add throughput."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+_BENCH = str(Path(__file__).resolve().parents[2] / "benchmarks")
+
+
+@pytest.fixture(scope="module")
+def peak():
+    if _BENCH not in sys.path:
+        sys.path.insert(0, _BENCH)
+    import bench_cpu_peak
+
+    return bench_cpu_peak
+
+
+def _args(op, ins, out):
+    return {"op_name": op, "input_type_shape": [{"float": s} for s in ins], "output_type_shape": [{"float": out}]}
+
+
+def test_conv_macs_from_shapes(peak):
+    # a 1 x K convolution on NCHWc layout: every output value takes Ci x K products
+    assert peak.conv_macs(_args("Conv", [[1, 128, 1, 500], [128, 128, 1, 11], [128]], [1, 128, 1, 500])) == 128 * 500 * 128 * 11
+    # a 1-D convolution from 1090 to 512 channels, kernel 3
+    assert peak.conv_macs(_args("QConv", [[1, 1090, 40], [512, 1090, 3]], [1, 512, 40])) == 512 * 40 * 1090 * 3
+    # depthwise ConvTranspose (weight [Ci, Co/groups, K]): each input value meets K taps
+    assert peak.conv_macs(_args("ConvTranspose", [[1, 1090, 148], [1090, 1, 3], [1090]], [1, 1090, 296])) == 1090 * 148 * 3
+    # shapes it cannot read count nothing rather than guessing
+    assert peak.conv_macs(_args("Conv", [[1, 4, 10]], [1, 4, 10])) == 0
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+def test_peaks_are_measured(peak):
+    peaks = peak.measure_peaks()
+    if not peaks:
+        pytest.skip("cpu_peak.c has no kernel for this CPU (no AVX2)")
+    assert all(v > 0.5 for v in peaks.values()), peaks  # GMAC/s on one core
+    assert "f32_fma_256" in peaks or "f32_fma_512" in peaks
