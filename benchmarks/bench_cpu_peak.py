@@ -137,9 +137,13 @@ def main() -> None:
     rtf = prof["wall_s"] / prof["audio_s"]
     print(f"\nengine: {prof['lines']} lines, {prof['audio_s']:.1f} s of audio, RTF {rtf:.3f} "
           f"({'8-bit' if prof['qconv'] else 'float32'} convolutions; {prof['native']})")
+    path, path_peak = ("8-bit VNNI", peaks.get("u8s8_vnni_512", float("nan"))) if prof["qconv"] else ("float32", float_peak)
     print(f"  convolutions: {per_second:.1f} G multiply-adds per delivered second, {prof['conv_s']:.2f} s "
           f"({100 * prof['conv_s'] / prof['wall_s']:.0f} % of the wall time), {rate:.1f} GMAC/s on {cores} cores "
-          f"= {100 * rate / (cores * float_peak):.0f} % of their float32 peak")
+          f"= {100 * rate / (cores * path_peak):.0f} % of their {path} peak")
+    if not peaks:
+        print("  no multiply-add peak was measured (no C compiler, or not an x86 CPU with AVX2): no verdict")
+        return
     floor_float = per_second / (cores * float_peak)
     floor_best = per_second / (cores * best)
     print(f"  RTF of the convolutions alone at 100 % of the peak: float32 {floor_float:.3f}, "
