@@ -39,7 +39,9 @@ CONV_OPS = ("Conv", "FusedConv", "QConv", "ConvTranspose")
 
 def measure_peaks() -> dict[str, float]:
     """{kernel: GMAC/s on one core} from cpu_peak.c, or {} without a C compiler."""
-    cc = next((shutil.which(c) for c in (os.environ.get("CC"), "cc", "gcc", "clang") if c and shutil.which(c)), None)
+    from engine.embedded.native import compiler
+
+    cc = compiler()
     if cc is None:
         print("no C compiler: peaks not measured", file=sys.stderr)
         return {}
@@ -105,17 +107,16 @@ def profile_decoder(n_lines: int, voice: str) -> dict:
         Path(getattr(backend, name).end_profiling()).unlink(missing_ok=True)
     runs = sorted((e for e in events if e.get("cat") == "Session" and e["name"] == "model_run"), key=lambda e: e["ts"])
     first_end = runs[0]["ts"] + runs[0]["dur"] if runs else 0
-    macs = conv_us = node_us = 0
+    macs = conv_us = 0
     for e in events:
         if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time") or e["ts"] < first_end:
             continue
-        node_us += e["dur"]
         if e["args"]["op_name"] in CONV_OPS:
             macs += conv_macs(e["args"])
             conv_us += e["dur"]
     shutil.rmtree(folder, ignore_errors=True)
     return {"lines": len(lines), "audio_s": audio, "wall_s": wall, "conv_macs": macs, "conv_s": conv_us / 1e6,
-            "decoder_nodes_s": node_us / 1e6, "qconv": bool(backend.qconv), "native": backend.native_status}
+            "qconv": bool(backend.qconv), "native": backend.native_status}
 
 
 def main() -> None:
