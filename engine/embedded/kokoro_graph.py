@@ -176,18 +176,19 @@ def stage_paths(progress=None) -> StagePaths:
     return paths
 
 
-def native_decoder(paths: StagePaths, qconv: bool = False) -> Path:
+def native_decoder(paths: StagePaths, qconv: bool = False, fconv: bool = False) -> Path:
     """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it), and with
-    ``qconv`` its convolutions in 8 bits (``decoder.native-q8.onnx``).
+    ``qconv`` its convolutions in 8 bits (``decoder.native-q8.onnx``), or with ``fconv`` its long
+    ones in the frequency domain (``decoder.native-fft.onnx``).
 
     Only for sessions that registered engine.embedded.native's library (built with QConv for
-    ``qconv``); raises ModelError when the graph cannot be rewritten.
+    ``qconv``, FConv for ``fconv``); raises ModelError when the graph cannot be rewritten.
     """
     import onnx
 
     from engine.embedded.onnx_native import use_native_ops
 
-    name = "decoder.native-q8" if qconv else "decoder.native"
+    name = "decoder.native" + ("-q8" if qconv else "-fft" if fconv else "")
     out = paths.decoder.with_name(f"{name}.onnx")
     stamp = out.with_name(f"{name}.json")
     try:
@@ -196,15 +197,15 @@ def native_decoder(paths: StagePaths, qconv: bool = False) -> Path:
     except (OSError, ValueError, AttributeError):
         pass
     try:
-        model, replaced = use_native_ops(onnx.load(str(paths.decoder)), qconv=qconv)
+        model, replaced = use_native_ops(onnx.load(str(paths.decoder)), qconv=qconv, fconv=fconv)
     except Exception as e:  # noqa: BLE001 - onnx raises DecodeError and friends
         raise ModelError(f"the decoder graph could not be prepared for the native kernels ({e})") from e
     if not replaced:
         raise ModelError("the decoder graph has no Sin/Snake for the native kernels")
     data = model.SerializeToString()
     atomic_write_bytes(out, data)
-    convs = sum(n.op_type == "QConv" for n in model.graph.node)
-    atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced, "qconv": convs}).encode())
+    convs = {op.lower(): sum(n.op_type == op for n in model.graph.node) for op in ("QConv", "FConv")}
+    atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced, **convs}).encode())
     return out
 
 

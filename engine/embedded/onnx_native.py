@@ -34,9 +34,10 @@ def _match_snake(w: _Work, sin: onnx.NodeProto):
     return x, alpha.reshape(-1), nodes, nodes[-1].output[0]
 
 
-def _qconv_params(w: _Work, n: onnx.NodeProto) -> tuple[np.ndarray, int] | None:
-    """(float weights [Co, Ci, K], dilation) when ``n`` is a Conv the QConv kernel computes exactly as
-    written: one group, stride 1, odd kernel, "same" padding, channels in fours, constant weights."""
+def _conv_params(w: _Work, n: onnx.NodeProto) -> tuple[np.ndarray, int] | None:
+    """(float weights [Co, Ci, K], dilation) when ``n`` is a Conv the QConv and FConv kernels compute
+    exactly as written: one group, stride 1, odd kernel, "same" padding, channels in fours, constant
+    weights."""
     if n.op_type != "Conv" or n.domain not in ("", "ai.onnx") or len(n.input) < 2:
         return None
     wt = w.array(n.input[1])
@@ -65,7 +66,7 @@ def _pass_qconv(w: _Work) -> int:
     """Float Convs -> ``ai.dubline.QConv`` (8-bit, VNNI); returns how many."""
     count = 0
     for i, n in enumerate(list(w.nodes)):
-        m = _qconv_params(w, n)
+        m = _conv_params(w, n)
         if m is None:
             continue
         wt, dil = m
@@ -82,7 +83,34 @@ def _pass_qconv(w: _Work) -> int:
     return count
 
 
-def use_native_ops(model: onnx.ModelProto, qconv: bool = False) -> tuple[onnx.ModelProto, int]:
+#: FConv takes Convs of at least this many taps (3-tap ones gain too little over the direct form)
+FCONV_MIN_TAPS = 7
+#: FConv's frame length: h = N - K + 1 outputs per frame, N / 2 + 1 frequency bins; the fastest of
+#: 24-64 on 7- and 11-tap kernels of 128 and 256 channels (benchmarks/bench_engine.py)
+FCONV_FRAME = 40
+
+
+def _pass_fconv(w: _Work) -> int:
+    """Float Convs of 7 taps or more, channels in eights -> ``ai.dubline.FConv``; returns how many."""
+    count = 0
+    for i, n in enumerate(list(w.nodes)):
+        m = _conv_params(w, n)
+        if m is None or m[0].shape[2] < FCONV_MIN_TAPS or m[0].shape[0] % 8 or m[0].shape[1] % 8:
+            continue
+        wt, dil = m
+        bias = w.array(n.input[2]) if len(n.input) > 2 and n.input[2] else np.zeros(wt.shape[0], np.float32)
+        base = n.input[1] + "_fft"
+        inputs = [n.input[0], w.add_init(np.ascontiguousarray(wt, np.float32), base),
+                  w.add_init(np.asarray(bias, np.float32).reshape(-1), base + "_bias"),
+                  w.add_init(np.array([dil, FCONV_FRAME], np.int64), base + "_params")]
+        w.nodes[i] = helper.make_node("FConv", inputs, list(n.output), name=(n.name or n.output[0]) + "_fft",
+                                      domain=NATIVE_DOMAIN)
+        count += 1
+    w.index()
+    return count
+
+
+def use_native_ops(model: onnx.ModelProto, qconv: bool = False, fconv: bool = False) -> tuple[onnx.ModelProto, int]:
     """Return (copy of ``model`` with native kernels, number of fused activations and sines).
 
     The Snake activation ``x + sin(a x)^2 / a`` (five operators, four full passes over the
@@ -95,6 +123,10 @@ def use_native_ops(model: onnx.ModelProto, qconv: bool = False) -> tuple[onnx.Mo
     ``qconv``: the Convs the 8-bit ``ai.dubline.QConv`` computes exactly as written (one group,
     stride 1, "same" padding, channels in fours) become QConv; only for a library built with it
     (engine.embedded.native.has_qconv).  They are not counted in the number returned.
+
+    ``fconv`` (where ``qconv`` is not asked for): the 7- and 11-tap Convs of the same kind, channels
+    in eights, become ``ai.dubline.FConv``, the same float convolution in the frequency domain; only
+    for a library built with it (engine.embedded.native.has_fconv).  Not counted either.
     """
     out = onnx.ModelProto()
     out.CopyFrom(model)
@@ -121,6 +153,8 @@ def use_native_ops(model: onnx.ModelProto, qconv: bool = False) -> tuple[onnx.Mo
         w.index()
     if qconv:
         _pass_qconv(w)
+    elif fconv:
+        _pass_fconv(w)
     live = {id(n) for n in w.nodes}
     w.finish([n for n in dropped if id(n) in live])  # e.g. the Reciprocal of a, now unused
     if replaced and not any(o.domain == NATIVE_DOMAIN for o in out.opset_import):

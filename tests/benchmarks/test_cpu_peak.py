@@ -33,6 +33,15 @@ def test_conv_macs_from_shapes(peak):
     assert peak.conv_macs(_args("Conv", [[1, 4, 10]], [1, 4, 10])) == 0
 
 
+def test_fconv_macs_count_the_frequency_domain_arithmetic(peak):
+    # 128 -> 128 channels, 11 taps, 300 outputs, frames of 40: 10 frames of 30 outputs and 21 bins each
+    args = _args("FConv", [[1, 128, 1, 300], [128, 128, 11], [128], [2]], [1, 128, 1, 300])
+    per_frame = 128 * 40 * 2 * 21 + 21 * 4 * 128 * 128 + 128 * 2 * 21 * 30
+    assert peak.fconv_macs(args, 40) == 10 * per_frame
+    assert peak.fconv_macs(args, 40) < peak.conv_macs(args) / 2  # what FConv is for
+    assert peak.fconv_macs(_args("FConv", [[1, 4, 10]], [1, 4, 10]), 40) == 0
+
+
 def test_peaks_are_measured(peak):
     from engine.embedded.native import compiler
 

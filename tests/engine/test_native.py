@@ -102,21 +102,27 @@ def test_pass_replaces_snake_and_sin_and_keeps_the_numbers(fresh):
 def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     _needs_compiler()
     assert engine.native, engine.native_status
-    q8 = native.has_qconv(native.ortops_library())  # a CPU with AVX-512 VNNI
-    assert engine.qconv == q8
-    assert engine.native_status == "native kernels in use" + (" (8-bit convolutions)" if q8 else "")
-    assert engine.model_version().endswith("-n1q8" if q8 else "-n1")  # renders are keyed apart from the plain graph's
+    lib = native.ortops_library()
+    q8 = native.has_qconv(lib)  # a CPU with AVX-512 VNNI
+    ff = not q8 and native.has_fconv(lib)  # elsewhere, a CPU with AVX2 and FMA
+    assert engine.qconv == q8 and engine.fconv == ff
+    assert engine.native_status == "native kernels in use" + (" (8-bit convolutions)" if q8 else "") \
+        + (" (frequency-domain convolutions)" if ff else "")
+    # renders are keyed apart from the plain graph's
+    assert engine.model_version().endswith("-n1q8" if q8 else "-n1ff" if ff else "-n1")
     from engine.embedded.kokoro_graph import stage_paths
 
-    name = "decoder.native-q8" if q8 else "decoder.native"
+    name = "decoder.native" + ("-q8" if q8 else "-fft" if ff else "")
     info = json.loads((stage_paths().decoder.parent / f"{name}.json").read_text())
     assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
     assert info["qconv"] == (57 if q8 else 0)  # every Conv with channels in fours; not conv_post (22 outputs)
+    assert info["fconv"] == (36 if ff else 0)  # the 7- and 11-tap ones of the two upsampling stages
     import onnx
 
     ops = [n.op_type for n in onnx.load(str(stage_paths().decoder.parent / f"{name}.onnx"),
                                         load_external_data=False).graph.node if n.domain == NATIVE_DOMAIN]
     assert ops.count("Snake") == 48 and ops.count("Sin") == 3 and ops.count("QConv") == info["qconv"]
+    assert ops.count("FConv") == info["fconv"]
 
 
 def _engine_with(monkeypatch, **env):
@@ -140,15 +146,21 @@ def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
     plain = _engine_with(monkeypatch, DUBLINE_NATIVE_OPS="0")
     assert not plain.native and plain.native_status == "native kernels off (DUBLINE_NATIVE_OPS=0)"
     assert plain.model_version() != engine.model_version()
-    f32 = _engine_with(monkeypatch, DUBLINE_QCONV="0") if engine.qconv else engine
-    assert f32.native and not f32.qconv and f32.native_status == "native kernels in use"
-    assert len({plain.model_version(), f32.model_version(), engine.model_version()}) == (3 if engine.qconv else 2)
+    f32 = _engine_with(monkeypatch, DUBLINE_QCONV="0", DUBLINE_FCONV="0") if engine.qconv or engine.fconv else engine
+    assert f32.native and not f32.qconv and not f32.fconv and f32.native_status == "native kernels in use"
+    variants = {plain.model_version(), f32.model_version(), engine.model_version()}
+    assert len(variants) == (3 if engine.qconv or engine.fconv else 2)
     for text in ("雨停了，橘猫在窗台上睡觉。", "Keep the lights on until the train arrives."):
         a = f32.generate(SynthesisRequest(text, voice="jf_alpha")).audio
         b = plain.generate(SynthesisRequest(text, voice="jf_alpha")).audio
         assert a.shape == b.shape
         snr = 10 * np.log10(np.sum(b.astype(np.float64) ** 2) / np.sum((a.astype(np.float64) - b) ** 2))
         assert snr > 50, snr
+        if engine.fconv:  # the same convolution, by another route: float rounding apart (~110 dB)
+            f = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
+            assert f.shape == a.shape
+            snr = 10 * np.log10(np.sum(a.astype(np.float64) ** 2) / np.sum((f.astype(np.float64) - a) ** 2))
+            assert snr > 80, snr
         if engine.qconv:
             q = engine.generate(SynthesisRequest(text, voice="jf_alpha")).audio
             assert q.shape == a.shape
@@ -166,6 +178,42 @@ def test_qconv_kernel_matches_the_float_convolution():
     from engine.embedded.native.selftest import check_qconv
 
     check_qconv(str(lib))  # raises SystemExit with the case and its error
+
+
+def test_fconv_kernel_matches_the_float_convolution():
+    _needs_compiler()
+    lib = native.ortops_library()
+    assert lib is not None, native.status()
+    if not native.has_fconv(lib):
+        pytest.skip("this CPU has no AVX2 and FMA: the vocoder's convolutions stay direct")
+    from engine.embedded.native.selftest import check_fconv
+
+    check_fconv(str(lib))  # raises SystemExit with the case and its error
+
+
+def test_fconv_refuses_other_weights_than_its_first(tmp_path):
+    """A node keeps the transform of its weights: weights that change between calls give NaN, never a
+    silently stale convolution."""
+    _needs_compiler()
+    lib = native.ortops_library()
+    if lib is None or not native.has_fconv(lib):
+        pytest.skip("FConv is not built on this CPU")
+    import onnxruntime as ort
+
+    from engine.embedded.native.selftest import _conv_model, conv_reference
+
+    so = ort.SessionOptions()
+    so.register_custom_ops_library(str(lib))
+    sess = ort.InferenceSession(_conv_model("FConv"), so, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(3)
+    x, bias = rng.normal(0, 1, (1, 16, 300)).astype(np.float32), np.zeros(8, np.float32)
+    params = np.array([1, 40], np.int64)
+    w = rng.normal(0, 0.1, (8, 16, 7)).astype(np.float32)
+    y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": params})[0]
+    np.testing.assert_allclose(y[0], conv_reference(x[0], w, bias, 1), atol=1e-5)
+    other = rng.normal(0, 0.1, (8, 16, 7)).astype(np.float32)
+    y = sess.run(None, {"x": x, "w": other, "bias": bias, "params": params})[0]
+    assert np.isnan(y).all()
 
 
 def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch):
@@ -200,6 +248,22 @@ def test_a_wrong_8bit_convolution_is_refused(fresh, monkeypatch):
         pytest.skip("this CPU has no AVX-512 VNNI: QConv is not built")
     assert lib is None
     assert native.status().startswith("native kernels unavailable: the self-test failed (QConv: relative error"), \
+        native.status()
+
+
+def test_a_wrong_fft_convolution_is_refused(fresh, monkeypatch):
+    _needs_compiler()
+    src = native.SOURCE.read_text()
+    exact = "dst[8] = (float)im;"
+    assert exact in src
+    bad = fresh / "ortops.c"
+    bad.write_text(src.replace(exact, "dst[8] = (float)-im;"))  # the transform, not its conjugate
+    monkeypatch.setattr(native, "SOURCE", bad)
+    lib = native.ortops_library()
+    if lib is not None and not native.has_fconv(lib):
+        pytest.skip("this CPU has no AVX2 and FMA: FConv is not built")
+    assert lib is None
+    assert native.status().startswith("native kernels unavailable: the self-test failed (FConv: relative error"), \
         native.status()
 
 

@@ -15,7 +15,10 @@ remembered under the same key, so a failure costs one attempt, not one per launc
 
 On a CPU with AVX-512 VNNI the library also has ``QConv``, the vocoder's convolutions in
 8-bit integers (about 2.5x less time per decoded second); ``DUBLINE_QCONV=0`` keeps them in
-float32.  ``DUBLINE_NATIVE_OPS=0`` turns the whole library off (the benchmarks compare all three).
+float32.  Elsewhere, on a CPU with AVX2 and FMA, it has ``FConv``: the vocoder's 7- and 11-tap
+convolutions in the frequency domain (overlap-save), the same float32 convolution with about a
+third of the multiply-adds; ``DUBLINE_FCONV=0`` keeps them direct.  ``DUBLINE_NATIVE_OPS=0``
+turns the whole library off (the benchmarks compare them all).
 """
 
 from __future__ import annotations
@@ -52,14 +55,27 @@ def qconv_wanted() -> bool:
     return _switch_on("DUBLINE_QCONV")
 
 
-def has_qconv(lib: Path) -> bool:
-    """Whether ``lib`` was built with the 8-bit convolution (a CPU with AVX-512 VNNI)."""
+def fconv_wanted() -> bool:
+    return _switch_on("DUBLINE_FCONV")
+
+
+def _built_with(lib: Path, symbol: str) -> bool:
     import ctypes
 
     try:
-        return bool(ctypes.CDLL(str(lib)).dubline_qconv_available())
+        return bool(getattr(ctypes.CDLL(str(lib)), symbol)())
     except (OSError, AttributeError):
         return False
+
+
+def has_qconv(lib: Path) -> bool:
+    """Whether ``lib`` was built with the 8-bit convolution (a CPU with AVX-512 VNNI)."""
+    return _built_with(lib, "dubline_qconv_available")
+
+
+def has_fconv(lib: Path) -> bool:
+    """Whether ``lib`` was built with the frequency-domain convolution (a CPU with AVX2 and FMA)."""
+    return _built_with(lib, "dubline_fconv_available")
 
 
 def compiler() -> str | None:

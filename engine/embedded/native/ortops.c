@@ -470,6 +470,218 @@ static int qconv_one(OrtKernelContext *ctx, QJob *j) {
 }
 #endif
 
+/* ---- FConv: long convolutions in the frequency domain (float32, AVX2 + FMA) ----------------- */
+
+/* Why FConv: on a CPU without VNNI the vocoder's float convolutions run at ~82 % of the FMA peak
+ * and still take ~70 % of a render.  A direct convolution with a K-tap kernel costs K multiply-adds
+ * per output and input channel; by overlap-save over frames of N samples (h = N - K + 1 outputs
+ * each), every frame is taken to N/2 + 1 frequency bins, the channels are mixed bin by bin (a
+ * complex matrix product: 4 (N/2 + 1) / h real multiply-adds per output and input channel, 3.1 for
+ * K = 11 and N = 32 against 11) and the h valid outputs come back by the inverse transform.  The
+ * result is the same convolution up to float rounding (selftest.py checks it against float64).
+ * A dilated kernel is the plain kernel on each of its `dilation` interleaved phases.
+ * The weights' transform is made at the first call of each node and kept with its kernel. */
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#include <pthread.h>
+#define HAVE_FCONV 1
+
+#define FB 6           /* frames per micro tile: 12 accumulators (real, imaginary) of 8 outputs */
+#define FCB (4 * FB)   /* frames per task */
+
+typedef struct {
+    pthread_mutex_t lock;
+    int ready;          /* 1: the fields below are built (read under the lock or after it) */
+    const float *w;     /* the weights they were built from: a constant initializer; others are refused */
+    size_t ci, co;
+    int k, n, f, h, fpad, hpad;
+    float *g;           /* [F][Co/8][Ci][16]: conj(DFT(w)), 8 real then 8 imaginary per input channel */
+    float *fwd;         /* [N][fpad][2]: cos, -sin of 2 pi b t / N */
+    float *inv;         /* [F][hpad][2]: c cos, -c sin of 2 pi b t / N, c = 1/N (b = 0, N/2) or 2/N */
+} FState;
+
+typedef struct {
+    const FState *s;
+    const float *x;     /* [Ci, T] */
+    float *y;           /* [Co, T] */
+    const float *bias;  /* [Co] */
+    size_t t, pad, dil, blocks, chunks;
+    int failed;
+} FJob;
+
+/* conj(DFT_N(w)) of every (output, input) pair, packed for f_gemm; the transform tables; 0 if short of memory */
+static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int n) {
+    const int f = n / 2 + 1, h = n - k + 1, fpad = (f + 3) / 4 * 4, hpad = (h + 3) / 4 * 4;
+    const size_t gsize = (size_t)f * co * ci * 16 / 8;
+    float *g = aligned_alloc(32, (gsize * sizeof(float) + 31) / 32 * 32);
+    float *fwd = calloc((size_t)n * fpad * 2, sizeof(float)), *inv = calloc((size_t)f * hpad * 2, sizeof(float));
+    if (!g || !fwd || !inv) {
+        free(g);
+        free(fwd);
+        free(inv);
+        return 0;
+    }
+    const double tau = 6.283185307179586476925 / n;
+    double cs[256][2]; /* cos, sin of 2 pi m / N */
+    for (int m = 0; m < n; m++) {
+        cs[m][0] = cos(tau * m);
+        cs[m][1] = sin(tau * m);
+    }
+    for (int b = 0; b < f; b++)
+        for (size_t o = 0; o < co; o++)
+            for (size_t c = 0; c < ci; c++) {
+                double re = 0.0, im = 0.0;
+                for (int kk = 0; kk < k; kk++) {
+                    const double v = w[(o * ci + c) * (size_t)k + (size_t)kk];
+                    re += v * cs[(b * kk) % n][0];
+                    im += v * cs[(b * kk) % n][1]; /* conjugate of the transform's -sin */
+                }
+                float *dst = g + (((size_t)b * (co / 8) + o / 8) * ci + c) * 16 + o % 8;
+                dst[0] = (float)re;
+                dst[8] = (float)im;
+            }
+    for (int t = 0; t < n; t++)
+        for (int b = 0; b < f; b++) {
+            const double a = tau * (double)((b * t) % n);
+            fwd[((size_t)t * fpad + b) * 2] = (float)cos(a);
+            fwd[((size_t)t * fpad + b) * 2 + 1] = (float)-sin(a);
+        }
+    for (int b = 0; b < f; b++)
+        for (int t = 0; t < h; t++) {
+            const double a = tau * (double)((b * t) % n), c = (b == 0 || 2 * b == n ? 1.0 : 2.0) / n;
+            inv[((size_t)b * hpad + t) * 2] = (float)(c * cos(a));
+            inv[((size_t)b * hpad + t) * 2 + 1] = (float)(-c * sin(a));
+        }
+    s->ci = ci;
+    s->co = co;
+    s->k = k;
+    s->n = n;
+    s->f = f;
+    s->h = h;
+    s->fpad = fpad;
+    s->hpad = hpad;
+    s->g = g;
+    s->fwd = fwd;
+    s->inv = inv;
+    return 1;
+}
+
+/* frames 0..nbp-1 of p ([L][Ci], time-major) to xf [F][nbp][2][Ci] (real row, imaginary row) */
+static void f_forward(const FState *s, const float *p, float *xf, size_t nbp) {
+    const size_t ci = s->ci;
+    for (size_t j = 0; j < nbp; j++)
+        for (size_t c = 0; c < ci; c += 8)
+            for (int b0 = 0; b0 < s->f; b0 += 4) {
+                __m256 re[4], im[4];
+                for (int u = 0; u < 4; u++) re[u] = im[u] = _mm256_setzero_ps();
+                const float *pj = p + j * (size_t)s->h * ci + c;
+                for (int t = 0; t < s->n; t++) {
+                    const __m256 v = _mm256_loadu_ps(pj + (size_t)t * ci);
+                    const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
+                    for (int u = 0; u < 4; u++) {
+                        re[u] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 2 * u), re[u]);
+                        im[u] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 2 * u + 1), im[u]);
+                    }
+                }
+                for (int u = 0; u < 4 && b0 + u < s->f; u++) {
+                    float *dst = xf + (((size_t)(b0 + u) * nbp + j) * 2) * ci + c;
+                    _mm256_storeu_ps(dst, re[u]);
+                    _mm256_storeu_ps(dst + ci, im[u]);
+                }
+            }
+}
+
+/* bin b: yf[b][j] = xf[b][j] * g[b] over the input channels, for FB frames and 8 outputs at a time */
+static void f_gemm(const FState *s, const float *xf, float *yf, size_t nbp, size_t b) {
+    const size_t ci = s->ci, co = s->co;
+    const float *gb = s->g + b * (co / 8) * ci * 16, *xb = xf + b * nbp * 2 * ci;
+    float *yb = yf + b * nbp * 2 * co;
+    for (size_t p = 0; p < co / 8; p++) {
+        const float *gp = gb + p * ci * 16;
+        for (size_t j = 0; j < nbp; j += FB) {
+            __m256 re[FB], im[FB];
+            for (int u = 0; u < FB; u++) re[u] = im[u] = _mm256_setzero_ps();
+            const float *x0 = xb + j * 2 * ci;
+            for (size_t c = 0; c < ci; c++) {
+                const __m256 gr = _mm256_load_ps(gp + c * 16), gi = _mm256_load_ps(gp + c * 16 + 8);
+                for (int u = 0; u < FB; u++) {
+                    const __m256 xr = _mm256_broadcast_ss(x0 + u * 2 * ci + c);
+                    re[u] = _mm256_fmadd_ps(xr, gr, re[u]);
+                    im[u] = _mm256_fmadd_ps(xr, gi, im[u]);
+                    const __m256 xi = _mm256_broadcast_ss(x0 + u * 2 * ci + ci + c);
+                    re[u] = _mm256_fnmadd_ps(xi, gi, re[u]);
+                    im[u] = _mm256_fmadd_ps(xi, gr, im[u]);
+                }
+            }
+            for (int u = 0; u < FB; u++) {
+                float *dst = yb + (j + (size_t)u) * 2 * co + p * 8;
+                _mm256_storeu_ps(dst, re[u]);
+                _mm256_storeu_ps(dst + co, im[u]);
+            }
+        }
+    }
+}
+
+/* frames 0..nb-1 of yf back to time, the bias added, into y at phase `ph` from frame j0 on */
+static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t nb, size_t j0, size_t ph) {
+    const FState *s = jb->s;
+    const size_t co = s->co, h = (size_t)s->h;
+    float lanes[4][8];
+    for (size_t j = 0; j < nb; j++)
+        for (size_t c = 0; c < co; c += 8) {
+            const __m256 bias = _mm256_loadu_ps(jb->bias + c);
+            for (size_t t0 = 0; t0 < h; t0 += 4) {
+                __m256 ar[4], ai[4];
+                for (int u = 0; u < 4; u++) ar[u] = ai[u] = _mm256_setzero_ps();
+                for (int b = 0; b < s->f; b++) {
+                    const float *src = yf + (((size_t)b * nbp + j) * 2) * co + c;
+                    const __m256 yr = _mm256_loadu_ps(src), yi = _mm256_loadu_ps(src + co);
+                    const float *tb = s->inv + ((size_t)b * s->hpad + t0) * 2;
+                    for (int u = 0; u < 4; u++) {
+                        ar[u] = _mm256_fmadd_ps(yr, _mm256_broadcast_ss(tb + 2 * u), ar[u]);
+                        ai[u] = _mm256_fmadd_ps(yi, _mm256_broadcast_ss(tb + 2 * u + 1), ai[u]);
+                    }
+                }
+                for (int u = 0; u < 4; u++) _mm256_storeu_ps(lanes[u], _mm256_add_ps(_mm256_add_ps(ar[u], ai[u]), bias));
+                for (size_t u = 0; u < 4 && t0 + u < h; u++) {
+                    const size_t t = ((j0 + j) * h + t0 + u) * jb->dil + ph;
+                    if (t >= jb->t) break;
+                    for (int l = 0; l < 8; l++) jb->y[(c + (size_t)l) * jb->t + t] = lanes[u][l];
+                }
+            }
+        }
+}
+
+/* task = (phase, chunk of FCB frames): gather, forward, mix, inverse */
+static void f_task(void *user, size_t task) {
+    FJob *jb = (FJob *)user;
+    const FState *s = jb->s;
+    const size_t ph = task / jb->chunks, j0 = task % jb->chunks * FCB;
+    const size_t nb = jb->blocks - j0 < FCB ? jb->blocks - j0 : FCB, nbp = (nb + FB - 1) / FB * FB;
+    const size_t ci = s->ci, len = nbp * (size_t)s->h + (size_t)s->k - 1;
+    const size_t floats = len * ci + (size_t)s->f * nbp * 2 * (ci + s->co);
+    float *p = aligned_alloc(32, (floats * sizeof(float) + 31) / 32 * 32);
+    if (!p) {
+        jb->failed = 1;
+        return;
+    }
+    float *xf = p + len * ci, *yf = xf + (size_t)s->f * nbp * 2 * ci;
+    for (size_t l = 0; l < len; l++) { /* the phase's samples, time-major, 0 outside x */
+        const long t = (long)(((j0 * (size_t)s->h + l) * jb->dil + ph)) - (long)jb->pad;
+        float *row = p + l * ci;
+        if (t < 0 || t >= (long)jb->t) {
+            memset(row, 0, ci * sizeof(float));
+            continue;
+        }
+        for (size_t c = 0; c < ci; c++) row[c] = jb->x[c * jb->t + (size_t)t];
+    }
+    f_forward(s, p, xf, nbp);
+    for (size_t b = 0; b < (size_t)s->f; b++) f_gemm(s, xf, yf, nbp, b);
+    f_inverse(jb, yf, nbp, nb, j0, ph);
+    free(p);
+}
+#endif
+
 EXPORT int dubline_qconv_available(void) {
 #ifdef HAVE_QCONV
     return 1;
@@ -534,6 +746,142 @@ done:
     if (wshape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(wshape);
 }
 
+EXPORT int dubline_fconv_available(void) {
+#ifdef HAVE_FCONV
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#ifdef HAVE_FCONV
+static int fconv_bad(size_t ci, size_t co, int k, long dil, long n) {
+    return ci == 0 || co == 0 || ci % 8 || co % 8 || k < 1 || k % 2 == 0 || dil < 1 || n % 2 || n <= k || n > 256;
+}
+
+/* the state of one node, built from its weights at the first call; 0 if they do not fit it (the
+ * weights must be an initializer: other weights than the first are refused, never half-used) */
+static int fconv_ready(FState *s, const float *w, size_t co, size_t ci, int k, int n) {
+    pthread_mutex_lock(&s->lock);
+    if (!s->ready && (s->ready = f_prepare(s, w, co, ci, k, n))) s->w = w;
+    const int ok = s->ready && s->w == w && s->ci == ci && s->co == co && s->k == k && s->n == n;
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+/* one batch item: x [Ci, T] -> y [Co, T]; 0 when memory is short */
+static int fconv_one(OrtKernelContext *ctx, const FState *s, const float *x, float *y, const float *bias, size_t t,
+                     size_t dil) {
+    FJob job = {s, x, y, bias, t, dil * (size_t)(s->k - 1) / 2, dil, 0, 0, 0};
+    const size_t q = (t + dil - 1) / dil; /* outputs of the longest phase */
+    job.blocks = (q + (size_t)s->h - 1) / (size_t)s->h;
+    job.chunks = (job.blocks + FCB - 1) / FCB;
+    if (t > 0) parallel(ctx, f_task, dil * job.chunks, &job);
+    return !job.failed;
+}
+#endif
+
+/* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, K] or [Co, Ci, 1, K], bias [Co], params int64
+ * [dilation, frame length]; anything else (channels not in eights, an even kernel) gives NaN */
+static void compute_fconv(void *kernel_ptr, OrtKernelContext *ctx) {
+    const OrtValue *in[4] = {0};
+    OrtShapeInfo *shape = NULL, *wshape = NULL;
+    OrtValue *output = NULL;
+    size_t ndim = 0, wdim = 0;
+    int64_t dims[MAX_DIMS], wd[4];
+    void *data[4] = {0}, *y = NULL;
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(CALL(SLOT_CONTEXT_INPUT, ContextInputFn)(ctx, i, &in[i]));
+        CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)((OrtValue *)in[i], &data[i]));
+    }
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[0], &shape));
+    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(shape, &ndim));
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[1], &wshape));
+    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(wshape, &wdim));
+    if ((ndim != 3 && ndim != 4) || (wdim != 3 && wdim != 4)) goto done;
+    CHECK(CALL(SLOT_DIMS, DimsFn)(shape, dims, ndim));
+    CHECK(CALL(SLOT_DIMS, DimsFn)(wshape, wd, wdim));
+    const int64_t ci = wd[1], co = wd[0], k = wd[wdim - 1], t = dims[ndim - 1], batch = dims[0];
+    const int64_t *params = (const int64_t *)data[3];
+    int bad = dims[1] != ci || (ndim == 4 && dims[2] != 1) || (wdim == 4 && wd[2] != 1);
+    dims[1] = co;
+    CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, dims, ndim, &output));
+    CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, &y));
+    size_t n_out = (size_t)(batch * co * t);
+#ifdef HAVE_FCONV
+    bad = bad || fconv_bad((size_t)ci, (size_t)co, (int)k, (long)params[0], (long)params[1]);
+    if (!bad && fconv_ready((FState *)kernel_ptr, (const float *)data[1], (size_t)co, (size_t)ci, (int)k, (int)params[1])) {
+        int ok = 1;
+        for (int64_t b = 0; b < batch && ok; b++)
+            ok = fconv_one(ctx, (const FState *)kernel_ptr, (const float *)data[0] + b * ci * t, (float *)y + b * co * t,
+                           (const float *)data[2], (size_t)t, (size_t)params[0]);
+        if (ok) goto done;
+    }
+#endif
+    (void)bad;
+    (void)kernel_ptr;
+    (void)params;
+    for (size_t i = 0; i < n_out; i++) ((float *)y)[i] = NAN; /* unmistakable, never silent */
+done:
+    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
+    if (wshape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(wshape);
+}
+
+static void *create_fconv(void) {
+#ifdef HAVE_FCONV
+    FState *s = calloc(1, sizeof(FState));
+    if (s && pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+#else
+    return NULL;
+#endif
+}
+
+static void destroy_fconv(void *kernel) {
+#ifdef HAVE_FCONV
+    FState *s = (FState *)kernel;
+    if (!s) return;
+    pthread_mutex_destroy(&s->lock);
+    free(s->g);
+    free(s->fwd);
+    free(s->inv);
+    free(s);
+#else
+    (void)kernel;
+#endif
+}
+
+/* For benchmarks and tests, without onnxruntime (on this thread): the state of one FConv node
+ * (NULL when the shapes do not fit it or memory is short), its convolution (1 on success), its end. */
+EXPORT void *dubline_fconv_new(const float *w, size_t co, size_t ci, int k, int n) {
+#ifdef HAVE_FCONV
+    if (fconv_bad(ci, co, k, 1, n)) return NULL;
+    FState *s = create_fconv();
+    if (s && !fconv_ready(s, w, co, ci, k, n)) {
+        destroy_fconv(s);
+        s = NULL;
+    }
+    return s;
+#else
+    (void)w, (void)co, (void)ci, (void)k, (void)n;
+    return NULL;
+#endif
+}
+
+EXPORT int dubline_fconv_apply(void *state, const float *x, const float *bias, size_t t, int dil, float *y) {
+#ifdef HAVE_FCONV
+    return state && dil >= 1 && fconv_one(NULL, (const FState *)state, x, y, bias, t, (size_t)dil);
+#else
+    (void)state, (void)x, (void)bias, (void)t, (void)dil, (void)y;
+    return 0;
+#endif
+}
+
+EXPORT void dubline_fconv_free(void *state) { destroy_fconv(state); }
+
 static Kernel g_kernels[2];
 
 static void *create_kernel(const CustomOp *op, ApiTable api, const void *info);
@@ -558,7 +906,14 @@ static int qconv_input_type(const CustomOp *op, size_t index) {
     return index == 4 ? ELEMENT_INT64 : ELEMENT_FLOAT;
 }
 
-#define N_OPS 3
+static const char *name_fconv(const CustomOp *op) { (void)op; return "FConv"; }
+static size_t fconv_inputs(const CustomOp *op) { (void)op; return 4; }
+static int fconv_input_type(const CustomOp *op, size_t index) {
+    (void)op;
+    return index == 3 ? ELEMENT_INT64 : ELEMENT_FLOAT;
+}
+
+enum { OP_SNAKE, OP_SIN, OP_QCONV, OP_FCONV, N_OPS };
 static const CustomOp g_ops[N_OPS] = {
     {CUSTOM_OP_VERSION, create_kernel, name_snake, provider, float_type, snake_inputs, float_type, one, compute,
      destroy, alpha_optional, required, mem_default},
@@ -566,12 +921,15 @@ static const CustomOp g_ops[N_OPS] = {
      required, required, mem_default},
     {CUSTOM_OP_VERSION, create_kernel, name_qconv, provider, qconv_input_type, qconv_inputs, float_type, one,
      compute_qconv, destroy, required, required, mem_default},
+    {CUSTOM_OP_VERSION, create_kernel, name_fconv, provider, fconv_input_type, fconv_inputs, float_type, one,
+     compute_fconv, destroy_fconv, required, required, mem_default},
 };
 
 static void *create_kernel(const CustomOp *op, ApiTable api, const void *info) {
     (void)api;
     (void)info;
-    return op == &g_ops[0] ? &g_kernels[0] : &g_kernels[1];
+    if (op == &g_ops[OP_FCONV]) return create_fconv(); /* per node: it keeps its weights' transform */
+    return op == &g_ops[OP_SNAKE] ? &g_kernels[0] : &g_kernels[1];
 }
 
 EXPORT OrtStatus *RegisterCustomOps(OrtSessionOptions *options, const ApiBase *base) {
@@ -586,8 +944,10 @@ EXPORT OrtStatus *RegisterCustomOps(OrtSessionOptions *options, const ApiBase *b
     g_kernels[1].fn = sin_range;
     g_kernels[1].inputs = 1;
     if ((st = CALL(SLOT_CREATE_DOMAIN, CreateDomainFn)("ai.dubline", &domain))) return st;
-    for (int i = 0; i < N_OPS - (dubline_qconv_available() ? 0 : 1); i++) /* QConv only where it is built */
+    for (int i = 0; i < N_OPS; i++) { /* QConv and FConv only where they are built */
+        if ((i == OP_QCONV && !dubline_qconv_available()) || (i == OP_FCONV && !dubline_fconv_available())) continue;
         if ((st = CALL(SLOT_DOMAIN_ADD, DomainAddFn)(domain, &g_ops[i]))) return st;
+    }
     /* the domain must outlive every session that uses it: it is never released */
     return CALL(SLOT_ADD_DOMAIN, AddDomainFn)(options, domain);
 }

@@ -71,15 +71,15 @@ def check(library: str) -> None:
                 raise SystemExit(f"{op}: {y.reshape(-1)[i]!r} for x={x.reshape(-1)[i]!r}, expected {ref.reshape(-1)[i]!r}")
 
 
-def _conv_model() -> bytes:
+def _conv_model(op: str = "QConv") -> bytes:
     from onnx import TensorProto, helper
 
     from engine.embedded.onnx_native import NATIVE_DOMAIN
 
-    names = ["x", "w", "wcol", "bias", "dilation"]
-    types = [TensorProto.FLOAT] * 4 + [TensorProto.INT64]
+    names = ["x", "w", "wcol", "bias", "dilation"] if op == "QConv" else ["x", "w", "bias", "params"]
+    types = [TensorProto.FLOAT] * (len(names) - 1) + [TensorProto.INT64]
     inputs = [helper.make_tensor_value_info(n, t, None) for n, t in zip(names, types, strict=True)]
-    node = helper.make_node("QConv", names, ["y"], domain=NATIVE_DOMAIN)
+    node = helper.make_node(op, names, ["y"], domain=NATIVE_DOMAIN)
     g = helper.make_graph([node], "selftest", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(NATIVE_DOMAIN, 1)])
     return m.SerializeToString()
@@ -123,12 +123,40 @@ def check_qconv(library: str) -> None:
             raise SystemExit(f"QConv: relative error {err:.4f} for {ci}x{co} k={k} d={dil} T={t}")
 
 
+def check_fconv(library: str) -> None:
+    """FConv against the float64 convolution: the same within float rounding (1e-5 of the output's RMS)."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(13)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    so.register_custom_ops_library(library)
+    cases = ((128, 128, 11, 5, 3001, 40), (8, 16, 7, 1, 17, 40), (256, 128, 7, 3, 500, 32), (16, 8, 11, 1, 1, 24),
+             (8, 8, 3, 2, 257, 8))
+    for ci, co, k, dil, t, n in cases:
+        x = (rng.normal(0, 1, (2, ci, t)) * rng.uniform(0.05, 20, (1, ci, 1))).astype(np.float32)  # two items
+        w = rng.normal(0, 0.05, (co, ci, k)).astype(np.float32)
+        bias = rng.normal(0, 0.1, co).astype(np.float32)
+        # a session per case: a node keeps the transform of the first weights it is given
+        sess = ort.InferenceSession(_conv_model("FConv"), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": np.array([dil, n], np.int64)})[0]
+        if y.shape != (2, co, t):
+            raise SystemExit(f"FConv: shape {y.shape} for {(2, co, t)}")
+        for b in range(2):
+            ref = conv_reference(x[b], w, bias, dil)
+            err = np.sqrt(np.mean((y[b] - ref) ** 2) / np.mean(ref**2))
+            if not err < 1e-5:  # float rounding: ~3e-7; a fault gives ~1
+                raise SystemExit(f"FConv: relative error {err:.2e} for {ci}x{co} k={k} d={dil} T={t} N={n}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m engine.embedded.native.selftest LIBRARY")
     check(sys.argv[1])
-    from engine.embedded.native import has_qconv
+    from engine.embedded.native import has_fconv, has_qconv
 
     if has_qconv(sys.argv[1]):
         check_qconv(sys.argv[1])
+    if has_fconv(sys.argv[1]):
+        check_fconv(sys.argv[1])
     print("ok")
