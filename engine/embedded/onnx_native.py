@@ -85,9 +85,11 @@ def _pass_qconv(w: _Work) -> int:
 
 #: FConv takes Convs of at least this many taps (3-tap ones gain too little over the direct form)
 FCONV_MIN_TAPS = 7
-#: FConv's frame length: h = N - K + 1 outputs per frame, N / 2 + 1 frequency bins; the fastest of
-#: 24-64 on 7- and 11-tap kernels of 128 and 256 channels (benchmarks/bench_engine.py)
-FCONV_FRAME = 40
+#: FConv's frame length N: h = N - K + 1 outputs per frame, N / 2 + 1 frequency bins.  Frames of 32,
+#: 40 and 48 ran the vocoder's 7- and 11-tap kernels (128 and 256 channels) within 5 % of each other
+#: on one Zen 2 core (24 and 64 were slower); 32 keeps the fewest bins, so the least memory for the
+#: weights' transform (~200 MB for the 36 convolutions)
+FCONV_FRAME = 32
 
 
 def _pass_fconv(w: _Work) -> int:
