@@ -281,8 +281,9 @@ class MainWindow(QMainWindow):
             eng = self.renderer.engine()
             self.engine_label.setText(engine_label(eng) or "engine ready")
             tip = f"Speech engine: {self.renderer.model_version}"
-            if getattr(eng, "native_status", ""):
-                tip += f"\n{eng.native_status[0].upper()}{eng.native_status[1:]}"
+            for status in (getattr(eng, "native_status", ""), getattr(eng, "zh_prosody_status", "")):
+                if status:
+                    tip += f"\n{status[0].upper()}{status[1:]}"
             self.engine_label.setToolTip(tip)
             self.timeline.set_voices(self.renderer.voices)
         elif state == "failed":

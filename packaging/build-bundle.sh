@@ -24,6 +24,14 @@ fi
 WHEEL="$(PYTHON="$BUILD/venv/bin/python" bash scripts/build-wheel.sh "$BUILD/wheel")"
 "$BUILD/venv/bin/python" -m pip install -q --force-reinstall --no-deps "$WHEEL"
 "$BUILD/venv/bin/python" -m pip install -q "$WHEEL" "pyinstaller>=6.10,<7"
+# kokoro-js's Mandarin voices (engine/embedded/zh_voices.py) go into the bundle from the build environment:
+# copied from .venv where setup-env.sh put them, else taken from the npm registry once
+ZH=share/dubline/kokoro-js-1.2.1
+if [ -f ".venv/$ZH/voices_zh.npz" ] && [ ! -f "$BUILD/venv/$ZH/voices_zh.npz" ]; then
+  mkdir -p "$BUILD/venv/$ZH" && cp ".venv/$ZH/voices_zh.npz" ".venv/$ZH/LICENSE" "$BUILD/venv/$ZH/"
+fi
+"$BUILD/venv/bin/python" -m engine.embedded.zh_voices install --if-missing \
+  || echo "build-bundle: note: the bundle speaks Mandarin without kokoro-js's prosody" >&2
 "$BUILD/venv/bin/pyinstaller" --noconfirm --clean --log-level WARN --distpath "$OUT" --workpath "$BUILD/work" \
   packaging/dubline.spec
 echo "build-bundle: $OUT/dubline: $(du -sm "$OUT/dubline" | cut -f1) MiB, built in $(( $(date +%s) - START )) s"

@@ -19,6 +19,10 @@ if command -v Xvfb >/dev/null || { [ "$(id -u)" = "0" ] && command -v apt-get >/
   export DUBLINE_REQUIRE_XVFB=1
 fi
 . .venv/bin/activate
+# setup-env.sh takes kokoro-js's Mandarin voices from the npm registry: where it could, they must be in use.
+if python -m engine.embedded.zh_voices status >/dev/null; then
+  export DUBLINE_REQUIRE_ZH_VOICES=1
+fi
 ruff check .
 # The wheel alone, installed as a user installs it (fresh venv outside the checkout);
 # DUBLINE_SKIP_WHEEL=1 leaves it out.  Before the tests, so pytest's summary closes the output.

@@ -47,6 +47,11 @@ if ! command -v cc >/dev/null && ! command -v gcc >/dev/null; then
   fi
 fi
 python -c "from engine.embedded import native; print('dubline:', native.status())" || true
+# Kokoro's Mandarin voices, whose prosody the Japanese stock voices speak Mandarin with, ship in the npm
+# package kokoro-js (Apache-2.0): taken once from the npm registry into .venv/share/dubline (checked by its
+# SHA-256).  Without them Mandarin is spoken with each voice's own prosody (a stronger accent).
+python -m engine.embedded.zh_voices install --if-missing \
+  || echo "note: Mandarin prosody off (kokoro-js could not be fetched from the npm registry)" >&2
 deactivate
 # The tests open the real editor on Xvfb: its X server, and the libraries Qt's xcb plugin needs.
 if [ "$WANT_TEST" = "1" ]; then

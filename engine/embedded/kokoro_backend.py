@@ -17,7 +17,7 @@ import numpy as np
 
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
-from engine.embedded import accent
+from engine.embedded import accent, tones, zh_voices
 from engine.embedded.heard import heard_timings, pull_in_tail
 from engine.embedded.kokoro_graph import native_decoder, open_session, stage_paths
 from engine.embedded.tempo import tempo_map
@@ -34,8 +34,9 @@ FRAME = dur.FRAME_SAMPLES
 MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary tokens
 # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's timbre
 # pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro's timbre pulled too; 6: Mandarin
-# readings 得 děi before an adverb, 调 tiáo before a result, 地 de in 认真地点了, 过 guò before a count
-ENGINE_VERSION = "6"
+# readings 得 děi before an adverb, 调 tiáo before a result, 地 de in 认真地点了, 过 guò before a count; 7: stock
+# voices speak Mandarin with the Mandarin voices' prosody half (engine/embedded/zh_voices.py)
+ENGINE_VERSION = "7"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")
@@ -108,11 +109,17 @@ class KokoroBackend:
         self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
         self.timbre_pull = dict(accent.TIMBRE_PULL)  # {}: every voice as shipped (benchmarks compare)
         self._centre = accent.centre(self._voices)
+        #: the Mandarin voices' predictor halves ({"f", "m"}) that stock voices speak Mandarin with, or None
+        self._zh_prosody = zh_voices.prosody_halves()
+        self.zh_prosody = self._zh_prosody is not None  # False: Mandarin with each voice's own prosody (benchmarks compare)
+        self.zh_prosody_status = zh_voices.status()
+        self._zh_tables: dict[str, np.ndarray] = {}
+        self._zh_pitch: dict[str, float] = {}
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
         # The graph folder names the model hash, the cut and the CPU transform.
         self._version = (f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
-                         + ("q8" if self.qconv else "") + ("ff" if self.fconv else ""))
+                         + ("q8" if self.qconv else "") + ("ff" if self.fconv else "") + ("-zp" if self.zh_prosody else ""))
 
     @staticmethod
     def _open_decoder(paths, threads, providers, progress):
@@ -200,6 +207,46 @@ class KokoroBackend:
             table = t.style_table(self._voices)
             self._tables[key] = table
         return table
+
+    def line_table(self, voice, units: list[Unit]) -> tuple[np.ndarray, str]:
+        """(style table, cache key) of ``voice`` for one line: a stock voice reading a line that is mostly
+        Mandarin speaks it with the Mandarin voices' predictor half (engine/embedded/zh_voices.py) and
+        its own decoder half; everything else gets :meth:`style_table`."""
+        table, key = self.style_table(voice), self.voice_key(voice)
+        if not (self.zh_prosody and self._zh_prosody is not None and isinstance(voice, str) and voice in self._voices):
+            return table, key
+        if sum(u.kind == "zh" for u in units) <= sum(u.kind == "en" for u in units):
+            return table, key
+        hybrid = self._zh_tables.get(voice)
+        if hybrid is None:
+            hybrid = np.array(table, dtype=np.float32, copy=True)
+            hybrid[:, accent.DECODER_DIMS:] = self._zh_prosody["m" if voice[1:2] == "m" else "f"]
+            self._zh_tables[voice] = hybrid
+        return hybrid, f"{key}+zh"
+
+    def zh_pitch_offset(self, voice: str) -> float:
+        """Semitones that put a stock voice's borrowed Mandarin prosody back at the voice's own pitch: the
+        predictor half also places the voice's F0 (the Mandarin women's mean sits at one height for all
+        four jf_ voices, the men's 9 semitones over jm_kumo's), so the voice's median voiced F0 on a
+        reference sentence with its own half, minus that with the borrowed one.  Read once per voice."""
+        got = self._zh_pitch.get(voice)
+        if got is not None:
+            return got
+        medians = []
+        for borrowed in (False, True):
+            f0s = []
+            for text in zh_voices.PITCH_REFERENCE:
+                units = self.units(text)
+                table, key = self.line_table(voice, units) if borrowed else (self.style_table(voice), self.voice_key(voice))
+                for p in self._passes(units):
+                    fed = np.maximum(1, np.rint(self._predict(p, table, key))).astype(np.int64)
+                    f0s.append(self._prosody(p, table, fed)[0].reshape(-1))
+            f0 = np.concatenate(f0s)
+            voiced = f0[f0 > tones.VOICED_HZ]
+            medians.append(float(np.median(12.0 * np.log2(voiced / 100.0))) if len(voiced) else float("nan"))
+        offset = medians[0] - medians[1] if all(np.isfinite(medians)) else 0.0
+        self._zh_pitch[voice] = offset
+        return offset
 
     # ------------------------------------------------------------ front end
     def units(self, text: str, glossary: tuple[tuple[str, str], ...] = ()) -> list[Unit]:
@@ -334,8 +381,7 @@ class KokoroBackend:
 
     def natural_seconds(self, text: str, voice: str, glossary: tuple[tuple[str, str], ...] = ()) -> float:
         units = self.units(text, glossary)
-        table = self.style_table(voice)
-        vkey = self.voice_key(voice)
+        table, vkey = self.line_table(voice, units)
         with self._lock:
             passes = self._passes(units)
             preds = [self._predict(p, table, vkey) for p in passes]
@@ -354,8 +400,7 @@ class KokoroBackend:
         from engine.types import EmotionSpec
 
         units = self.units(text, glossary)
-        table = self.style_table(voice)
-        vkey = self.voice_key(voice)
+        table, vkey = self.line_table(voice, units)
         with self._lock:
             passes = self._passes(units)
             preds = [self._predict(p, table, vkey) for p in passes]
@@ -373,14 +418,13 @@ class KokoroBackend:
     def generate(self, request: SynthesisRequest) -> SynthesisResult:
         request.validate()
         units = self.units(request.text, request.glossary)
-        table = self.style_table(request.voice)
+        table, vkey = self.line_table(request.voice, units)
         with self._lock:
-            return self._generate(request, units, table)
+            return self._generate(request, units, table, vkey)
 
-    def _generate(self, request: SynthesisRequest, units: list[Unit], table: np.ndarray) -> SynthesisResult:
+    def _generate(self, request: SynthesisRequest, units: list[Unit], table: np.ndarray, vkey: str) -> SynthesisResult:
         spec = request.duration
         passes = self._passes(units)
-        vkey = self.voice_key(request.voice)
         preds = [self._predict(p, table, vkey) for p in passes]
         pred = np.concatenate(preds)
         classes = self._classes(passes, units)
@@ -412,7 +456,8 @@ class KokoroBackend:
             plan = dec
         warnings.extend(plan.warnings)
         frames = plan.frames
-        speech = self._decode(passes, preds, dec, units, table, request.voice, emo.prosody)
+        zh_shift = self.zh_pitch_offset(request.voice) if vkey.endswith("+zh") else 0.0
+        speech = self._decode(passes, preds, dec, units, table, request.voice, emo.prosody, zh_shift)
         timings = self._timings(passes, units, dec.frames)
         achieved = []
         if dec_target != target:
@@ -455,14 +500,14 @@ class KokoroBackend:
             raise
 
     def _decode(self, passes: list[_Pass], preds: list[np.ndarray], plan: dur.Plan, units: list[Unit],
-                table: np.ndarray, voice, prosody) -> np.ndarray:
+                table: np.ndarray, voice, prosody, pitch_extra: float = 0.0) -> np.ndarray:
         """The planned frames through the decoder, pass by pass: Mandarin tones, the emotion's F0 and a cloned
         voice's pitch placed on the prosody; the frames fed only as context (before the first and after the
         heard end) cut off again."""
         from engine.embedded.tones import shape_mandarin_f0
 
         tpl = self.template(voice)
-        pitch = tpl.pitch_shift if tpl is not None else 0.0
+        pitch = (tpl.pitch_shift if tpl is not None else 0.0) + pitch_extra  # semitones
         frames = plan.frames
         audio_parts = []
         off = 0

@@ -180,7 +180,7 @@ def recording(tmp_path_factory):
     from engine.types import SynthesisRequest
 
     d = tmp_path_factory.mktemp("rec")
-    res = get_engine("embedded", "cpu").generate(SynthesisRequest("今天的天气很好，我们出去走走吧。", voice="jf_alpha"))
+    res = get_engine("embedded", "cpu").generate(SynthesisRequest("今天的天气很好，我们出去走走吧，顺便去超市买点水果。", voice="jf_alpha"))
     path = d / "speaker.wav"
     sf.write(path, res.audio, res.sample_rate)
     return path
