@@ -117,6 +117,7 @@ class KokoroBackend:
         self._zh_pitch: dict[str, float] = {}
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
+        self._graphs = paths.predictor.parent  # also keeps the voices' measured Mandarin pitch offsets
         # The graph folder names the model hash, the cut and the CPU transform.
         self._version = (f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
                          + ("q8" if self.qconv else "") + ("ff" if self.fconv else "") + ("-zp" if self.zh_prosody else ""))
@@ -228,9 +229,16 @@ class KokoroBackend:
         """Semitones that put a stock voice's borrowed Mandarin prosody back at the voice's own pitch: the
         predictor half also places the voice's F0 (the Mandarin women's mean sits at one height for all
         four jf_ voices, the men's 9 semitones over jm_kumo's), so the voice's median voiced F0 on a
-        reference sentence with its own half, minus that with the borrowed one.  Read once per voice."""
+        reference sentence with its own half, minus that with the borrowed one.  Measured once per voice
+        and engine, then kept beside the graphs (it costs about a second at the first Mandarin line)."""
         got = self._zh_pitch.get(voice)
         if got is not None:
+            return got
+        half = self._zh_prosody["m" if voice[1:2] == "m" else "f"] if self._zh_prosody else np.zeros(0, np.float32)
+        store = zh_voices.pitch_key(self._version, voice, self.style_table(voice), half)
+        got = zh_voices.stored_pitch(self._graphs, store)
+        if got is not None:
+            self._zh_pitch[voice] = got
             return got
         medians = []
         for borrowed in (False, True):
@@ -246,6 +254,7 @@ class KokoroBackend:
             medians.append(float(np.median(12.0 * np.log2(voiced / 100.0))) if len(voiced) else float("nan"))
         offset = medians[0] - medians[1] if all(np.isfinite(medians)) else 0.0
         self._zh_pitch[voice] = offset
+        zh_voices.store_pitch(self._graphs, store, offset)
         return offset
 
     # ------------------------------------------------------------ front end

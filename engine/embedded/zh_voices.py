@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import json
 import os
 import sys
 import tarfile
@@ -122,6 +123,41 @@ def prosody_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
         return None
     return {g: np.mean([packs[n][:, PREDICTOR_DIMS] for n in names], axis=0).astype(np.float32)
             for g, names in (("f", FEMALE), ("m", MALE))}
+
+
+PITCH_FILE = "zh_pitch.json"
+
+
+def pitch_key(version: str, voice: str, own: np.ndarray, borrowed: np.ndarray) -> str:
+    """What a voice's pitch offset depends on: the engine (model, graphs, version), the voice's own style
+    table, the predictor half it borrows and the reference sentences."""
+    h = hashlib.sha256(f"{version}|{voice}|{'|'.join(PITCH_REFERENCE)}".encode())
+    for table in (own, borrowed):
+        h.update(np.ascontiguousarray(table, np.float32).tobytes())
+    return h.hexdigest()[:24]
+
+
+def stored_pitch(folder: Path, key: str) -> float | None:
+    """A pitch offset measured by an earlier run (``folder``: the engine's graph cache), or None."""
+    try:
+        value = json.loads((folder / PITCH_FILE).read_text()).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return float(value) if isinstance(value, (int, float)) and np.isfinite(value) else None
+
+
+def store_pitch(folder: Path, key: str, value: float) -> None:
+    """Keep a measured pitch offset for later runs (best effort: a cache)."""
+    try:
+        known = json.loads((folder / PITCH_FILE).read_text())
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    known[key] = round(float(value), 6)
+    try:
+        atomic_write_bytes(folder / PITCH_FILE, json.dumps(known, sort_keys=True).encode())
+    except OSError:
+        pass
 
 
 def status(where: Path | None = None) -> str:

@@ -169,26 +169,16 @@ def test_native_audio_matches_onnxruntime_operators(engine, monkeypatch):
             assert np.abs(ref - got)[heard].mean() < 1.0
 
 
-def test_qconv_kernel_matches_the_float_convolution():
+@pytest.mark.parametrize("op, needs", [("qconv", "AVX-512 VNNI"), ("fconv", "AVX2 and FMA")])
+def test_conv_kernel_matches_the_float_convolution(op, needs):
     _needs_compiler()
     lib = native.ortops_library()
     assert lib is not None, native.status()
-    if not native.has_qconv(lib):
-        pytest.skip("this CPU has no AVX-512 VNNI: the vocoder's convolutions stay in float32")
-    from engine.embedded.native.selftest import check_qconv
+    if not getattr(native, f"has_{op}")(lib):
+        pytest.skip(f"this CPU has no {needs}: the kernel is not built")
+    from engine.embedded.native import selftest
 
-    check_qconv(str(lib))  # raises SystemExit with the case and its error
-
-
-def test_fconv_kernel_matches_the_float_convolution():
-    _needs_compiler()
-    lib = native.ortops_library()
-    assert lib is not None, native.status()
-    if not native.has_fconv(lib):
-        pytest.skip("this CPU has no AVX2 and FMA: the vocoder's convolutions stay direct")
-    from engine.embedded.native.selftest import check_fconv
-
-    check_fconv(str(lib))  # raises SystemExit with the case and its error
+    getattr(selftest, f"check_{op}")(str(lib))  # raises SystemExit with the case and its error
 
 
 def test_fconv_refuses_other_weights_than_its_first(tmp_path):
@@ -235,35 +225,24 @@ def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch)
     assert native.ortops_library() is None and "self-test failed" in native.status()
 
 
-def test_a_wrong_8bit_convolution_is_refused(fresh, monkeypatch):
+@pytest.mark.parametrize("op, exact, wrong, needs", [
+    # QConv forgets the zero point
+    ("QConv", "add[o] = j->bias[o] - mul[o] * (float)zp * (float)j->wsum[o];", "add[o] = j->bias[o];", "AVX-512 VNNI"),
+    # FConv multiplies by the weights' transform, not its conjugate
+    ("FConv", "dst[8] = im[b];", "dst[8] = -im[b];", "AVX2 and FMA"),
+])
+def test_a_wrong_convolution_kernel_is_refused(fresh, monkeypatch, op, exact, wrong, needs):
     _needs_compiler()
     src = native.SOURCE.read_text()
-    exact = "add[o] = j->bias[o] - mul[o] * (float)zp * (float)j->wsum[o];"
     assert exact in src
     bad = fresh / "ortops.c"
-    bad.write_text(src.replace(exact, "add[o] = j->bias[o];"))  # forgets the zero point
+    bad.write_text(src.replace(exact, wrong))
     monkeypatch.setattr(native, "SOURCE", bad)
     lib = native.ortops_library()
-    if lib is not None and not native.has_qconv(lib):
-        pytest.skip("this CPU has no AVX-512 VNNI: QConv is not built")
+    if lib is not None and not getattr(native, f"has_{op.lower()}")(lib):
+        pytest.skip(f"this CPU has no {needs}: {op} is not built")
     assert lib is None
-    assert native.status().startswith("native kernels unavailable: the self-test failed (QConv: relative error"), \
-        native.status()
-
-
-def test_a_wrong_fft_convolution_is_refused(fresh, monkeypatch):
-    _needs_compiler()
-    src = native.SOURCE.read_text()
-    exact = "dst[8] = (float)im;"
-    assert exact in src
-    bad = fresh / "ortops.c"
-    bad.write_text(src.replace(exact, "dst[8] = (float)-im;"))  # the transform, not its conjugate
-    monkeypatch.setattr(native, "SOURCE", bad)
-    lib = native.ortops_library()
-    if lib is not None and not native.has_fconv(lib):
-        pytest.skip("this CPU has no AVX2 and FMA: FConv is not built")
-    assert lib is None
-    assert native.status().startswith("native kernels unavailable: the self-test failed (FConv: relative error"), \
+    assert native.status().startswith(f"native kernels unavailable: the self-test failed ({op}: relative error"), \
         native.status()
 
 

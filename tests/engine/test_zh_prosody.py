@@ -108,6 +108,26 @@ def test_english_lines_and_cloned_voices_are_untouched(engine, halves, monkeypat
         assert np.allclose(with_zh.audio, without.audio, atol=1e-4)
 
 
+def test_the_pitch_offset_is_measured_once_and_kept(engine, halves, monkeypatch, tmp_path):
+    monkeypatch.setattr(engine, "_graphs", tmp_path)
+    monkeypatch.setattr(engine, "_zh_pitch", {})
+    measured = engine.zh_pitch_offset("jf_tebukuro")
+    assert (tmp_path / zh_voices.PITCH_FILE).is_file()
+    # a later process reads it back rather than rendering the reference sentences again
+    monkeypatch.setattr(engine, "_zh_pitch", {})
+
+    def no_rendering(*a, **k):
+        raise AssertionError("a kept pitch offset must not be measured again")
+
+    monkeypatch.setattr(engine, "_prosody", no_rendering)
+    assert engine.zh_pitch_offset("jf_tebukuro") == pytest.approx(measured, abs=1e-5)
+    # a damaged file is a cache miss, never an error
+    (tmp_path / zh_voices.PITCH_FILE).write_text("{not json")
+    assert zh_voices.stored_pitch(tmp_path, "anything") is None
+    zh_voices.store_pitch(tmp_path, "k", 1.5)
+    assert zh_voices.stored_pitch(tmp_path, "k") == 1.5
+
+
 def _exact(seconds):
     from engine import DurationSpec
 

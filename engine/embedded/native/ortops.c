@@ -522,24 +522,38 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
         return 0;
     }
     const double tau = 6.283185307179586476925 / n;
-    double cs[256][2]; /* cos, sin of 2 pi m / N */
-    for (int m = 0; m < n; m++) {
-        cs[m][0] = cos(tau * m);
-        cs[m][1] = sin(tau * m);
+    /* the weights' transform as one small product per (output, input) pair: [K] x [K][F] cos and sin */
+    float *tc = calloc((size_t)k * 2 * fpad, sizeof(float));
+    if (!tc) {
+        free(g);
+        free(fwd);
+        free(inv);
+        return 0;
     }
-    for (int b = 0; b < f; b++)
-        for (size_t o = 0; o < co; o++)
-            for (size_t c = 0; c < ci; c++) {
-                double re = 0.0, im = 0.0;
-                for (int kk = 0; kk < k; kk++) {
-                    const double v = w[(o * ci + c) * (size_t)k + (size_t)kk];
-                    re += v * cs[(b * kk) % n][0];
-                    im += v * cs[(b * kk) % n][1]; /* conjugate of the transform's -sin */
+    for (int kk = 0; kk < k; kk++)
+        for (int b = 0; b < f; b++) {
+            const double a = tau * (double)((b * kk) % n);
+            tc[((size_t)kk * 2) * fpad + b] = (float)cos(a);
+            tc[((size_t)kk * 2 + 1) * fpad + b] = (float)sin(a); /* conjugate of the transform's -sin */
+        }
+    for (size_t o = 0; o < co; o++)
+        for (size_t c = 0; c < ci; c++) {
+            float re[64] = {0}, im[64] = {0}; /* fconv_bad keeps n <= 120: fpad <= 64 */
+            const float *wk = w + (o * ci + c) * (size_t)k;
+            for (int kk = 0; kk < k; kk++) {
+                const float v = wk[kk], *cr = tc + (size_t)kk * 2 * fpad, *sr = cr + fpad;
+                for (int b = 0; b < fpad; b++) {
+                    re[b] += v * cr[b];
+                    im[b] += v * sr[b];
                 }
-                float *dst = g + (((size_t)b * (co / 8) + o / 8) * ci + c) * 16 + o % 8;
-                dst[0] = (float)re;
-                dst[8] = (float)im;
             }
+            for (int b = 0; b < f; b++) {
+                float *dst = g + (((size_t)b * (co / 8) + o / 8) * ci + c) * 16 + o % 8;
+                dst[0] = re[b];
+                dst[8] = im[b];
+            }
+        }
+    free(tc);
     for (int t = 0; t < n; t++)
         for (int b = 0; b < f; b++) {
             const double a = tau * (double)((b * t) % n);
@@ -690,60 +704,82 @@ EXPORT int dubline_qconv_available(void) {
 #endif
 }
 
+/* A convolution op's inputs (x [N, Ci, T] or [N, Ci, 1, T] first, weights [Co, Ci, K] or [Co, Ci, 1, K]
+ * second) and its output, made with x's shape and Co channels. */
+typedef struct {
+    void *data[5];
+    int64_t dims[MAX_DIMS], wd[4]; /* x's and w's shapes */
+    size_t ndim, wdim;
+    float *y;
+} ConvIO;
+
+/* 0 when onnxruntime refuses one of them or the ranks do not fit (then no output is made) */
+static int conv_io(OrtKernelContext *ctx, size_t inputs, ConvIO *io) {
+    const OrtValue *in[5] = {0};
+    OrtShapeInfo *shape = NULL, *wshape = NULL;
+    OrtValue *output = NULL;
+    int64_t out[MAX_DIMS];
+    int ok = 0;
+    memset(io, 0, sizeof *io);
+    for (size_t i = 0; i < inputs && i < 5; i++) {
+        CHECK(CALL(SLOT_CONTEXT_INPUT, ContextInputFn)(ctx, i, &in[i]));
+        CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)((OrtValue *)in[i], &io->data[i]));
+    }
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[0], &shape));
+    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(shape, &io->ndim));
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[1], &wshape));
+    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(wshape, &io->wdim));
+    if ((io->ndim != 3 && io->ndim != 4) || (io->wdim != 3 && io->wdim != 4)) goto done;
+    CHECK(CALL(SLOT_DIMS, DimsFn)(shape, io->dims, io->ndim));
+    CHECK(CALL(SLOT_DIMS, DimsFn)(wshape, io->wd, io->wdim));
+    memcpy(out, io->dims, io->ndim * sizeof(int64_t));
+    out[1] = io->wd[0];
+    CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, out, io->ndim, &output));
+    CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, (void **)&io->y));
+    ok = 1;
+done:
+    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
+    if (wshape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(wshape);
+    return ok;
+}
+
+/* x [N, Ci, T] or [N, Ci, 1, T] whose height is 1 and channels match w's */
+static int conv_shapes_fit(const ConvIO *io) {
+    return io->dims[1] == io->wd[1] && (io->ndim == 3 || io->dims[2] == 1) && (io->wdim == 3 || io->wd[2] == 1);
+}
+
 /* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, K], wcol [Ci], bias [Co], dilation [1] int64;
  * anything else (a height other than 1, channels not in fours, an even kernel) gives NaN */
 static void compute_qconv(void *kernel_ptr, OrtKernelContext *ctx) {
     (void)kernel_ptr;
-    const OrtValue *in[5] = {0};
-    OrtShapeInfo *shape = NULL, *wshape = NULL;
-    OrtValue *output = NULL;
-    size_t ndim = 0, wdim = 0;
-    int64_t dims[MAX_DIMS], wd[3];
-    void *data[5] = {0}, *y = NULL;
-    for (size_t i = 0; i < 5; i++) {
-        CHECK(CALL(SLOT_CONTEXT_INPUT, ContextInputFn)(ctx, i, &in[i]));
-        CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)((OrtValue *)in[i], &data[i]));
-    }
-    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[0], &shape));
-    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(shape, &ndim));
-    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[1], &wshape));
-    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(wshape, &wdim));
-    if ((ndim != 3 && ndim != 4) || wdim != 3) goto done;
-    CHECK(CALL(SLOT_DIMS, DimsFn)(shape, dims, ndim));
-    CHECK(CALL(SLOT_DIMS, DimsFn)(wshape, wd, wdim));
-    const int64_t ci = wd[1], co = wd[0], t = dims[ndim - 1];
-    const int64_t batch = dims[0];
-    const int bad = dims[1] != ci || (ndim == 4 && dims[2] != 1) || ci % 4 || co % 4 || wd[2] % 2 == 0;
-    dims[1] = co;
-    CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, dims, ndim, &output));
-    CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, &y));
-    size_t n_out = (size_t)(batch * co * t);
+    ConvIO io;
+    if (!conv_io(ctx, 5, &io)) return;
+    const int64_t ci = io.wd[1], co = io.wd[0], t = io.dims[io.ndim - 1], batch = io.dims[0];
+    const int bad = io.wdim != 3 || !conv_shapes_fit(&io) || ci % 4 || co % 4 || io.wd[2] % 2 == 0;
+    const size_t n_out = (size_t)(batch * co * t);
 #ifdef HAVE_QCONV
     if (!bad) {
         int ok = 1;
         for (int64_t b = 0; b < batch && ok && t > 0; b++) {
             QJob job;
             memset(&job, 0, sizeof job);
-            job.x = (const float *)data[0] + b * ci * t;
-            job.y = (float *)y + b * co * t;
-            job.w = (const float *)data[1];
-            job.wcol = (const float *)data[2];
-            job.bias = (const float *)data[3];
+            job.x = (const float *)io.data[0] + b * ci * t;
+            job.y = io.y + b * co * t;
+            job.w = (const float *)io.data[1];
+            job.wcol = (const float *)io.data[2];
+            job.bias = (const float *)io.data[3];
             job.ci = (size_t)ci;
             job.co = (size_t)co;
             job.t = (size_t)t;
-            job.k = (int)wd[2];
-            job.dil = (int)((const int64_t *)data[4])[0];
+            job.k = (int)io.wd[2];
+            job.dil = (int)((const int64_t *)io.data[4])[0];
             ok = job.dil > 0 && qconv_one(ctx, &job);
         }
-        if (ok) goto done;
+        if (ok) return;
     }
 #endif
     (void)bad;
-    for (size_t i = 0; i < n_out; i++) ((float *)y)[i] = NAN; /* unmistakable, never silent */
-done:
-    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
-    if (wshape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(wshape);
+    for (size_t i = 0; i < n_out; i++) io.y[i] = NAN; /* unmistakable, never silent */
 }
 
 EXPORT int dubline_fconv_available(void) {
@@ -756,7 +792,7 @@ EXPORT int dubline_fconv_available(void) {
 
 #ifdef HAVE_FCONV
 static int fconv_bad(size_t ci, size_t co, int k, long dil, long n) {
-    return ci == 0 || co == 0 || ci % 8 || co % 8 || k < 1 || k % 2 == 0 || dil < 1 || n % 2 || n <= k || n > 256;
+    return ci == 0 || co == 0 || ci % 8 || co % 8 || k < 1 || k % 2 == 0 || dil < 1 || n % 2 || n <= k || n > 120;
 }
 
 /* the state of one node, built from its weights at the first call; 0 if they do not fit it (the
@@ -784,47 +820,23 @@ static int fconv_one(OrtKernelContext *ctx, const FState *s, const float *x, flo
 /* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, K] or [Co, Ci, 1, K], bias [Co], params int64
  * [dilation, frame length]; anything else (channels not in eights, an even kernel) gives NaN */
 static void compute_fconv(void *kernel_ptr, OrtKernelContext *ctx) {
-    const OrtValue *in[4] = {0};
-    OrtShapeInfo *shape = NULL, *wshape = NULL;
-    OrtValue *output = NULL;
-    size_t ndim = 0, wdim = 0;
-    int64_t dims[MAX_DIMS], wd[4];
-    void *data[4] = {0}, *y = NULL;
-    for (size_t i = 0; i < 4; i++) {
-        CHECK(CALL(SLOT_CONTEXT_INPUT, ContextInputFn)(ctx, i, &in[i]));
-        CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)((OrtValue *)in[i], &data[i]));
-    }
-    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[0], &shape));
-    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(shape, &ndim));
-    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[1], &wshape));
-    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(wshape, &wdim));
-    if ((ndim != 3 && ndim != 4) || (wdim != 3 && wdim != 4)) goto done;
-    CHECK(CALL(SLOT_DIMS, DimsFn)(shape, dims, ndim));
-    CHECK(CALL(SLOT_DIMS, DimsFn)(wshape, wd, wdim));
-    const int64_t ci = wd[1], co = wd[0], k = wd[wdim - 1], t = dims[ndim - 1], batch = dims[0];
-    const int64_t *params = (const int64_t *)data[3];
-    int bad = dims[1] != ci || (ndim == 4 && dims[2] != 1) || (wdim == 4 && wd[2] != 1);
-    dims[1] = co;
-    CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, dims, ndim, &output));
-    CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, &y));
-    size_t n_out = (size_t)(batch * co * t);
+    ConvIO io;
+    if (!conv_io(ctx, 4, &io)) return;
+    const int64_t ci = io.wd[1], co = io.wd[0], k = io.wd[io.wdim - 1], t = io.dims[io.ndim - 1], batch = io.dims[0];
+    const int64_t *params = (const int64_t *)io.data[3];
+    const size_t n_out = (size_t)(batch * co * t);
 #ifdef HAVE_FCONV
-    bad = bad || fconv_bad((size_t)ci, (size_t)co, (int)k, (long)params[0], (long)params[1]);
-    if (!bad && fconv_ready((FState *)kernel_ptr, (const float *)data[1], (size_t)co, (size_t)ci, (int)k, (int)params[1])) {
+    const int bad = !conv_shapes_fit(&io) || fconv_bad((size_t)ci, (size_t)co, (int)k, (long)params[0], (long)params[1]);
+    if (!bad && fconv_ready((FState *)kernel_ptr, (const float *)io.data[1], (size_t)co, (size_t)ci, (int)k, (int)params[1])) {
         int ok = 1;
         for (int64_t b = 0; b < batch && ok; b++)
-            ok = fconv_one(ctx, (const FState *)kernel_ptr, (const float *)data[0] + b * ci * t, (float *)y + b * co * t,
-                           (const float *)data[2], (size_t)t, (size_t)params[0]);
-        if (ok) goto done;
+            ok = fconv_one(ctx, (const FState *)kernel_ptr, (const float *)io.data[0] + b * ci * t, io.y + b * co * t,
+                           (const float *)io.data[2], (size_t)t, (size_t)params[0]);
+        if (ok) return;
     }
 #endif
-    (void)bad;
-    (void)kernel_ptr;
-    (void)params;
-    for (size_t i = 0; i < n_out; i++) ((float *)y)[i] = NAN; /* unmistakable, never silent */
-done:
-    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
-    if (wshape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(wshape);
+    (void)kernel_ptr, (void)params, (void)k, (void)ci;
+    for (size_t i = 0; i < n_out; i++) io.y[i] = NAN; /* unmistakable, never silent */
 }
 
 static void *create_fconv(void) {
