@@ -141,7 +141,7 @@ class KokoroBackend:
             try:
                 opts = _session_options(threads)
                 opts.register_custom_ops_library(str(lib))
-                sess = open_session(native_decoder(paths, qconv=conv == "q8", fconv=conv == "fft"), opts, providers)
+                sess = open_session(native_decoder(paths, conv), opts, providers)
                 note = f" ({names[conv]})" if conv else (f" ({names[variants[0]]} unavailable: {why})" if why else "")
                 return sess, native.status() + note, conv
             except Exception as e:  # noqa: BLE001 - anything here: the next variant, then onnxruntime's own operators
@@ -221,9 +221,13 @@ class KokoroBackend:
         hybrid = self._zh_tables.get(voice)
         if hybrid is None:
             hybrid = np.array(table, dtype=np.float32, copy=True)
-            hybrid[:, accent.DECODER_DIMS:] = self._zh_prosody["m" if voice[1:2] == "m" else "f"]
+            hybrid[:, accent.DECODER_DIMS:] = self._zh_half(voice)
             self._zh_tables[voice] = hybrid
         return hybrid, f"{key}+zh"
+
+    def _zh_half(self, voice: str) -> np.ndarray:
+        """The Mandarin predictor half a stock voice borrows: the men's for jm_ voices, else the women's."""
+        return self._zh_prosody["m" if voice[1:2] == "m" else "f"]
 
     def zh_pitch_offset(self, voice: str) -> float:
         """Semitones that put a stock voice's borrowed Mandarin prosody back at the voice's own pitch: the
@@ -234,8 +238,7 @@ class KokoroBackend:
         got = self._zh_pitch.get(voice)
         if got is not None:
             return got
-        half = self._zh_prosody["m" if voice[1:2] == "m" else "f"] if self._zh_prosody else np.zeros(0, np.float32)
-        store = zh_voices.pitch_key(self._version, voice, self.style_table(voice), half)
+        store = zh_voices.pitch_key(self._version, voice, self.style_table(voice), self._zh_half(voice))
         got = zh_voices.stored_pitch(self._graphs, store)
         if got is not None:
             self._zh_pitch[voice] = got

@@ -176,19 +176,19 @@ def stage_paths(progress=None) -> StagePaths:
     return paths
 
 
-def native_decoder(paths: StagePaths, qconv: bool = False, fconv: bool = False) -> Path:
+def native_decoder(paths: StagePaths, conv: str = "") -> Path:
     """The decoder stage with Dubline's native Snake/Sin kernels (built once beside it), and with
-    ``qconv`` its convolutions in 8 bits (``decoder.native-q8.onnx``), or with ``fconv`` its long
-    ones in the frequency domain (``decoder.native-fft.onnx``).
+    ``conv="q8"`` its convolutions in 8 bits (``decoder.native-q8.onnx``), or with ``conv="fft"``
+    its long ones in the frequency domain (``decoder.native-fft.onnx``).
 
-    Only for sessions that registered engine.embedded.native's library (built with QConv for
-    ``qconv``, FConv for ``fconv``); raises ModelError when the graph cannot be rewritten.
+    Only for sessions that registered engine.embedded.native's library (built with QConv for "q8",
+    FConv for "fft"); raises ModelError when the graph cannot be rewritten.
     """
     import onnx
 
     from engine.embedded.onnx_native import use_native_ops
 
-    name = "decoder.native" + ("-q8" if qconv else "-fft" if fconv else "")
+    name = "decoder.native" + (f"-{conv}" if conv else "")
     out = paths.decoder.with_name(f"{name}.onnx")
     stamp = out.with_name(f"{name}.json")
     try:
@@ -197,7 +197,7 @@ def native_decoder(paths: StagePaths, qconv: bool = False, fconv: bool = False) 
     except (OSError, ValueError, AttributeError):
         pass
     try:
-        model, replaced = use_native_ops(onnx.load(str(paths.decoder)), qconv=qconv, fconv=fconv)
+        model, replaced = use_native_ops(onnx.load(str(paths.decoder)), conv)
     except Exception as e:  # noqa: BLE001 - onnx raises DecodeError and friends
         raise ModelError(f"the decoder graph could not be prepared for the native kernels ({e})") from e
     if not replaced:

@@ -62,25 +62,31 @@ def _conv_params(w: _Work, n: onnx.NodeProto) -> tuple[np.ndarray, int] | None:
     return wt.reshape(co, ci, k), d
 
 
-def _pass_qconv(w: _Work) -> int:
-    """Float Convs -> ``ai.dubline.QConv`` (8-bit, VNNI); returns how many."""
+def _replace_convs(w: _Work, op: str, suffix: str, inputs, accept=lambda wt: True) -> int:
+    """Every Conv :func:`_conv_params` takes (and ``accept(weights)`` keeps) -> ``ai.dubline.<op>`` with
+    ``[x] + inputs(base name, weights [Co, Ci, K], bias [Co], dilation)``; returns how many."""
     count = 0
     for i, n in enumerate(list(w.nodes)):
         m = _conv_params(w, n)
-        if m is None:
+        if m is None or not accept(m[0]):
             continue
         wt, dil = m
         bias = w.array(n.input[2]) if len(n.input) > 2 and n.input[2] else np.zeros(wt.shape[0], np.float32)
-        base = n.input[1] + "_q8"
-        inputs = [n.input[0], w.add_init(np.ascontiguousarray(wt, np.float32), base),
-                  w.add_init(np.abs(wt).max(axis=(0, 2)).astype(np.float32), base + "_colmax"),
-                  w.add_init(np.asarray(bias, np.float32).reshape(-1), base + "_bias"),
-                  w.add_init(np.array([dil], np.int64), base + "_dilation")]
-        w.nodes[i] = helper.make_node("QConv", inputs, list(n.output), name=(n.name or n.output[0]) + "_q8",
-                                      domain=NATIVE_DOMAIN)
+        bias = np.asarray(bias, np.float32).reshape(-1)
+        w.nodes[i] = helper.make_node(op, [n.input[0], *inputs(n.input[1] + suffix, wt, bias, dil)], list(n.output),
+                                      name=(n.name or n.output[0]) + suffix, domain=NATIVE_DOMAIN)
         count += 1
     w.index()
     return count
+
+
+def _pass_qconv(w: _Work) -> int:
+    """Float Convs -> ``ai.dubline.QConv`` (8-bit, VNNI); returns how many."""
+    return _replace_convs(w, "QConv", "_q8", lambda base, wt, bias, dil: [
+        w.add_init(np.ascontiguousarray(wt, np.float32), base),
+        w.add_init(np.abs(wt).max(axis=(0, 2)).astype(np.float32), base + "_colmax"),
+        w.add_init(bias, base + "_bias"),
+        w.add_init(np.array([dil], np.int64), base + "_dilation")])
 
 
 #: FConv takes Convs of at least this many taps (3-tap ones gain too little over the direct form)
@@ -94,25 +100,18 @@ FCONV_FRAME = 32
 
 def _pass_fconv(w: _Work) -> int:
     """Float Convs of 7 taps or more, channels in eights -> ``ai.dubline.FConv``; returns how many."""
-    count = 0
-    for i, n in enumerate(list(w.nodes)):
-        m = _conv_params(w, n)
-        if m is None or m[0].shape[2] < FCONV_MIN_TAPS or m[0].shape[0] % 8 or m[0].shape[1] % 8:
-            continue
-        wt, dil = m
-        bias = w.array(n.input[2]) if len(n.input) > 2 and n.input[2] else np.zeros(wt.shape[0], np.float32)
-        base = n.input[1] + "_fft"
-        inputs = [n.input[0], w.add_init(np.ascontiguousarray(wt, np.float32), base),
-                  w.add_init(np.asarray(bias, np.float32).reshape(-1), base + "_bias"),
-                  w.add_init(np.array([dil, FCONV_FRAME], np.int64), base + "_params")]
-        w.nodes[i] = helper.make_node("FConv", inputs, list(n.output), name=(n.name or n.output[0]) + "_fft",
-                                      domain=NATIVE_DOMAIN)
-        count += 1
-    w.index()
-    return count
+    return _replace_convs(w, "FConv", "_fft", lambda base, wt, bias, dil: [
+        w.add_init(np.ascontiguousarray(wt, np.float32), base),
+        w.add_init(bias, base + "_bias"),
+        w.add_init(np.array([dil, FCONV_FRAME], np.int64), base + "_params")],
+        accept=lambda wt: wt.shape[2] >= FCONV_MIN_TAPS and wt.shape[0] % 8 == 0 and wt.shape[1] % 8 == 0)
 
 
-def use_native_ops(model: onnx.ModelProto, qconv: bool = False, fconv: bool = False) -> tuple[onnx.ModelProto, int]:
+#: the convolution passes use_native_ops can add, by the name the engine keys them with
+CONV_PASSES = {"q8": _pass_qconv, "fft": _pass_fconv}
+
+
+def use_native_ops(model: onnx.ModelProto, conv: str = "") -> tuple[onnx.ModelProto, int]:
     """Return (copy of ``model`` with native kernels, number of fused activations and sines).
 
     The Snake activation ``x + sin(a x)^2 / a`` (five operators, four full passes over the
@@ -122,13 +121,11 @@ def use_native_ops(model: onnx.ModelProto, qconv: bool = False, fconv: bool = Fa
     cores); the native kernels are vectorised and run on onnxruntime's threads.  Only for
     sessions that registered the library (engine.native.ortops_library).
 
-    ``qconv``: the Convs the 8-bit ``ai.dubline.QConv`` computes exactly as written (one group,
+    ``conv="q8"``: the Convs the 8-bit ``ai.dubline.QConv`` computes exactly as written (one group,
     stride 1, "same" padding, channels in fours) become QConv; only for a library built with it
-    (engine.embedded.native.has_qconv).  They are not counted in the number returned.
-
-    ``fconv`` (where ``qconv`` is not asked for): the 7- and 11-tap Convs of the same kind, channels
-    in eights, become ``ai.dubline.FConv``, the same float convolution in the frequency domain; only
-    for a library built with it (engine.embedded.native.has_fconv).  Not counted either.
+    (engine.embedded.native.has_qconv).  ``conv="fft"``: the 7- and 11-tap Convs of that kind,
+    channels in eights, become ``ai.dubline.FConv``, the same float convolution in the frequency
+    domain; only for a library built with it (has_fconv).  Neither is counted in the number returned.
     """
     out = onnx.ModelProto()
     out.CopyFrom(model)
@@ -153,10 +150,8 @@ def use_native_ops(model: onnx.ModelProto, qconv: bool = False, fconv: bool = Fa
             w.nodes[w.nodes.index(sin)] = new
         replaced += 1
         w.index()
-    if qconv:
-        _pass_qconv(w)
-    elif fconv:
-        _pass_fconv(w)
+    if conv:
+        CONV_PASSES[conv](w)
     live = {id(n) for n in w.nodes}
     w.finish([n for n in dropped if id(n) in live])  # e.g. the Reciprocal of a, now unused
     if replaced and not any(o.domain == NATIVE_DOMAIN for o in out.opset_import):

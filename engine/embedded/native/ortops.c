@@ -522,29 +522,23 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
         return 0;
     }
     const double tau = 6.283185307179586476925 / n;
-    /* the weights' transform as one small product per (output, input) pair: [K] x [K][F] cos and sin */
-    float *tc = calloc((size_t)k * 2 * fpad, sizeof(float));
-    if (!tc) {
-        free(g);
-        free(fwd);
-        free(inv);
-        return 0;
-    }
-    for (int kk = 0; kk < k; kk++)
+    for (int t = 0; t < n; t++)
         for (int b = 0; b < f; b++) {
-            const double a = tau * (double)((b * kk) % n);
-            tc[((size_t)kk * 2) * fpad + b] = (float)cos(a);
-            tc[((size_t)kk * 2 + 1) * fpad + b] = (float)sin(a); /* conjugate of the transform's -sin */
+            const double a = tau * (double)((b * t) % n);
+            fwd[((size_t)t * fpad + b) * 2] = (float)cos(a);
+            fwd[((size_t)t * fpad + b) * 2 + 1] = (float)-sin(a);
         }
+    /* the weights' transform, conjugated: one small product per (output, input) pair, [K] x the
+     * forward table's first K rows (k < n) */
     for (size_t o = 0; o < co; o++)
         for (size_t c = 0; c < ci; c++) {
             float re[64] = {0}, im[64] = {0}; /* fconv_bad keeps n <= 120: fpad <= 64 */
             const float *wk = w + (o * ci + c) * (size_t)k;
             for (int kk = 0; kk < k; kk++) {
-                const float v = wk[kk], *cr = tc + (size_t)kk * 2 * fpad, *sr = cr + fpad;
+                const float v = wk[kk], *row = fwd + (size_t)kk * fpad * 2;
                 for (int b = 0; b < fpad; b++) {
-                    re[b] += v * cr[b];
-                    im[b] += v * sr[b];
+                    re[b] += v * row[2 * b];
+                    im[b] -= v * row[2 * b + 1];
                 }
             }
             for (int b = 0; b < f; b++) {
@@ -552,13 +546,6 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
                 dst[0] = re[b];
                 dst[8] = im[b];
             }
-        }
-    free(tc);
-    for (int t = 0; t < n; t++)
-        for (int b = 0; b < f; b++) {
-            const double a = tau * (double)((b * t) % n);
-            fwd[((size_t)t * fpad + b) * 2] = (float)cos(a);
-            fwd[((size_t)t * fpad + b) * 2 + 1] = (float)-sin(a);
         }
     for (int b = 0; b < f; b++)
         for (int t = 0; t < h; t++) {
@@ -865,34 +852,6 @@ static void destroy_fconv(void *kernel) {
     (void)kernel;
 #endif
 }
-
-/* For benchmarks and tests, without onnxruntime (on this thread): the state of one FConv node
- * (NULL when the shapes do not fit it or memory is short), its convolution (1 on success), its end. */
-EXPORT void *dubline_fconv_new(const float *w, size_t co, size_t ci, int k, int n) {
-#ifdef HAVE_FCONV
-    if (fconv_bad(ci, co, k, 1, n)) return NULL;
-    FState *s = create_fconv();
-    if (s && !fconv_ready(s, w, co, ci, k, n)) {
-        destroy_fconv(s);
-        s = NULL;
-    }
-    return s;
-#else
-    (void)w, (void)co, (void)ci, (void)k, (void)n;
-    return NULL;
-#endif
-}
-
-EXPORT int dubline_fconv_apply(void *state, const float *x, const float *bias, size_t t, int dil, float *y) {
-#ifdef HAVE_FCONV
-    return state && dil >= 1 && fconv_one(NULL, (const FState *)state, x, y, bias, t, (size_t)dil);
-#else
-    (void)state, (void)x, (void)bias, (void)t, (void)dil, (void)y;
-    return 0;
-#endif
-}
-
-EXPORT void dubline_fconv_free(void *state) { destroy_fconv(state); }
 
 static Kernel g_kernels[2];
 
