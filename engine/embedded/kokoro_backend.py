@@ -17,11 +17,9 @@ import numpy as np
 
 from engine import duration as dur
 from engine.backend import ProgressFn, pick_onnx_providers
-from engine.embedded import accent, tones, zh_voices
+from engine.embedded import accent, retime, tones, zh_voices
 from engine.embedded.heard import heard_timings, pull_in_tail
 from engine.embedded.kokoro_graph import native_decoder, open_session, stage_paths
-from engine.embedded.tempo import tempo_map
-from engine.embedded.warp import map_samples, warp_to_boundaries
 from engine.emotion import resolve as resolve_emotion
 from engine.emotion.apply import apply_gain, scale_durations, shape_f0
 from engine.errors import DurationError, ModelError, RequestError
@@ -117,6 +115,7 @@ class KokoroBackend:
         self._zh_pitch: dict[str, float] = {}
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
+        self._feat_cache: OrderedDict = OrderedDict()
         self._graphs = paths.predictor.parent  # also keeps the voices' measured Mandarin pitch offsets
         # The graph folder names the model hash, the cut and the CPU transform.
         self._version = (f"{paths.predictor.parent.name}-e{ENGINE_VERSION}" + ("-n1" if self.native else "")
@@ -340,16 +339,17 @@ class KokoroBackend:
         if hit is not None:
             self._pred_cache.move_to_end(key)
             return hit
-        out = self._pred.run(
-            None,
-            {
-                "tokens": p.tokens[None, :],
-                "style": self._style(table, len(p.tokens)),
-                "speed": np.ones(1, dtype=np.float32),
-            },
-        )[0].reshape(-1).astype(np.float64)
-        _lru_put(self._pred_cache, key, out, 1024)
-        return out
+        return self._run_predictor(p, self._style(table, len(p.tokens)), key)[0]
+
+    def _run_predictor(self, p: _Pass, style: np.ndarray, key=None) -> tuple[np.ndarray, np.ndarray]:
+        """(predicted durations, the features the prosody stage reads) of pass ``p``; both kept."""
+        pred, feats = self._pred.run(None, {"tokens": p.tokens[None, :], "style": style,
+                                            "speed": np.ones(1, dtype=np.float32)})
+        pred = pred.reshape(-1).astype(np.float64)
+        if key is not None:
+            _lru_put(self._pred_cache, key, pred, 1024)
+        _lru_put(self._feat_cache, (p.tokens.tobytes(), style.tobytes()), feats, 64)  # ~150 kB each
+        return pred, feats
 
     def _classes(self, passes: list[_Pass], units: list[Unit]) -> np.ndarray:
         cls = []
@@ -454,7 +454,7 @@ class KokoroBackend:
         # in time afterwards (engine/embedded/tempo.py); otherwise as planned.
         dec_target, dec_anchors = target, anchors
         if target is not None and target < natural and self.tempo_compress:
-            dec_target, dec_anchors = natural, _scale_anchors(anchors, natural / target)
+            dec_target, dec_anchors = natural, retime.scale_anchors(anchors, natural / target)
         dec = plan if dec_target == target else dur.plan(pred, classes, dec_target, dec_anchors,
                                                          tail=self._line_tail(end, pad_samples))
         if dec.tail is not None and spec.mode != "free":
@@ -473,10 +473,13 @@ class KokoroBackend:
         timings = self._timings(passes, units, dec.frames)
         achieved = []
         if dec_target != target:
-            speech, timings, achieved = _compress(speech, timings, dec, spec.anchors, dec_anchors or [],
+            speech, timings, achieved = retime.compress(speech, timings, dec, spec.anchors, dec_anchors or [],
                                                   int(frames.sum()) * FRAME)
         elif spec.anchors:
-            speech, timings, achieved = _pin_anchors(speech, timings, frames, spec.anchors, anchors or [])
+            speech, timings, achieved = retime.pin_anchors(speech, timings, frames, spec.anchors, anchors or [])
+        if dec.tail is not None:  # the last sound heard where the release begins
+            speech, timings = retime.fill_to_release(speech, timings, dec.tail.release_frames * FRAME,
+                                                      int(max((s for _c, s in achieved), default=0) * SAMPLE_RATE))
         speech = apply_gain(speech, emo.prosody)
         if pad_samples:
             speech = np.concatenate([speech, np.zeros(pad_samples, dtype=np.float32)])
@@ -586,8 +589,11 @@ class KokoroBackend:
         key = ("pros", p.tokens.tobytes(), style.tobytes(), dm.tobytes())
         hit = self._pros_cache.get(key)
         if hit is None:
+            feats = self._feat_cache.get(key[1:3])
+            if feats is None:
+                feats = self._run_predictor(p, style)[1]
             feed = {"tokens": p.tokens[None, :], "style": style, "durations": dm[None, :].astype(np.int64)}
-            f0, energy = self._pros.run(None, feed)
+            f0, energy = self._pros.run(None, {"features": feats, "style": style, "durations": feed["durations"]})
             hit = (f0, energy, feed)
             _lru_put(self._pros_cache, key, hit, 4)
         f0, energy, feed = hit
@@ -614,7 +620,7 @@ class KokoroBackend:
                          if u.kind in ("zh", "en") and any(u.src_start <= c < u.src_end for c in chars))
 
     def _timings(self, passes: list[_Pass], units: list[Unit], frames: np.ndarray) -> list[UnitTiming]:
-        starts = _token_starts(frames)
+        starts = retime.token_starts(frames)
         spans: dict[int, list[int]] = {}
         base = 0
         for p in passes:
@@ -666,10 +672,6 @@ def _fed_durations(pp: np.ndarray, d: np.ndarray, tail: dur.Tail | None, off: in
     else:
         dm[-1] += tail_extra
     return dm, lead_extra, tail_extra
-
-
-def _token_starts(frames: np.ndarray) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum(frames)[:-1]]).astype(np.int64)
 
 
 def _pos_in_unit(p: _Pass, ti: int) -> int:
@@ -724,72 +726,3 @@ def _target_frames(spec, natural: int, warnings: list[str]) -> tuple[int | None,
             target = cap
             pad_samples = 0
     return target, pad_samples
-
-
-def _anchor_points(frames: np.ndarray, spec_anchors, anchors, in_len: int, out_len: int):
-    """The fixed points of a line's re-timing: each anchored token's start in the rendered audio (its frame
-    boundary) and its exact sample in the output, kept while both increase.  Returns ``(src, dst, marks)``:
-    the points from 0, without the ends; ``marks`` is ``(char index, source sample, output sample or None
-    when it could not be pinned)`` per anchor."""
-    starts = _token_starts(frames)
-    src, dst, marks = [0], [0], []
-    for (ci, sec), (tok, _pos, _lbl) in zip(sorted(spec_anchors or ()), sorted(anchors, key=lambda a: a[0]),
-                                            strict=False):
-        s_at = int(starts[tok]) * FRAME
-        t_at = min(int(round(float(sec) * SAMPLE_RATE)), out_len - 1)
-        pinned = src[-1] < s_at < in_len and dst[-1] < t_at
-        if pinned:
-            src.append(s_at)
-            dst.append(t_at)
-        marks.append((int(ci), s_at, t_at if pinned else None))
-    return src, dst, marks
-
-
-def _map_timings(timings, src: list[int], dst: list[int]):
-    """``timings`` moved through the piecewise-linear time map ``src -> dst`` (samples)."""
-    return [
-        replace(u, start_seconds=float(map_samples(u.start_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE,
-                end_seconds=float(map_samples(u.end_seconds * SAMPLE_RATE, src, dst)) / SAMPLE_RATE)
-        for u in timings
-    ]
-
-
-def _pin_anchors(speech: np.ndarray, timings, frames: np.ndarray, spec_anchors, anchors):
-    """The plan puts each anchored start on the nearest 25 ms frame; a gentle piecewise re-timing moves it onto
-    its exact sample (engine/embedded/warp.py).  Returns (speech, timings, [(char index, seconds achieved)])."""
-    length = len(speech)
-    src, dst, marks = _anchor_points(frames, spec_anchors, anchors, length, length)
-    achieved = [(ci, (s_at if t_at is None else t_at) / SAMPLE_RATE) for ci, s_at, t_at in marks]
-    src.append(length)
-    dst.append(length)
-    if src != dst:
-        speech = warp_to_boundaries(speech, src, dst)
-        timings = _map_timings(timings, src, dst)
-    return speech, timings, achieved
-
-
-def _scale_anchors(anchors, factor: float):
-    """Anchors ``(token, frame, label)`` of a compressed line at the natural pace it is rendered at."""
-    if not anchors:
-        return anchors
-    return [(tok, int(round(pos * factor)), label) for tok, pos, label in anchors]
-
-
-def _compress(speech: np.ndarray, timings, plan: dur.Plan, spec_anchors, anchors, out_len: int):
-    """A line rendered at its natural pace (``plan``), compressed to ``out_len`` samples by WSOLA.
-
-    The time map is uniform between its fixed points: every anchored word start on its
-    exact sample, and the release after the last word kept at its length (it is air, not
-    speech).  Returns (speech, timings, [(char index, seconds achieved)]).
-    """
-    length = len(speech)
-    src, dst, marks = _anchor_points(plan.frames, spec_anchors, anchors, length, out_len)
-    release = plan.tail.release_frames * FRAME if plan.tail is not None else 0
-    if release and src[-1] < length - release and dst[-1] < out_len - release:
-        src.append(length - release)
-        dst.append(out_len - release)
-    src.append(length)
-    dst.append(out_len)
-    speech = tempo_map(speech, src, dst)
-    achieved = [(ci, float(map_samples(s_at, src, dst)) / SAMPLE_RATE) for ci, s_at, _t in marks]
-    return speech, _map_timings(timings, src, dst), achieved

@@ -138,3 +138,53 @@ def test_a_burst_after_the_cut_is_pulled_inside_it():
     assert np.abs(kept[: int(0.30 * SR)] - 0.5).max() == 0  # the vowel untouched
     # nothing to move: the same array back
     assert pull_in_tail(audio, SR, 0, int(0.70 * SR)) is audio
+
+
+def test_slowed_mandarin_line_whose_last_syllable_fades_early_still_fills(engine):
+    # before the waveform check, this line at 1.3x fell silent 140 ms before its region's end
+    text = "我有一个好朋友，她住在成都。"
+    seconds = round(engine.natural_seconds(text, "jf_alpha") * 1.3, 2)
+    res = engine.generate(SynthesisRequest(text, voice="jf_alpha", duration=DurationSpec.exact(seconds)))
+    assert res.num_samples == round(seconds * SR)
+    _start, end = _span(res.audio)
+    assert seconds - end <= 0.120
+    last = [u for u in res.units if u.kind == "zh"][-1]
+    assert abs(last.end_seconds - end) <= 0.040
+
+
+def _tone(seconds, start=0.0, total=1.5):
+    t = np.arange(int(total * SR)) / SR
+    return np.where((t >= start) & (t < start + seconds), 0.5 * np.sin(2 * np.pi * 220 * t), 0.0).astype(np.float32)
+
+
+def test_fill_to_release_moves_the_last_sound_to_the_release_and_nothing_before_it():
+    from engine.embedded.retime import FILL_SPAN_SECONDS, fill_to_release
+
+    audio = _tone(1.25, start=0.1)  # heard until 1.35 s of 1.50 s: 75 ms short of the release
+    release = int(0.075 * SR)
+    units = [UnitTiming("a", "en", 0, 1, 0.1, 0.6, ""), UnitTiming("b", "en", 2, 3, 0.6, 1.35, "")]
+    out, moved = fill_to_release(audio, units, release)
+    assert len(out) == len(audio)
+    _s, end = _span(out)
+    assert abs(end - (1.5 - 0.075)) <= 0.011
+    untouched = int((1.35 - FILL_SPAN_SECONDS) * SR) - 512
+    assert np.array_equal(out[:untouched], audio[:untouched])
+    assert moved[0] == units[0] and moved[1].end_seconds == pytest.approx(1.5 - 0.075, abs=0.002)
+    # at most 25 % slower: the rest of the gap stays
+    short = _tone(0.2, start=0.1)
+    out2, _ = fill_to_release(short, units, release)
+    assert _span(out2)[1] == pytest.approx(0.3 + 0.05, abs=0.011)
+
+
+def test_fill_to_release_leaves_a_line_that_already_fills_and_keeps_an_anchor():
+    from engine.embedded.retime import fill_to_release
+
+    release = int(0.075 * SR)
+    full = _tone(1.41, start=0.0)  # ends 90 ms before the end: within the slack
+    out, _ = fill_to_release(full, [], release)
+    assert out is full
+    audio = _tone(1.0, start=0.1)
+    floor = int(1.0 * SR)  # an anchored word starts at 1.0 s: nothing before it moves
+    out, _ = fill_to_release(audio, [], release, floor)
+    assert np.array_equal(out[: floor - 512], audio[: floor - 512])
+    assert _span(out)[1] == pytest.approx(1.1 + 0.025, abs=0.011)

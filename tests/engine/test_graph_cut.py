@@ -21,9 +21,13 @@ def test_cut_stages_reproduce_stock_audio_bit_exactly():
     tokens = np.array([[0, *toks, 0]], np.int64)
     style = np.load(stock_voices_path())["jf_alpha"][len(toks) - 1].reshape(1, 256).astype(np.float32)
     speed = np.ones(1, np.float32)
-    pred = sess["predictor"].run(None, {"tokens": tokens, "style": style, "speed": speed})[0]
+    pred, features = sess["predictor"].run(None, {"tokens": tokens, "style": style, "speed": speed})
+    assert features.shape == (1, tokens.shape[1], 640)
     durations = np.clip(np.rint(pred), 1, None).astype(np.int64)
-    f0, energy = sess["prosody"].run(None, {"tokens": tokens, "style": style, "durations": durations})
+    # the prosody stage reads the predictor's features instead of computing PL-BERT again
+    assert [i.name for i in stages["prosody"].graph.input] == ["features", "style", "durations"]
+    assert not any("/bert/" in n.name for n in stages["prosody"].graph.node)
+    f0, energy = sess["prosody"].run(None, {"features": features, "style": style, "durations": durations})
     assert f0.shape == energy.shape == (1, 2 * int(durations.sum()))
     audio = sess["decoder"].run(None, {"tokens": tokens, "style": style, "durations": durations,
                                        "f0": f0, "energy": energy})[0]
