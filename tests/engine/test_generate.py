@@ -164,3 +164,14 @@ def test_a_faster_line_is_rendered_at_its_pace_then_compressed(engine):
     starts = {u.src_start: u.start_seconds for u in res.units}
     assert starts[lantern] == pytest.approx(pins[lantern], abs=1 / SR)
     assert res.units[-1].end_seconds >= res.seconds - 0.2  # speech still fills the region
+
+
+def test_a_first_render_and_a_render_from_kept_analysis_are_the_same(engine):
+    # the prosody stage reads the predictor's features; kept or computed again, the audio is the same
+    req = SynthesisRequest("橘猫在街角等你，带上钥匙。", duration=DurationSpec.exact(3.1))
+    kept = engine.generate(req)
+    again = engine.generate(req)
+    engine.forget_lines()
+    first = engine.generate(req)
+    assert np.array_equal(kept.audio, again.audio) and np.array_equal(kept.audio, first.audio)
+    assert kept.token_durations == first.token_durations
