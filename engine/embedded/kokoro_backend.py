@@ -105,6 +105,7 @@ class KokoroBackend:
 
         self.tone_weight = TONE_WEIGHT  # 0 disables Mandarin tone shaping (benchmarks compare)
         self.tempo_compress = True  # False: faster lines through the durations alone (benchmarks compare)
+        self.fill_release = True  # False: a line whose last sound fades early is left so (benchmarks compare)
         self.timbre_pull = dict(accent.TIMBRE_PULL)  # {}: every voice as shipped (benchmarks compare)
         self._centre = accent.centre(self._voices)
         #: the Mandarin voices' predictor halves ({"f", "m"}) that stock voices speak Mandarin with, or None
@@ -484,7 +485,7 @@ class KokoroBackend:
                                                   int(frames.sum()) * FRAME)
         elif spec.anchors:
             speech, timings, achieved = retime.pin_anchors(speech, timings, frames, spec.anchors, anchors or [])
-        if dec.tail is not None:  # the last sound heard where the release begins
+        if dec.tail is not None and self.fill_release:  # the last sound heard where the release begins
             speech, timings = retime.fill_to_release(speech, timings, dec.tail.release_frames * FRAME,
                                                       int(max((s for _c, s in achieved), default=0) * SAMPLE_RATE))
         speech = apply_gain(speech, emo.prosody)

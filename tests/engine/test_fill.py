@@ -158,7 +158,7 @@ def _tone(seconds, start=0.0, total=1.5):
 
 
 def test_fill_to_release_moves_the_last_sound_to_the_release_and_nothing_before_it():
-    from engine.embedded.retime import FILL_SPAN_SECONDS, fill_to_release
+    from engine.embedded.retime import fill_to_release
 
     audio = _tone(1.25, start=0.1)  # heard until 1.35 s of 1.50 s: 75 ms short of the release
     release = int(0.075 * SR)
@@ -167,9 +167,11 @@ def test_fill_to_release_moves_the_last_sound_to_the_release_and_nothing_before_
     assert len(out) == len(audio)
     _s, end = _span(out)
     assert abs(end - (1.5 - 0.075)) <= 0.011
-    untouched = int((1.35 - FILL_SPAN_SECONDS) * SR) - 512
+    untouched = int(0.1 * SR) - 512  # before the first sound
     assert np.array_equal(out[:untouched], audio[:untouched])
-    assert moved[0] == units[0] and moved[1].end_seconds == pytest.approx(1.5 - 0.075, abs=0.002)
+    # evenly: the heard 1.25 s become 1.325 s, and the words follow
+    assert moved[0].start_seconds == pytest.approx(0.1) and moved[0].end_seconds == pytest.approx(0.1 + 0.5 * 1.06)
+    assert moved[1].end_seconds == pytest.approx(1.5 - 0.075, abs=0.002)
     # at most 25 % slower: the rest of the gap stays
     short = _tone(0.2, start=0.1)
     out2, _ = fill_to_release(short, units, release)
@@ -188,3 +190,21 @@ def test_fill_to_release_leaves_a_line_that_already_fills_and_keeps_an_anchor():
     out, _ = fill_to_release(audio, [], release, floor)
     assert np.array_equal(out[: floor - 512], audio[: floor - 512])
     assert _span(out)[1] == pytest.approx(1.1 + 0.025, abs=0.011)
+
+
+def test_fill_to_release_gives_the_time_to_a_pause_and_leaves_the_words_as_they_are():
+    from engine.embedded.retime import fill_to_release
+
+    audio = _tone(0.5, start=0.1) + _tone(0.5, start=0.8)  # words 0.1-0.6 and 0.8-1.3, a comma between
+    release = int(0.075 * SR)
+    units = [UnitTiming("a", "zh", 0, 1, 0.1, 0.6, ""), UnitTiming("，", "pause", 1, 2, 0.6, 0.8, ""),
+             UnitTiming("b", "zh", 2, 3, 0.8, 1.3, "")]
+    out, moved = fill_to_release(audio, units, release)
+    gap = int((1.5 - 0.075 - 1.3) * SR)
+    assert len(out) == len(audio)
+    assert abs(_span(out)[1] - (1.5 - 0.075)) <= 0.011
+    first = int(0.6 * SR)  # the first word is untouched, the second is the same samples later
+    assert np.array_equal(out[:first], audio[:first])
+    second = slice(int(0.8 * SR), int(1.3 * SR))
+    assert np.array_equal(out[second.start + gap : second.stop + gap], audio[second])
+    assert moved[0] == units[0] and moved[2].start_seconds == pytest.approx(0.8 + gap / SR, abs=1e-6)
