@@ -151,4 +151,3 @@ def pull_in_tail(audio: np.ndarray, sample_rate: int, search_from: int, keep_end
     a = (lo + best_start) * hop + guard + (room - cut) // 2
     out = np.concatenate([audio[:a], audio[a + cut :], np.zeros(cut, dtype=audio.dtype)])
     return out
-

@@ -1,7 +1,8 @@
-"""Re-timing finished audio around a line's anchors: the compression of a line
-rendered at its natural pace (engine/embedded/tempo.py) and the gentle warp
-that puts anchored word starts on their exact samples (engine/embedded/warp.py),
-with the word timings moved through the same time map."""
+"""Re-timing finished audio: the compression of a line rendered at its natural
+pace (engine/embedded/tempo.py), the gentle warp that puts anchored word
+starts on their exact samples (engine/embedded/warp.py), and the fill that
+moves a line's last sound to where its release begins; the word timings are
+moved through the same time map."""
 
 from __future__ import annotations
 
@@ -112,8 +113,10 @@ def fill_to_release(audio: np.ndarray, units: list, release: int, floor: int = 0
     WSOLA, at most :data:`FILL_MAX_RATE` slower.  The silence after the last
     sound is shortened by as much: the length is unchanged.  Why pauses first:
     speech re-timed to fill the gap cost Mandarin CER at 1.3x on development
-    lines (jf_nezumi 0.090 -> 0.102, jm_kumo 0.080 -> 0.088), a longer pause
-    costs nothing.  ``units`` (UnitTiming) follow the same time map.
+    lines (the last 0.4 s: jf_nezumi 0.090 -> 0.109; the whole line: 0.090 ->
+    0.102), a longer pause leaves the words' samples as they are
+    (benchmarks/README.md, "Speech fills its region").  ``units`` (UnitTiming)
+    follow the same time map.
     """
     heard, hop = audible_mask(audio, SAMPLE_RATE)
     idx = np.flatnonzero(heard)
