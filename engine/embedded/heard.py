@@ -110,6 +110,14 @@ def heard_timings(audio: np.ndarray, sample_rate: int, units: list, fixed_starts
     return out
 
 
+def quiet_runs(heard: np.ndarray, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(first, end) hop of each run of unheard hops in ``heard[lo:hi]``, in order."""
+    quiet = np.concatenate([[0], (~np.asarray(heard[lo:hi], dtype=bool)).astype(np.int8), [0]])
+    edges = np.diff(quiet)
+    return [(lo + int(a), lo + int(b)) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1),
+                                                          strict=True)]
+
+
 def pull_in_tail(audio: np.ndarray, sample_rate: int, search_from: int, keep_end: int,
                  margin_seconds: float = 0.030) -> np.ndarray:
     """Bring sound the cut at ``keep_end`` would lose back inside it.
@@ -129,25 +137,14 @@ def pull_in_tail(audio: np.ndarray, sample_rate: int, search_from: int, keep_end
     need = last_end + int(margin_seconds * sample_rate) - keep_end
     if need <= 0 or last_end <= search_from:
         return audio
-    # silent runs (in hops) between search_from and the last heard hop
-    lo, hi = search_from // hop, int(idx[-1])
-    quiet = ~heard[lo:hi]
-    best_start = best_len = run_start = 0
-    run = 0
-    for j, q in enumerate(quiet):
-        if q:
-            if run == 0:
-                run_start = j
-            run += 1
-            if run > best_len:
-                best_start, best_len = run_start, run
-        else:
-            run = 0
+    # the longest silent run (in hops) between search_from and the last heard hop
+    lo = search_from // hop
+    first, end = max(quiet_runs(heard, lo, int(idx[-1])), key=lambda r: r[1] - r[0], default=(lo, lo))
     guard = 2 * hop  # keep a little silence either side of the cut
-    room = best_len * hop - 2 * guard
+    room = (end - first) * hop - 2 * guard
     if room <= 0:
         return audio
     cut = min(need, room)
-    a = (lo + best_start) * hop + guard + (room - cut) // 2
+    a = first * hop + guard + (room - cut) // 2
     out = np.concatenate([audio[:a], audio[a + cut :], np.zeros(cut, dtype=audio.dtype)])
     return out

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine import duration as dur
-from engine.embedded.heard import audible_mask
+from engine.embedded.heard import audible_mask, quiet_runs
 from engine.embedded.tempo import tempo_map
 from engine.embedded.warp import map_samples, warp_to_boundaries
 
@@ -155,21 +155,11 @@ def _longest_pause(heard: np.ndarray, hop: int, units: list, lo: int, hi: int) -
     overlaps a punctuation pause of ``units`` and lasts :data:`FILL_PAUSE_SECONDS`; up to 25 ms of it are
     kept at either side (the decays and onsets around it are not touched)."""
     pauses = [(u.start_seconds * SAMPLE_RATE, u.end_seconds * SAMPLE_RATE) for u in units if u.kind == "pause"]
-    best = None
-    k = lo // hop + 1
-    while k < hi // hop:
-        if heard[k]:
-            k += 1
-            continue
-        j = k
-        while j < hi // hop and not heard[j]:
-            j += 1
-        a, b = k * hop, j * hop
-        if b - a >= FILL_PAUSE_SECONDS * SAMPLE_RATE and any(p0 < b and a < p1 for p0, p1 in pauses):
-            if best is None or b - a > best[1] - best[0]:
-                best = (a, b)
-        k = j
-    if best is None:
+    runs = [(k * hop, j * hop) for k, j in quiet_runs(heard, lo // hop + 1, hi // hop)]
+    runs = [(a, b) for a, b in runs
+            if b - a >= FILL_PAUSE_SECONDS * SAMPLE_RATE and any(p0 < b and a < p1 for p0, p1 in pauses)]
+    if not runs:
         return None
+    best = max(runs, key=lambda r: r[1] - r[0])
     keep = min(int(0.025 * SAMPLE_RATE), (best[1] - best[0]) // 4)
     return best[0] + keep, best[1] - keep
