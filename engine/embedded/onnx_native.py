@@ -34,6 +34,26 @@ def _match_snake(w: _Work, sin: onnx.NodeProto):
     return x, alpha.reshape(-1), nodes, nodes[-1].output[0]
 
 
+def _fuse_norm_snake(w: _Work) -> int:
+    """``InstanceNormalization -> ai.dubline.Snake`` (the norm's output used by the Snake alone) ->
+    one ``ai.dubline.NormSnake(x, scale, bias, epsilon[, a])``; returns how many."""
+    count = 0
+    for snake in list(w.nodes):
+        if snake.op_type != "Snake" or snake.domain != NATIVE_DOMAIN:
+            continue
+        norm = w.prod(snake.input[0], "InstanceNormalization")
+        if norm is None or w.sole(norm.output[0], "Snake") is not snake or len(norm.input) != 3:
+            continue
+        eps = float(_attrs(norm).get("epsilon", 1e-5))
+        inputs = [*norm.input, w.add_init(np.array([eps], np.float32), norm.output[0] + "_eps"), *snake.input[1:]]
+        w.nodes[w.nodes.index(snake)] = helper.make_node("NormSnake", inputs, list(snake.output), name=(snake.name or snake.output[0]) + "_norm",
+                                      domain=NATIVE_DOMAIN)
+        w.nodes.remove(norm)
+        w.index()
+        count += 1
+    return count
+
+
 def _conv_params(w: _Work, n: onnx.NodeProto) -> tuple[np.ndarray, int] | None:
     """(float weights [Co, Ci, K], dilation) when ``n`` is a Conv the QConv and FConv kernels compute
     exactly as written: one group, stride 1, odd kernel, "same" padding, channels in fours, constant
@@ -150,6 +170,7 @@ def use_native_ops(model: onnx.ModelProto, conv: str = "") -> tuple[onnx.ModelPr
             w.nodes[w.nodes.index(sin)] = new
         replaced += 1
         w.index()
+    _fuse_norm_snake(w)
     if conv:
         CONV_PASSES[conv](w)
     live = {id(n) for n in w.nodes}

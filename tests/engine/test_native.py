@@ -5,6 +5,7 @@ import json
 import os
 
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper
 
@@ -99,6 +100,52 @@ def test_pass_replaces_snake_and_sin_and_keeps_the_numbers(fresh):
         np.testing.assert_allclose(got, want, atol=3e-6, rtol=1e-5)
 
 
+def _norm_snake_graph() -> onnx.ModelProto:
+    """InstanceNormalization (scale and bias computed in the graph, as the style's are) -> the folded
+    Snake, twice; the second norm's output is also a graph output, so it must stay."""
+    nodes = [
+        helper.make_node("Mul", ["s", "s"], ["scale"]),
+        helper.make_node("InstanceNormalization", ["x", "scale", "b"], ["n"], epsilon=1e-5),
+        helper.make_node("Sin", ["n"], ["sn"]),
+        helper.make_node("Mul", ["sn", "sn"], ["q"]),
+        helper.make_node("Add", ["n", "q"], ["y"]),
+        helper.make_node("InstanceNormalization", ["y", "scale", "b"], ["n2"], epsilon=1e-3),
+        helper.make_node("Sin", ["n2"], ["sn2"]),
+        helper.make_node("Mul", ["sn2", "sn2"], ["q2"]),
+        helper.make_node("Add", ["n2", "q2"], ["y2"]),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, None]),
+                                       helper.make_tensor_value_info("s", TensorProto.FLOAT, [4]),
+                                       helper.make_tensor_value_info("b", TensorProto.FLOAT, [4])],
+                          [helper.make_tensor_value_info(v, TensorProto.FLOAT, None) for v in ("y", "n2", "y2")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_pass_takes_the_norm_into_the_snake_that_alone_reads_it(fresh):
+    _needs_compiler()
+    import onnxruntime as ort
+
+    model = _norm_snake_graph()
+    fused, replaced = use_native_ops(model)
+    ops = [(n.domain, n.op_type) for n in fused.graph.node]
+    assert replaced == 2
+    assert ops.count((NATIVE_DOMAIN, "NormSnake")) == 1 and ops.count((NATIVE_DOMAIN, "Snake")) == 1
+    assert ops.count(("", "InstanceNormalization")) == 1  # the one whose output is also read elsewhere
+    lib = native.ortops_library()
+    assert lib is not None, native.status()
+    rng = np.random.default_rng(9)
+    feeds = {"x": (rng.normal(0, 2, (1, 4, 30000)) + [[[40.0], [-3.0], [0.0], [7.0]]]).astype(np.float32),
+             "s": rng.uniform(0.5, 2, 4).astype(np.float32), "b": rng.normal(0, 1, 4).astype(np.float32)}
+    outs = []
+    for m, library in ((model, None), (fused, lib)):
+        so = ort.SessionOptions()
+        if library:
+            so.register_custom_ops_library(str(library))
+        outs.append(ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, feeds))
+    for want, got in zip(*outs, strict=True):
+        np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-5)
+
+
 def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     _needs_compiler()
     assert engine.native, engine.native_status
@@ -117,11 +164,12 @@ def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
     assert info["qconv"] == (57 if q8 else 0)  # every Conv with channels in fours; not conv_post (22 outputs)
     assert info["fconv"] == (36 if ff else 0)  # the 7- and 11-tap ones of the two upsampling stages
-    import onnx
-
-    ops = [n.op_type for n in onnx.load(str(stage_paths().decoder.parent / f"{name}.onnx"),
-                                        load_external_data=False).graph.node if n.domain == NATIVE_DOMAIN]
-    assert ops.count("Snake") == 48 and ops.count("Sin") == 3 and ops.count("QConv") == info["qconv"]
+    graph = onnx.load(str(stage_paths().decoder.parent / f"{name}.onnx"), load_external_data=False).graph
+    ops = [n.op_type for n in graph.node if n.domain == NATIVE_DOMAIN]
+    # 42 of the Snakes follow an InstanceNormalization and take it in (NormSnake); 12 norms stay
+    assert info["normsnake"] == 42 and ops.count("NormSnake") == 42
+    assert [n.op_type for n in graph.node].count("InstanceNormalization") == 12
+    assert ops.count("Snake") == 6 and ops.count("Sin") == 3 and ops.count("QConv") == info["qconv"]
     assert ops.count("FConv") == info["fconv"]
 
 
@@ -243,6 +291,19 @@ def test_a_wrong_convolution_kernel_is_refused(fresh, monkeypatch, op, exact, wr
         pytest.skip(f"this CPU has no {needs}: {op} is not built")
     assert lib is None
     assert native.status().startswith(f"native kernels unavailable: the self-test failed ({op}: relative error"), \
+        native.status()
+
+
+def test_a_wrong_norm_snake_is_refused(fresh, monkeypatch):
+    _needs_compiler()
+    src = native.SOURCE.read_text()
+    exact = "sqrt(var + (double)j->eps)"
+    assert exact in src
+    bad = fresh / "ortops.c"
+    bad.write_text(src.replace(exact, "sqrt(var + 1.0)"))  # epsilon ignored: every row a little off
+    monkeypatch.setattr(native, "SOURCE", bad)
+    assert native.ortops_library() is None
+    assert native.status().startswith("native kernels unavailable: the self-test failed (NormSnake: error"), \
         native.status()
 
 

@@ -1,7 +1,8 @@
 """Dubline's native onnxruntime kernels, compiled on the user's machine.
 
 ``ortops.c`` is a small custom-op library for onnxruntime's CPU provider: a fused
-Snake activation (``u + sin(u)^2``) and a vectorised ``Sin``.  onnxruntime's own
+Snake activation (``u + sin(u)^2``), the same with the instance norm before it taken
+in (``NormSnake``) and a vectorised ``Sin``.  onnxruntime's own
 ``Sin`` is a scalar loop, and the vocoder spends about a fifth of its time in the
 48 Snake activations of its last two stages (three full passes each); the fused
 kernel does one vectorised pass (about 7x less time per activation).

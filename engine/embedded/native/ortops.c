@@ -6,6 +6,8 @@
  *                                      u + sin(u)^2 left when engine/onnx_speed.py folds
  *                                      1/a into the next convolution
  *   Sin(x)      = sin(x)
+ *   NormSnake(x, scale, bias, epsilon, a)
+ *               = Snake(InstanceNormalization(x, scale, bias, epsilon), a), a optional as in Snake
  *   QConv(x, w, wcol, bias, dilation)
  *               = the 1-D convolution of x [N, Ci, T] or [N, Ci, 1, T] by w [Co, Ci, K] with
  *                 "same" padding and stride 1, in 8-bit integers.  Per call, each input
@@ -272,6 +274,97 @@ static void compute(void *kernel_ptr, OrtKernelContext *ctx) {
 done:
     if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
     if (alpha_shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(alpha_shape);
+}
+
+/* ---- NormSnake: InstanceNormalization then Snake in one op -------------------------------- */
+
+/* Why NormSnake: in the vocoder's last two stages every InstanceNormalization (its affine part
+ * carrying the style, and the Snake's a where onnx_speed folded it) feeds a Snake.  As two ops
+ * they read the largest tensors three times and write them twice; onnxruntime's
+ * InstanceNormalization also runs on one thread.  Here each channel's row (<= ~160 KB) is read
+ * from memory once, its mean and variance taken while it stays in cache, and written once. */
+typedef struct {
+    const float *x, *scale, *bias, *alpha; /* alpha: NULL = 1 (the folded form) */
+    float *y;
+    size_t channels, t;
+    float eps;
+} NSJob;
+
+/* sum of n values in eight lanes (so the loop vectorises without reassociation flags), in double */
+static double lane_sum(const float *restrict x, size_t n, float centre, int squares) {
+    float acc[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++) {
+            const float d = x[i + (size_t)l] - centre;
+            acc[l] += squares ? d * d : d;
+        }
+    double s = 0.0;
+    for (int l = 0; l < 8; l++) s += acc[l];
+    for (; i < n; i++) {
+        const double d = (double)x[i] - centre;
+        s += squares ? d * d : d;
+    }
+    return s;
+}
+
+static void ns_task(void *user, size_t row) {
+    const NSJob *j = (const NSJob *)user;
+    const size_t c = row % j->channels, n = j->t;
+    const float *restrict x = j->x + row * n;
+    float *restrict y = j->y + row * n;
+    /* mean in two steps (a rough centre from the first values, then the sum of the rest about
+     * it), variance about the mean: float lanes hold a few thousand terms each, summed in double */
+    const float rough = (float)(lane_sum(x, n < 64 ? n : 64, 0.0f, 0) / (double)(n < 64 ? n : 64));
+    const double mean = rough + lane_sum(x, n, rough, 0) / (double)n;
+    const double var = lane_sum(x, n, (float)mean, 1) / (double)n;
+    const float k = (float)(j->scale[c] / sqrt(var + (double)j->eps)), m = (float)mean, b = j->bias[c];
+    const float a = j->alpha ? j->alpha[c] : 1.0f, inv = 1.0f / a;
+    for (size_t i = 0; i < n; i++) {
+        const float u = (x[i] - m) * k + b; /* not x k + (b - m k): that loses u when |m k| >> |u| */
+        float q, s = sin_reduced(reduce(a * u, &q));
+        y[i] = u + inv * (s * s);
+    }
+}
+
+/* inputs: x [N, C, T] (or [N, C, 1, T]), scale [C], bias [C], epsilon [1], alpha [C] (optional);
+ * a shape that does not fit gives NaN */
+static void compute_norm_snake(void *kernel_ptr, OrtKernelContext *ctx) {
+    (void)kernel_ptr;
+    const OrtValue *in[5] = {0};
+    OrtValue *output = NULL;
+    OrtShapeInfo *shape = NULL;
+    size_t ndim = 0, n = 0, count = 0;
+    int64_t dims[MAX_DIMS];
+    void *data[5] = {0};
+    float *y = NULL;
+    CHECK(CALL(SLOT_INPUT_COUNT, CountFn)(ctx, &count));
+    for (size_t i = 0; i < count && i < 5; i++) {
+        CHECK(CALL(SLOT_CONTEXT_INPUT, ContextInputFn)(ctx, i, &in[i]));
+        if (in[i]) CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)((OrtValue *)in[i], &data[i]));
+    }
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(in[0], &shape));
+    CHECK(CALL(SLOT_DIMS_COUNT, DimsCountFn)(shape, &ndim));
+    if (ndim > MAX_DIMS) goto done;
+    CHECK(CALL(SLOT_DIMS, DimsFn)(shape, dims, ndim));
+    CHECK(CALL(SLOT_ELEMENT_COUNT, ElementCountFn)(shape, &n));
+    CHECK(CALL(SLOT_CONTEXT_OUTPUT, ContextOutputFn)(ctx, 0, dims, ndim, &output));
+    CHECK(CALL(SLOT_TENSOR_DATA, TensorDataFn)(output, (void **)&y));
+    if (n == 0) goto done;
+    /* channels on axis 1, the rest one row per channel; every other axis but the first must be 1
+     * except the last (engine/onnx_native.py only fuses [N, C, T]) */
+    int fits = ndim >= 3 && count >= 4 && data[1] && data[2] && data[3];
+    for (size_t d = 2; fits && d + 1 < ndim; d++) fits = dims[d] == 1;
+    if (!fits || dims[1] <= 0) {
+        for (size_t i = 0; i < n; i++) y[i] = NAN; /* unmistakable, never silent */
+        goto done;
+    }
+    NSJob job = {(const float *)data[0], (const float *)data[1], (const float *)data[2],
+                 count > 4 ? (const float *)data[4] : NULL, y, (size_t)dims[1], (size_t)dims[ndim - 1],
+                 ((const float *)data[3])[0]};
+    if (job.t > 0) parallel(ctx, ns_task, (size_t)(dims[0] * dims[1]), &job);
+done:
+    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
 }
 
 /* ---- QConv: 8-bit convolution on AVX-512 VNNI ---------------------------------------------- */
@@ -884,7 +977,14 @@ static int fconv_input_type(const CustomOp *op, size_t index) {
     return index == 3 ? ELEMENT_INT64 : ELEMENT_FLOAT;
 }
 
-enum { OP_SNAKE, OP_SIN, OP_QCONV, OP_FCONV, N_OPS };
+static const char *name_norm_snake(const CustomOp *op) { (void)op; return "NormSnake"; }
+static size_t norm_snake_inputs(const CustomOp *op) { (void)op; return 5; }
+static int last_optional(const CustomOp *op, size_t index) {
+    (void)op;
+    return index == 4 ? CHARACTERISTIC_OPTIONAL : CHARACTERISTIC_REQUIRED;
+}
+
+enum { OP_SNAKE, OP_SIN, OP_QCONV, OP_FCONV, OP_NORM_SNAKE, N_OPS };
 static const CustomOp g_ops[N_OPS] = {
     {CUSTOM_OP_VERSION, create_kernel, name_snake, provider, float_type, snake_inputs, float_type, one, compute,
      destroy, alpha_optional, required, mem_default},
@@ -894,6 +994,8 @@ static const CustomOp g_ops[N_OPS] = {
      compute_qconv, destroy, required, required, mem_default},
     {CUSTOM_OP_VERSION, create_kernel, name_fconv, provider, fconv_input_type, fconv_inputs, float_type, one,
      compute_fconv, destroy_fconv, required, required, mem_default},
+    {CUSTOM_OP_VERSION, create_kernel, name_norm_snake, provider, float_type, norm_snake_inputs, float_type, one,
+     compute_norm_snake, destroy, last_optional, required, mem_default},
 };
 
 static void *create_kernel(const CustomOp *op, ApiTable api, const void *info) {

@@ -71,6 +71,47 @@ def check(library: str) -> None:
                 raise SystemExit(f"{op}: {y.reshape(-1)[i]!r} for x={x.reshape(-1)[i]!r}, expected {ref.reshape(-1)[i]!r}")
 
 
+def check_norm_snake(library: str) -> None:
+    """NormSnake against float64 InstanceNormalization then Snake, with and without a, on rows with
+    a large offset (the mean must not eat the variance) and on the [N, C, 1, T] form."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from engine.embedded.onnx_native import NATIVE_DOMAIN
+
+    rng = np.random.default_rng(17)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    so.register_custom_ops_library(library)
+    for with_alpha in (False, True):
+        names = ["x", "scale", "bias", "eps"] + (["alpha"] if with_alpha else [])
+        inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in names]
+        node = helper.make_node("NormSnake", names, ["y"], domain=NATIVE_DOMAIN)
+        g = helper.make_graph([node], "selftest", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(NATIVE_DOMAIN, 1)])
+        sess = ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        for shape in ((1, 128, 14401), (2, 3, 5), (1, 8, 1, 333), (1, 2, 1)):
+            c = shape[1]
+            x = (rng.normal(0, 1, shape) * rng.uniform(0.01, 30, (1, c) + (1,) * (len(shape) - 2))
+                 + rng.uniform(-50, 50, (1, c) + (1,) * (len(shape) - 2))).astype(np.float32)
+            feeds = {"x": x, "scale": rng.uniform(-3, 3, c).astype(np.float32),
+                     "bias": rng.normal(0, 1, c).astype(np.float32), "eps": np.array([1e-5], np.float32)}
+            a = np.ones(c)
+            if with_alpha:
+                feeds["alpha"] = rng.uniform(0.2, 8.0, c).astype(np.float32)
+                a = feeds["alpha"].astype(np.float64)
+            y = sess.run(None, feeds)[0]
+            d = x.astype(np.float64).reshape(shape[0], c, -1)
+            u = (d - d.mean(axis=2, keepdims=True)) / np.sqrt(d.var(axis=2, keepdims=True) + 1e-5)
+            u = u * feeds["scale"].reshape(1, c, 1) + feeds["bias"].reshape(1, c, 1)
+            ref = (u + np.sin(a.reshape(1, c, 1) * u) ** 2 / a.reshape(1, c, 1)).reshape(shape)
+            if y.shape != x.shape:
+                raise SystemExit(f"NormSnake: shape {y.shape} for {x.shape}")
+            err = np.abs(y - ref).max()
+            if not err < 1e-4 * max(1.0, np.abs(ref).max()):  # float rounding: ~1e-6 of the range
+                raise SystemExit(f"NormSnake: error {err:.2e} for {shape}, alpha={with_alpha}")
+
+
 def _conv_model(op: str = "QConv") -> bytes:
     from onnx import TensorProto, helper
 
@@ -153,6 +194,7 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m engine.embedded.native.selftest LIBRARY")
     check(sys.argv[1])
+    check_norm_snake(sys.argv[1])
     from engine.embedded.native import has_fconv, has_qconv
 
     if has_qconv(sys.argv[1]):
