@@ -37,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-CONV_OPS = ("Conv", "FusedConv", "QConv", "FConv", "ConvTranspose")
+CONV_OPS = ("Conv", "FusedConv", "QConv", "FConv", "WConv", "ConvTranspose")
 
 
 def measure_peaks() -> dict[str, float]:
@@ -89,6 +89,19 @@ def fconv_macs(args: dict, frame: int) -> int:
     return frames * (ci * frame * 2 * bins + bins * 4 * ci * co + co * 2 * bins * hop)
 
 
+def wconv_macs(args: dict) -> int:
+    """Multiply-adds a WConv node (Winograd F(4, 3)) performs: per tile of 4 outputs, the 6 points'
+    products of every (output, input) pair, and about 12 operations per input channel (B^T x) and
+    per output channel (A^T m) for the transforms."""
+    ins = [next(iter(s.values())) for s in args.get("input_type_shape", [])]
+    outs = [next(iter(s.values())) for s in args.get("output_type_shape", [])]
+    if len(ins) < 2 or not outs or len(ins[1]) < 3:
+        return 0
+    co, ci = ins[1][0], ins[1][1]
+    tiles = outs[0][0] * math.ceil(outs[0][-1] / 4)
+    return tiles * (6 * ci * co + 12 * (ci + co))
+
+
 def profile_decoder(n_lines: int, voice: str) -> dict:
     """Render the fixed lines with the decoder profiled; the convolutions' arithmetic and time."""
     from lines import EN_LINES, ZH_LINES
@@ -132,7 +145,9 @@ def profile_decoder(n_lines: int, voice: str) -> dict:
             continue
         if e["args"]["op_name"] in CONV_OPS:
             macs += conv_macs(e["args"])
-            done += fconv_macs(e["args"], FCONV_FRAME) if e["args"]["op_name"] == "FConv" else conv_macs(e["args"])
+            op = e["args"]["op_name"]
+            done += fconv_macs(e["args"], FCONV_FRAME) if op == "FConv" else wconv_macs(e["args"]) if op == "WConv" \
+                else conv_macs(e["args"])
             conv_us += e["dur"]
     shutil.rmtree(folder, ignore_errors=True)
     return {"lines": len(lines), "audio_s": audio, "wall_s": wall, "conv_macs": macs, "conv_macs_done": done,

@@ -214,7 +214,7 @@ def native_decoder(paths: StagePaths, conv: str = "") -> Path:
         raise ModelError("the decoder graph has no Sin/Snake for the native kernels")
     data = model.SerializeToString()
     atomic_write_bytes(out, data)
-    convs = {op.lower(): sum(n.op_type == op for n in model.graph.node) for op in ("QConv", "FConv", "NormSnake")}
+    convs = {op.lower(): sum(n.op_type == op for n in model.graph.node) for op in ("QConv", "FConv", "WConv", "NormSnake")}
     atomic_write_bytes(stamp, json.dumps({"size": len(data), "replaced": replaced, **convs}).encode())
     return out
 

@@ -118,13 +118,27 @@ FCONV_MIN_TAPS = 7
 FCONV_FRAME = 32
 
 
+#: WConv takes 3-tap Convs of at most this many channels: its weights' points take twice the
+#: weights' memory, and the decoder's 1024-channel ones run on ~600 frames, too few to share out
+WCONV_MAX_CHANNELS = 256
+
+
 def _pass_fconv(w: _Work) -> int:
-    """Float Convs of 7 taps or more, channels in eights -> ``ai.dubline.FConv``; returns how many."""
-    return _replace_convs(w, "FConv", "_fft", lambda base, wt, bias, dil: [
+    """Float Convs of 7 taps or more, channels in eights -> ``ai.dubline.FConv``, and 3-tap ones
+    (input channels in eights, outputs in sixteens, at most WCONV_MAX_CHANNELS) -> ``ai.dubline.WConv``
+    (Winograd F(4, 3), built with FConv); returns how many FConvs."""
+    count = _replace_convs(w, "FConv", "_fft", lambda base, wt, bias, dil: [
         w.add_init(np.ascontiguousarray(wt, np.float32), base),
         w.add_init(bias, base + "_bias"),
         w.add_init(np.array([dil, FCONV_FRAME], np.int64), base + "_params")],
         accept=lambda wt: wt.shape[2] >= FCONV_MIN_TAPS and wt.shape[0] % 8 == 0 and wt.shape[1] % 8 == 0)
+    _replace_convs(w, "WConv", "_wino", lambda base, wt, bias, dil: [
+        w.add_init(np.ascontiguousarray(wt, np.float32), base),
+        w.add_init(bias, base + "_bias"),
+        w.add_init(np.array([dil], np.int64), base + "_params")],
+        accept=lambda wt: wt.shape[2] == 3 and wt.shape[0] % 16 == 0 and wt.shape[1] % 8 == 0
+        and max(wt.shape[:2]) <= WCONV_MAX_CHANNELS)
+    return count
 
 
 #: the convolution passes use_native_ops can add, by the name the engine keys them with

@@ -669,6 +669,9 @@ def cpu_session_options(threads: int | None = None):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # idle pool threads sleep instead of spinning: the engine's three stages each have a pool, and
+    # a render runs beside the editor's playback; measured on 2 cores, renders were 3 % faster too
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return so
 
 

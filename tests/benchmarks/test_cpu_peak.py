@@ -42,6 +42,14 @@ def test_fconv_macs_count_the_frequency_domain_arithmetic(peak):
     assert peak.fconv_macs(_args("FConv", [[1, 4, 10]], [1, 4, 10]), 40) == 0
 
 
+def test_wconv_macs_count_the_winograd_arithmetic(peak):
+    # 128 -> 128 channels, 3 taps, 301 outputs: 76 tiles of 4, 6 points each
+    args = _args("WConv", [[1, 128, 1, 301], [128, 128, 3], [128], [1]], [1, 128, 1, 301])
+    assert peak.wconv_macs(args) == 76 * (6 * 128 * 128 + 12 * 256)
+    assert peak.wconv_macs(args) < 0.6 * peak.conv_macs(args)  # half the products, and the transforms
+    assert peak.wconv_macs(_args("WConv", [[1, 4, 10]], [1, 4, 10])) == 0
+
+
 def test_peaks_are_measured(peak):
     from engine.embedded.native import compiler
 

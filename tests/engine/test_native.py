@@ -164,13 +164,14 @@ def test_engine_runs_the_vocoder_on_the_native_kernels(engine):
     assert info["replaced"] == 51  # 48 Snake activations, the harmonic source's Sin, the iSTFT phase's two
     assert info["qconv"] == (57 if q8 else 0)  # every Conv with channels in fours; not conv_post (22 outputs)
     assert info["fconv"] == (36 if ff else 0)  # the 7- and 11-tap ones of the two upsampling stages
+    assert info["wconv"] == (12 if ff else 0)  # and their 3-tap ones (Winograd)
     graph = onnx.load(str(stage_paths().decoder.parent / f"{name}.onnx"), load_external_data=False).graph
     ops = [n.op_type for n in graph.node if n.domain == NATIVE_DOMAIN]
     # 42 of the Snakes follow an InstanceNormalization and take it in (NormSnake); 12 norms stay
     assert info["normsnake"] == 42 and ops.count("NormSnake") == 42
     assert [n.op_type for n in graph.node].count("InstanceNormalization") == 12
     assert ops.count("Snake") == 6 and ops.count("Sin") == 3 and ops.count("QConv") == info["qconv"]
-    assert ops.count("FConv") == info["fconv"]
+    assert ops.count("FConv") == info["fconv"] and ops.count("WConv") == info["wconv"]
 
 
 def _engine_with(monkeypatch, **env):
@@ -278,6 +279,8 @@ def test_outcome_is_remembered_and_a_wrong_kernel_is_refused(fresh, monkeypatch)
     ("QConv", "add[o] = j->bias[o] - mul[o] * (float)zp * (float)j->wsum[o];", "add[o] = j->bias[o];", "AVX-512 VNNI"),
     # FConv multiplies by the weights' transform, not its conjugate
     ("FConv", "dst[8] = im[b];", "dst[8] = -im[b];", "AVX2 and FMA"),
+    # WConv's last output takes 4 (m3 - m4) instead of 8 (m3 - m4)
+    ("WConv", "_mm256_fmadd_ps(eight, d34, d12)", "_mm256_fmadd_ps(four, d34, d12)", "AVX2 and FMA"),
 ])
 def test_a_wrong_convolution_kernel_is_refused(fresh, monkeypatch, op, exact, wrong, needs):
     _needs_compiler()
@@ -287,7 +290,7 @@ def test_a_wrong_convolution_kernel_is_refused(fresh, monkeypatch, op, exact, wr
     bad.write_text(src.replace(exact, wrong))
     monkeypatch.setattr(native, "SOURCE", bad)
     lib = native.ortops_library()
-    if lib is not None and not getattr(native, f"has_{op.lower()}")(lib):
+    if lib is not None and not (native.has_qconv if op == "QConv" else native.has_fconv)(lib):  # WConv: with FConv
         pytest.skip(f"this CPU has no {needs}: {op} is not built")
     assert lib is None
     assert native.status().startswith(f"native kernels unavailable: the self-test failed ({op}: relative error"), \

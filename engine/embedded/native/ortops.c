@@ -6,6 +6,9 @@
  *                                      u + sin(u)^2 left when engine/onnx_speed.py folds
  *                                      1/a into the next convolution
  *   Sin(x)      = sin(x)
+ *   WConv(x, w, bias, params)
+ *               = the same for 3-tap kernels by Winograd's F(4, 3) (params: [dilation]); built
+ *                 with FConv
  *   NormSnake(x, scale, bias, epsilon, a)
  *               = Snake(InstanceNormalization(x, scale, bias, epsilon), a), a optional as in Snake
  *   QConv(x, w, wcol, bias, dilation)
@@ -774,6 +777,205 @@ static void f_task(void *user, size_t task) {
     f_inverse(jb, yf, nbp, nb, j0, ph);
     free(p);
 }
+
+/* ---- WConv: 3-tap convolutions by Winograd's F(4, 3) (float32, AVX2 + FMA) ------------------- */
+
+/* Why WConv: the vocoder's 3-tap convolutions (128 and 256 channels) are a fifth of the decoder
+ * once FConv runs the long ones, and a frequency transform saves them too little.  Winograd's
+ * minimal filtering F(4, 3) takes every tile of 6 inputs to 6 points (B^T x), mixes the channels
+ * point by point (a real matrix product with the weights' points G w, made once per node) and
+ * brings 4 outputs back (A^T): 1.5 multiply-adds per output and input channel instead of 3.  The
+ * points 0, +-1, +-2 and infinity keep float32 rounding small (selftest.py checks against float64).
+ * A dilated kernel is the plain kernel on each of its interleaved phases; a task takes every phase
+ * of one stretch of time, so it reads and writes whole rows, turned between [C, T] and time-major
+ * by 8x8 transposes in registers. */
+#define WT 4             /* outputs per tile */
+#define WN 6             /* inputs per tile, and points */
+#define WFB 6            /* tiles per micro tile: 12 accumulators of 8 outputs */
+#define WCB (8 * WFB)    /* tiles per task, over all phases */
+
+typedef struct {
+    pthread_mutex_t lock;
+    int ready;
+    const float *w;      /* the weights the points were made from (a constant initializer) */
+    size_t ci, co;
+    float *u;            /* [WN][Co/16][Ci][16]: G w per point, 16 outputs at a time */
+} WState;
+
+typedef struct {
+    const WState *s;
+    const float *x;      /* [Ci, T] */
+    float *y;            /* [Co, T] */
+    const float *bias;   /* [Co] */
+    size_t t, dil, per_phase, span, tasks; /* tiles per phase and outputs per task */
+    int failed;
+} WJob;
+
+static int w_prepare(WState *s, const float *w, size_t co, size_t ci) {
+    static const double g[WN][3] = {{0.25, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                    {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    float *u = aligned_alloc(32, WN * co * ci * sizeof(float));
+    if (!u) return 0;
+    for (size_t o = 0; o < co; o++)
+        for (size_t c = 0; c < ci; c++) {
+            const float *wk = w + (o * ci + c) * 3;
+            for (int p = 0; p < WN; p++)
+                u[(((size_t)p * (co / 16) + o / 16) * ci + c) * 16 + o % 16] =
+                    (float)(g[p][0] * wk[0] + g[p][1] * wk[1] + g[p][2] * wk[2]);
+        }
+    s->u = u;
+    s->ci = ci;
+    s->co = co;
+    return 1;
+}
+
+/* r[0..7] (8 rows of 8) transposed in place */
+static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], q[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        q[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        q[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        q[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        q[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x31);
+    }
+}
+
+/* p[r][c] = x[c][t0 + r] for r < len (0 outside [0, T)), c < ci (a multiple of 8) */
+static void to_time_major(const float *x, size_t t, size_t ci, long t0, size_t len, float *p) {
+    for (size_t c = 0; c < ci; c += 8)
+        for (size_t r = 0; r < len; r += 8) {
+            const long a = t0 + (long)r;
+            if (a >= 0 && a + 8 <= (long)t && r + 8 <= len) {
+                __m256 v[8];
+                for (int l = 0; l < 8; l++) v[l] = _mm256_loadu_ps(x + (c + (size_t)l) * t + (size_t)a);
+                transpose8(v);
+                for (int i = 0; i < 8; i++) _mm256_storeu_ps(p + (r + (size_t)i) * ci + c, v[i]);
+                continue;
+            }
+            for (size_t i = r; i < len && i < r + 8; i++)
+                for (size_t l = 0; l < 8; l++) {
+                    const long ti = t0 + (long)i;
+                    p[i * ci + c + l] = ti >= 0 && ti < (long)t ? x[(c + l) * t + (size_t)ti] : 0.0f;
+                }
+        }
+}
+
+/* y[c][t0 + r] = o[r][c] for r < len and t0 + r < T */
+static void from_time_major(const float *o, size_t co, size_t len, float *y, size_t t, size_t t0) {
+    for (size_t c = 0; c < co; c += 8)
+        for (size_t r = 0; r < len; r += 8) {
+            if (r + 8 <= len && t0 + r + 8 <= t) {
+                __m256 v[8];
+                for (int i = 0; i < 8; i++) v[i] = _mm256_loadu_ps(o + (r + (size_t)i) * co + c);
+                transpose8(v);
+                for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + (c + (size_t)l) * t + t0 + r, v[l]);
+                continue;
+            }
+            for (size_t i = r; i < len && i < r + 8 && t0 + i < t; i++)
+                for (size_t l = 0; l < 8; l++) y[(c + l) * t + t0 + i] = o[i * co + c + l];
+        }
+}
+
+/* the phase's tiles 0..n-1 (rows (j WT + i) dil of p, i < 6) to their points, at xw [WN][nbp][Ci] from tile k0 (B^T x) */
+static void w_forward(size_t ci, const float *p, size_t dil, size_t n, float *xw, size_t nbp, size_t k0) {
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
+    const size_t rs = dil * ci, step = nbp * ci;
+    for (size_t j = 0; j < n; j++)
+        for (size_t c = 0; c < ci; c += 8) {
+            const float *src = p + j * WT * rs + c;
+            const __m256 x0 = _mm256_loadu_ps(src), x1 = _mm256_loadu_ps(src + rs), x2 = _mm256_loadu_ps(src + 2 * rs),
+                         x3 = _mm256_loadu_ps(src + 3 * rs), x4 = _mm256_loadu_ps(src + 4 * rs),
+                         x5 = _mm256_loadu_ps(src + 5 * rs);
+            const __m256 a = _mm256_fnmadd_ps(four, x2, x4), b = _mm256_fnmadd_ps(four, x1, x3); /* x4 - 4x2, x3 - 4x1 */
+            const __m256 d = _mm256_sub_ps(x4, x2), e = _mm256_mul_ps(two, _mm256_sub_ps(x3, x1));
+            float *dst = xw + (k0 + j) * ci + c;
+            _mm256_storeu_ps(dst, _mm256_fnmadd_ps(five, x2, _mm256_fmadd_ps(four, x0, x4)));
+            _mm256_storeu_ps(dst + step, _mm256_add_ps(a, b));
+            _mm256_storeu_ps(dst + 2 * step, _mm256_sub_ps(a, b));
+            _mm256_storeu_ps(dst + 3 * step, _mm256_add_ps(d, e));
+            _mm256_storeu_ps(dst + 4 * step, _mm256_sub_ps(d, e));
+            _mm256_storeu_ps(dst + 5 * step, _mm256_fnmadd_ps(five, x3, _mm256_fmadd_ps(four, x1, x5)));
+        }
+}
+
+/* point q: yw[q][j] = U[q] xw[q][j] over the input channels, WFB tiles and 16 outputs at a time */
+static void w_gemm(const WState *s, const float *xw, float *yw, size_t nbp, size_t q) {
+    const size_t ci = s->ci, co = s->co;
+    const float *uq = s->u + q * co * ci, *xq = xw + q * nbp * ci;
+    float *yq = yw + q * nbp * co;
+    for (size_t og = 0; og < co / 16; og++) {
+        const float *up = uq + og * ci * 16;
+        for (size_t j = 0; j < nbp; j += WFB) {
+            __m256 lo[WFB], hi[WFB];
+            for (int f = 0; f < WFB; f++) lo[f] = hi[f] = _mm256_setzero_ps();
+            const float *x0 = xq + j * ci;
+            for (size_t c = 0; c < ci; c++) {
+                const __m256 u0 = _mm256_load_ps(up + c * 16), u1 = _mm256_load_ps(up + c * 16 + 8);
+                for (int f = 0; f < WFB; f++) {
+                    const __m256 xv = _mm256_broadcast_ss(x0 + (size_t)f * ci + c);
+                    lo[f] = _mm256_fmadd_ps(xv, u0, lo[f]);
+                    hi[f] = _mm256_fmadd_ps(xv, u1, hi[f]);
+                }
+            }
+            for (int f = 0; f < WFB; f++) {
+                float *dst = yq + (j + (size_t)f) * co + og * 16;
+                _mm256_storeu_ps(dst, lo[f]);
+                _mm256_storeu_ps(dst + 8, hi[f]);
+            }
+        }
+    }
+}
+
+/* the phase's tiles from k0 in yw back to outputs (A^T) plus the bias, at rows (j WT + i) dil of o [span][Co] */
+static void w_inverse(const WJob *jb, const float *yw, size_t nbp, size_t k0, size_t n, float *o) {
+    const size_t co = jb->s->co, step = nbp * co, rs = jb->dil * co;
+    const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), eight = _mm256_set1_ps(8.0f);
+    for (size_t j = 0; j < n; j++)
+        for (size_t c = 0; c < co; c += 8) {
+            const float *src = yw + (k0 + j) * co + c;
+            const __m256 m0 = _mm256_loadu_ps(src), m1 = _mm256_loadu_ps(src + step), m2 = _mm256_loadu_ps(src + 2 * step),
+                         m3 = _mm256_loadu_ps(src + 3 * step), m4 = _mm256_loadu_ps(src + 4 * step),
+                         m5 = _mm256_loadu_ps(src + 5 * step), bias = _mm256_loadu_ps(jb->bias + c);
+            const __m256 s12 = _mm256_add_ps(m1, m2), d12 = _mm256_sub_ps(m1, m2);
+            const __m256 s34 = _mm256_add_ps(m3, m4), d34 = _mm256_sub_ps(m3, m4);
+            float *dst = o + j * WT * rs + c;
+            _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_add_ps(m0, s12), _mm256_add_ps(s34, bias)));
+            _mm256_storeu_ps(dst + rs, _mm256_add_ps(_mm256_fmadd_ps(two, d34, d12), bias));
+            _mm256_storeu_ps(dst + 2 * rs, _mm256_add_ps(_mm256_fmadd_ps(four, s34, s12), bias));
+            _mm256_storeu_ps(dst + 3 * rs, _mm256_add_ps(_mm256_fmadd_ps(eight, d34, d12), _mm256_add_ps(m5, bias)));
+        }
+}
+
+/* task = one stretch of `span` outputs, every phase: gather, forward, mix, inverse, scatter */
+static void w_task(void *user, size_t task) {
+    WJob *jb = (WJob *)user;
+    const WState *s = jb->s;
+    const size_t dil = jb->dil, n = jb->per_phase, span = jb->span, t0 = task * span;
+    const size_t ci = s->ci, co = s->co, nbp = (dil * n + WFB - 1) / WFB * WFB, len = span + 2 * dil;
+    const size_t floats = len * ci + WN * nbp * (ci + co) + span * co;
+    float *p = aligned_alloc(32, (floats * sizeof(float) + 31) / 32 * 32);
+    if (!p) {
+        jb->failed = 1;
+        return;
+    }
+    float *xw = p + len * ci, *yw = xw + WN * nbp * ci, *o = yw + WN * nbp * co;
+    to_time_major(jb->x, jb->t, ci, (long)t0 - (long)dil, len, p); /* row r: time t0 - dil + r */
+    for (size_t q = 0; q < WN; q++) /* the padding tiles: mixed like the others, never read */
+        memset(xw + (q * nbp + dil * n) * ci, 0, (nbp - dil * n) * ci * sizeof(float));
+    for (size_t ph = 0; ph < dil; ph++) w_forward(ci, p + ph * ci, dil, n, xw, nbp, ph * n);
+    for (size_t q = 0; q < WN; q++) w_gemm(s, xw, yw, nbp, q);
+    for (size_t ph = 0; ph < dil; ph++) w_inverse(jb, yw, nbp, ph * n, n, o + ph * co);
+    from_time_major(o, co, span, jb->y, jb->t, t0);
+    free(p);
+}
 #endif
 
 EXPORT int dubline_qconv_available(void) {
@@ -946,6 +1148,70 @@ static void destroy_fconv(void *kernel) {
 #endif
 }
 
+#ifdef HAVE_FCONV
+/* the weights' points, made at the first call (as fconv_ready) */
+static int wconv_ready(WState *s, const float *w, size_t co, size_t ci) {
+    pthread_mutex_lock(&s->lock);
+    if (!s->ready && (s->ready = w_prepare(s, w, co, ci))) s->w = w;
+    const int ok = s->ready && s->w == w && s->ci == ci && s->co == co;
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+#endif
+
+/* inputs: x [N, Ci, T] or [N, Ci, 1, T], w [Co, Ci, 3] or [Co, Ci, 1, 3], bias [Co], params int64
+ * [dilation]; anything else (input channels not in eights, outputs not in sixteens) gives NaN */
+static void compute_wconv(void *kernel_ptr, OrtKernelContext *ctx) {
+    ConvIO io;
+    if (!conv_io(ctx, 4, &io)) return;
+    const int64_t ci = io.wd[1], co = io.wd[0], k = io.wd[io.wdim - 1], t = io.dims[io.ndim - 1], batch = io.dims[0];
+    const int64_t dil = ((const int64_t *)io.data[3])[0];
+    const size_t n_out = (size_t)(batch * co * t);
+#ifdef HAVE_FCONV
+    const int bad = !conv_shapes_fit(&io) || k != 3 || ci <= 0 || co <= 0 || ci % 8 || co % 16 || dil < 1;
+    if (!bad && wconv_ready((WState *)kernel_ptr, (const float *)io.data[1], (size_t)co, (size_t)ci)) {
+        int ok = 1;
+        for (int64_t b = 0; b < batch && ok && t > 0; b++) {
+            WJob job = {(const WState *)kernel_ptr, (const float *)io.data[0] + b * ci * t, io.y + b * co * t,
+                        (const float *)io.data[2], (size_t)t, (size_t)dil, 0, 0, 0, 0};
+            job.per_phase = WCB / (size_t)dil ? WCB / (size_t)dil : 1;
+            job.span = (size_t)dil * WT * job.per_phase;
+            job.tasks = ((size_t)t + job.span - 1) / job.span;
+            parallel(ctx, w_task, job.tasks, &job);
+            ok = !job.failed;
+        }
+        if (ok) return;
+    }
+#endif
+    (void)kernel_ptr, (void)k, (void)ci, (void)dil;
+    for (size_t i = 0; i < n_out; i++) io.y[i] = NAN; /* unmistakable, never silent */
+}
+
+static void *create_wconv(void) {
+#ifdef HAVE_FCONV
+    WState *s = calloc(1, sizeof(WState));
+    if (s && pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+#else
+    return NULL;
+#endif
+}
+
+static void destroy_wconv(void *kernel) {
+#ifdef HAVE_FCONV
+    WState *s = (WState *)kernel;
+    if (!s) return;
+    pthread_mutex_destroy(&s->lock);
+    free(s->u);
+    free(s);
+#else
+    (void)kernel;
+#endif
+}
+
 static Kernel g_kernels[2];
 
 static void *create_kernel(const CustomOp *op, ApiTable api, const void *info);
@@ -984,7 +1250,9 @@ static int last_optional(const CustomOp *op, size_t index) {
     return index == 4 ? CHARACTERISTIC_OPTIONAL : CHARACTERISTIC_REQUIRED;
 }
 
-enum { OP_SNAKE, OP_SIN, OP_QCONV, OP_FCONV, OP_NORM_SNAKE, N_OPS };
+static const char *name_wconv(const CustomOp *op) { (void)op; return "WConv"; }
+
+enum { OP_SNAKE, OP_SIN, OP_QCONV, OP_FCONV, OP_NORM_SNAKE, OP_WCONV, N_OPS };
 static const CustomOp g_ops[N_OPS] = {
     {CUSTOM_OP_VERSION, create_kernel, name_snake, provider, float_type, snake_inputs, float_type, one, compute,
      destroy, alpha_optional, required, mem_default},
@@ -996,12 +1264,15 @@ static const CustomOp g_ops[N_OPS] = {
      compute_fconv, destroy_fconv, required, required, mem_default},
     {CUSTOM_OP_VERSION, create_kernel, name_norm_snake, provider, float_type, norm_snake_inputs, float_type, one,
      compute_norm_snake, destroy, last_optional, required, mem_default},
+    {CUSTOM_OP_VERSION, create_kernel, name_wconv, provider, fconv_input_type, fconv_inputs, float_type, one,
+     compute_wconv, destroy_wconv, required, required, mem_default},
 };
 
 static void *create_kernel(const CustomOp *op, ApiTable api, const void *info) {
     (void)api;
     (void)info;
     if (op == &g_ops[OP_FCONV]) return create_fconv(); /* per node: it keeps its weights' transform */
+    if (op == &g_ops[OP_WCONV]) return create_wconv();
     return op == &g_ops[OP_SNAKE] ? &g_kernels[0] : &g_kernels[1];
 }
 
@@ -1018,7 +1289,8 @@ EXPORT OrtStatus *RegisterCustomOps(OrtSessionOptions *options, const ApiBase *b
     g_kernels[1].inputs = 1;
     if ((st = CALL(SLOT_CREATE_DOMAIN, CreateDomainFn)("ai.dubline", &domain))) return st;
     for (int i = 0; i < N_OPS; i++) { /* QConv and FConv only where they are built */
-        if ((i == OP_QCONV && !dubline_qconv_available()) || (i == OP_FCONV && !dubline_fconv_available())) continue;
+        if ((i == OP_QCONV && !dubline_qconv_available()) || ((i == OP_FCONV || i == OP_WCONV) && !dubline_fconv_available()))
+            continue;
         if ((st = CALL(SLOT_DOMAIN_ADD, DomainAddFn)(domain, &g_ops[i]))) return st;
     }
     /* the domain must outlive every session that uses it: it is never released */

@@ -190,6 +190,29 @@ def check_fconv(library: str) -> None:
                 raise SystemExit(f"FConv: relative error {err:.2e} for {ci}x{co} k={k} d={dil} T={t} N={n}")
 
 
+def check_wconv(library: str) -> None:
+    """WConv (Winograd F(4, 3)) against the float64 convolution: float rounding (1e-5 of the output's RMS)."""
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(19)
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    so.register_custom_ops_library(library)
+    for ci, co, dil, t in ((128, 128, 1, 3001), (8, 16, 3, 17), (256, 256, 5, 500), (16, 32, 1, 1), (24, 16, 2, 290)):
+        x = (rng.normal(0, 1, (2, ci, t)) * rng.uniform(0.05, 20, (1, ci, 1))).astype(np.float32)  # two items
+        w = rng.normal(0, 0.05, (co, ci, 3)).astype(np.float32)
+        bias = rng.normal(0, 0.1, co).astype(np.float32)
+        sess = ort.InferenceSession(_conv_model("WConv"), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": np.array([dil], np.int64)})[0]
+        if y.shape != (2, co, t):
+            raise SystemExit(f"WConv: shape {y.shape} for {(2, co, t)}")
+        for b in range(2):
+            ref = conv_reference(x[b], w, bias, dil)
+            err = np.sqrt(np.mean((y[b] - ref) ** 2) / np.mean(ref**2))
+            if not err < 1e-5:  # float rounding: ~2e-7; a fault gives ~1
+                raise SystemExit(f"WConv: relative error {err:.2e} for {ci}x{co} d={dil} T={t}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m engine.embedded.native.selftest LIBRARY")
@@ -201,4 +224,5 @@ if __name__ == "__main__":
         check_qconv(sys.argv[1])
     if has_fconv(sys.argv[1]):
         check_fconv(sys.argv[1])
+        check_wconv(sys.argv[1])
     print("ok")
