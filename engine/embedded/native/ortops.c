@@ -601,9 +601,64 @@ typedef struct {
     const float *x;     /* [Ci, T] */
     float *y;           /* [Co, T] */
     const float *bias;  /* [Co] */
-    size_t t, pad, dil, blocks, chunks;
+    size_t t, dil, per_phase, span, tasks; /* frames per phase and outputs per task */
     int failed;
 } FJob;
+
+/* r[0..7] (8 rows of 8) transposed in place */
+static inline void transpose8(__m256 r[8]) {
+    __m256 t[8], q[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        q[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        q[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        q[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        q[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x20);
+        r[i + 4] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x31);
+    }
+}
+
+/* p[r][c] = x[c][t0 + r] for r < len (0 outside [0, T)), c < ci (a multiple of 8) */
+static void to_time_major(const float *x, size_t t, size_t ci, long t0, size_t len, float *p) {
+    for (size_t c = 0; c < ci; c += 8)
+        for (size_t r = 0; r < len; r += 8) {
+            const long a = t0 + (long)r;
+            if (a >= 0 && a + 8 <= (long)t && r + 8 <= len) {
+                __m256 v[8];
+                for (int l = 0; l < 8; l++) v[l] = _mm256_loadu_ps(x + (c + (size_t)l) * t + (size_t)a);
+                transpose8(v);
+                for (int i = 0; i < 8; i++) _mm256_storeu_ps(p + (r + (size_t)i) * ci + c, v[i]);
+                continue;
+            }
+            for (size_t i = r; i < len && i < r + 8; i++)
+                for (size_t l = 0; l < 8; l++) {
+                    const long ti = t0 + (long)i;
+                    p[i * ci + c + l] = ti >= 0 && ti < (long)t ? x[(c + l) * t + (size_t)ti] : 0.0f;
+                }
+        }
+}
+
+/* y[c][t0 + r] = o[r][c] for r < len and t0 + r < T */
+static void from_time_major(const float *o, size_t co, size_t len, float *y, size_t t, size_t t0) {
+    for (size_t c = 0; c < co; c += 8)
+        for (size_t r = 0; r < len; r += 8) {
+            if (r + 8 <= len && t0 + r + 8 <= t) {
+                __m256 v[8];
+                for (int i = 0; i < 8; i++) v[i] = _mm256_loadu_ps(o + (r + (size_t)i) * co + c);
+                transpose8(v);
+                for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + (c + (size_t)l) * t + t0 + r, v[l]);
+                continue;
+            }
+            for (size_t i = r; i < len && i < r + 8 && t0 + i < t; i++)
+                for (size_t l = 0; l < 8; l++) y[(c + l) * t + t0 + i] = o[i * co + c + l];
+        }
+}
 
 /* conj(DFT_N(w)) of every (output, input) pair, packed for f_gemm; the transform tables; 0 if short of memory */
 static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int n) {
@@ -663,17 +718,18 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
     return 1;
 }
 
-/* frames 0..nbp-1 of p ([L][Ci], time-major) to xf [F][nbp][2][Ci] (real row, imaginary row) */
-static void f_forward(const FState *s, const float *p, float *xf, size_t nbp) {
-    const size_t ci = s->ci;
-    for (size_t j = 0; j < nbp; j++)
+/* the phase's frames 0..n-1 (frame j: rows (j h + t) dil of p, t < N; p time-major [L][Ci]) to
+ * xf [F][nbp][2][Ci] (real row, imaginary row) from frame k0 on */
+static void f_forward(const FState *s, const float *p, size_t dil, size_t n, float *xf, size_t nbp, size_t k0) {
+    const size_t ci = s->ci, rs = dil * ci;
+    for (size_t j = 0; j < n; j++)
         for (size_t c = 0; c < ci; c += 8)
             for (int b0 = 0; b0 < s->f; b0 += 4) {
                 __m256 re[4], im[4];
                 for (int u = 0; u < 4; u++) re[u] = im[u] = _mm256_setzero_ps();
-                const float *pj = p + j * (size_t)s->h * ci + c;
+                const float *pj = p + j * (size_t)s->h * rs + c;
                 for (int t = 0; t < s->n; t++) {
-                    const __m256 v = _mm256_loadu_ps(pj + (size_t)t * ci);
+                    const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
                     const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
                     for (int u = 0; u < 4; u++) {
                         re[u] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 2 * u), re[u]);
@@ -681,7 +737,7 @@ static void f_forward(const FState *s, const float *p, float *xf, size_t nbp) {
                     }
                 }
                 for (int u = 0; u < 4 && b0 + u < s->f; u++) {
-                    float *dst = xf + (((size_t)(b0 + u) * nbp + j) * 2) * ci + c;
+                    float *dst = xf + (((size_t)(b0 + u) * nbp + k0 + j) * 2) * ci + c;
                     _mm256_storeu_ps(dst, re[u]);
                     _mm256_storeu_ps(dst + ci, im[u]);
                 }
@@ -719,19 +775,18 @@ static void f_gemm(const FState *s, const float *xf, float *yf, size_t nbp, size
     }
 }
 
-/* frames 0..nb-1 of yf back to time, the bias added, into y at phase `ph` from frame j0 on */
-static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t nb, size_t j0, size_t ph) {
+/* the phase's frames k0..k0+n-1 of yf back to time plus the bias, at rows (j h + t) dil of o [span][Co] */
+static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t k0, size_t n, float *o) {
     const FState *s = jb->s;
-    const size_t co = s->co, h = (size_t)s->h;
-    float lanes[4][8];
-    for (size_t j = 0; j < nb; j++)
+    const size_t co = s->co, h = (size_t)s->h, rs = jb->dil * co;
+    for (size_t j = 0; j < n; j++)
         for (size_t c = 0; c < co; c += 8) {
             const __m256 bias = _mm256_loadu_ps(jb->bias + c);
             for (size_t t0 = 0; t0 < h; t0 += 4) {
                 __m256 ar[4], ai[4];
                 for (int u = 0; u < 4; u++) ar[u] = ai[u] = _mm256_setzero_ps();
                 for (int b = 0; b < s->f; b++) {
-                    const float *src = yf + (((size_t)b * nbp + j) * 2) * co + c;
+                    const float *src = yf + (((size_t)b * nbp + k0 + j) * 2) * co + c;
                     const __m256 yr = _mm256_loadu_ps(src), yi = _mm256_loadu_ps(src + co);
                     const float *tb = s->inv + ((size_t)b * s->hpad + t0) * 2;
                     for (int u = 0; u < 4; u++) {
@@ -739,42 +794,33 @@ static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t nb, si
                         ai[u] = _mm256_fmadd_ps(yi, _mm256_broadcast_ss(tb + 2 * u + 1), ai[u]);
                     }
                 }
-                for (int u = 0; u < 4; u++) _mm256_storeu_ps(lanes[u], _mm256_add_ps(_mm256_add_ps(ar[u], ai[u]), bias));
-                for (size_t u = 0; u < 4 && t0 + u < h; u++) {
-                    const size_t t = ((j0 + j) * h + t0 + u) * jb->dil + ph;
-                    if (t >= jb->t) break;
-                    for (int l = 0; l < 8; l++) jb->y[(c + (size_t)l) * jb->t + t] = lanes[u][l];
-                }
+                for (size_t u = 0; u < 4 && t0 + u < h; u++)
+                    _mm256_storeu_ps(o + ((j * h + t0 + u) * rs) + c, _mm256_add_ps(_mm256_add_ps(ar[u], ai[u]), bias));
             }
         }
 }
 
-/* task = (phase, chunk of FCB frames): gather, forward, mix, inverse */
+/* task = one stretch of `span` outputs, every phase: gather (time-major), forward, mix, inverse, scatter */
 static void f_task(void *user, size_t task) {
     FJob *jb = (FJob *)user;
     const FState *s = jb->s;
-    const size_t ph = task / jb->chunks, j0 = task % jb->chunks * FCB;
-    const size_t nb = jb->blocks - j0 < FCB ? jb->blocks - j0 : FCB, nbp = (nb + FB - 1) / FB * FB;
-    const size_t ci = s->ci, len = nbp * (size_t)s->h + (size_t)s->k - 1;
-    const size_t floats = len * ci + (size_t)s->f * nbp * 2 * (ci + s->co);
+    const size_t dil = jb->dil, n = jb->per_phase, span = jb->span, t0 = task * span;
+    const size_t ci = s->ci, co = s->co, nbp = (dil * n + FB - 1) / FB * FB, len = span + (size_t)(s->k - 1) * dil;
+    const size_t rows = len * ci > span * co ? len * ci : span * co; /* the input, then the output, time-major */
+    const size_t floats = rows + (size_t)s->f * nbp * 2 * (ci + co);
     float *p = aligned_alloc(32, (floats * sizeof(float) + 31) / 32 * 32);
     if (!p) {
         jb->failed = 1;
         return;
     }
-    float *xf = p + len * ci, *yf = xf + (size_t)s->f * nbp * 2 * ci;
-    for (size_t l = 0; l < len; l++) { /* the phase's samples, time-major, 0 outside x */
-        const long t = (long)(((j0 * (size_t)s->h + l) * jb->dil + ph)) - (long)jb->pad;
-        float *row = p + l * ci;
-        if (t < 0 || t >= (long)jb->t) {
-            memset(row, 0, ci * sizeof(float));
-            continue;
-        }
-        for (size_t c = 0; c < ci; c++) row[c] = jb->x[c * jb->t + (size_t)t];
-    }
-    f_forward(s, p, xf, nbp);
+    float *xf = p + rows, *yf = xf + (size_t)s->f * nbp * 2 * ci;
+    to_time_major(jb->x, jb->t, ci, (long)t0 - (long)((size_t)(s->k - 1) / 2 * dil), len, p);
+    for (size_t b = 0; b < (size_t)s->f; b++) /* the padding frames: mixed like the others, never read */
+        memset(xf + (b * nbp + dil * n) * 2 * ci, 0, (nbp - dil * n) * 2 * ci * sizeof(float));
+    for (size_t ph = 0; ph < dil; ph++) f_forward(s, p + ph * ci, dil, n, xf, nbp, ph * n);
     for (size_t b = 0; b < (size_t)s->f; b++) f_gemm(s, xf, yf, nbp, b);
-    f_inverse(jb, yf, nbp, nb, j0, ph);
+    for (size_t ph = 0; ph < dil; ph++) f_inverse(jb, yf, nbp, ph * n, n, p + ph * co);
+    from_time_major(p, co, span, jb->y, jb->t, t0);
     free(p);
 }
 
@@ -827,61 +873,6 @@ static int w_prepare(WState *s, const float *w, size_t co, size_t ci) {
     s->ci = ci;
     s->co = co;
     return 1;
-}
-
-/* r[0..7] (8 rows of 8) transposed in place */
-static inline void transpose8(__m256 r[8]) {
-    __m256 t[8], q[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        q[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
-        q[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
-        q[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        q[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x20);
-        r[i + 4] = _mm256_permute2f128_ps(q[i], q[i + 4], 0x31);
-    }
-}
-
-/* p[r][c] = x[c][t0 + r] for r < len (0 outside [0, T)), c < ci (a multiple of 8) */
-static void to_time_major(const float *x, size_t t, size_t ci, long t0, size_t len, float *p) {
-    for (size_t c = 0; c < ci; c += 8)
-        for (size_t r = 0; r < len; r += 8) {
-            const long a = t0 + (long)r;
-            if (a >= 0 && a + 8 <= (long)t && r + 8 <= len) {
-                __m256 v[8];
-                for (int l = 0; l < 8; l++) v[l] = _mm256_loadu_ps(x + (c + (size_t)l) * t + (size_t)a);
-                transpose8(v);
-                for (int i = 0; i < 8; i++) _mm256_storeu_ps(p + (r + (size_t)i) * ci + c, v[i]);
-                continue;
-            }
-            for (size_t i = r; i < len && i < r + 8; i++)
-                for (size_t l = 0; l < 8; l++) {
-                    const long ti = t0 + (long)i;
-                    p[i * ci + c + l] = ti >= 0 && ti < (long)t ? x[(c + l) * t + (size_t)ti] : 0.0f;
-                }
-        }
-}
-
-/* y[c][t0 + r] = o[r][c] for r < len and t0 + r < T */
-static void from_time_major(const float *o, size_t co, size_t len, float *y, size_t t, size_t t0) {
-    for (size_t c = 0; c < co; c += 8)
-        for (size_t r = 0; r < len; r += 8) {
-            if (r + 8 <= len && t0 + r + 8 <= t) {
-                __m256 v[8];
-                for (int i = 0; i < 8; i++) v[i] = _mm256_loadu_ps(o + (r + (size_t)i) * co + c);
-                transpose8(v);
-                for (int l = 0; l < 8; l++) _mm256_storeu_ps(y + (c + (size_t)l) * t + t0 + r, v[l]);
-                continue;
-            }
-            for (size_t i = r; i < len && i < r + 8 && t0 + i < t; i++)
-                for (size_t l = 0; l < 8; l++) y[(c + l) * t + t0 + i] = o[i * co + c + l];
-        }
 }
 
 /* the phase's tiles 0..n-1 (rows (j WT + i) dil of p, i < 6) to their points, at xw [WN][nbp][Ci] from tile k0 (B^T x) */
@@ -1090,11 +1081,11 @@ static int fconv_ready(FState *s, const float *w, size_t co, size_t ci, int k, i
 /* one batch item: x [Ci, T] -> y [Co, T]; 0 when memory is short */
 static int fconv_one(OrtKernelContext *ctx, const FState *s, const float *x, float *y, const float *bias, size_t t,
                      size_t dil) {
-    FJob job = {s, x, y, bias, t, dil * (size_t)(s->k - 1) / 2, dil, 0, 0, 0};
-    const size_t q = (t + dil - 1) / dil; /* outputs of the longest phase */
-    job.blocks = (q + (size_t)s->h - 1) / (size_t)s->h;
-    job.chunks = (job.blocks + FCB - 1) / FCB;
-    if (t > 0) parallel(ctx, f_task, dil * job.chunks, &job);
+    FJob job = {s, x, y, bias, t, dil, 0, 0, 0, 0};
+    job.per_phase = FCB / dil ? FCB / dil : 1;
+    job.span = dil * (size_t)s->h * job.per_phase;
+    job.tasks = (t + job.span - 1) / job.span;
+    if (t > 0) parallel(ctx, f_task, job.tasks, &job);
     return !job.failed;
 }
 #endif
