@@ -676,8 +676,9 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
     for (int t = 0; t < n; t++)
         for (int b = 0; b < f; b++) {
             const double a = tau * (double)((b * t) % n);
-            fwd[((size_t)t * fpad + b) * 2] = (float)cos(a);
-            fwd[((size_t)t * fpad + b) * 2 + 1] = (float)-sin(a);
+            const int axis = (2 * b * t) % n == 0; /* a multiple of pi: exactly +-1 and 0 */
+            fwd[((size_t)t * fpad + b) * 2] = axis ? ((b * t) % n == 0 ? 1.0f : -1.0f) : (float)cos(a);
+            fwd[((size_t)t * fpad + b) * 2 + 1] = axis ? 0.0f : (float)-sin(a);
         }
     /* the weights' transform, conjugated: one small product per (output, input) pair, [K] x the
      * forward table's first K rows (k < n) */
@@ -701,8 +702,9 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
     for (int b = 0; b < f; b++)
         for (int t = 0; t < h; t++) {
             const double a = tau * (double)((b * t) % n), c = (b == 0 || 2 * b == n ? 1.0 : 2.0) / n;
-            inv[((size_t)b * hpad + t) * 2] = (float)(c * cos(a));
-            inv[((size_t)b * hpad + t) * 2 + 1] = (float)(-c * sin(a));
+            const int axis = (2 * b * t) % n == 0;
+            inv[((size_t)b * hpad + t) * 2] = (float)(axis ? ((b * t) % n == 0 ? c : -c) : c * cos(a));
+            inv[((size_t)b * hpad + t) * 2 + 1] = axis ? 0.0f : (float)(-c * sin(a));
         }
     s->ci = ci;
     s->co = co;
@@ -729,6 +731,17 @@ static void f_forward(const FState *s, const float *p, size_t dil, size_t n, flo
                 for (int u = 0; u < 4; u++) re[u] = im[u] = _mm256_setzero_ps();
                 const float *pj = p + j * (size_t)s->h * rs + c;
                 for (int t = 0; t < s->n; t++) {
+                        const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
+                        const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
+                        re[0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb), re[0]);
+                        im[0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 1), im[0]);
+                    }
+                    float *dst = xf + (((size_t)b0 * nbp + k0 + j) * 2) * ci + c;
+                    _mm256_storeu_ps(dst, re[0]);
+                    _mm256_storeu_ps(dst + ci, im[0]);
+                    continue;
+                }
+                for (int t = 0; t < s->n; t++) {
                     const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
                     const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
                     for (int u = 0; u < 4; u++) {
@@ -749,6 +762,24 @@ static void f_gemm(const FState *s, const float *xf, float *yf, size_t nbp, size
     const size_t ci = s->ci, co = s->co;
     const float *gb = s->g + b * (co / 8) * ci * 16, *xb = xf + b * nbp * 2 * ci;
     float *yb = yf + b * nbp * 2 * co;
+    if (b == 0 || 2 * b == (size_t)s->n) { /* DC and Nyquist: real input, real weights, one product */
+        for (size_t p = 0; p < co / 8; p++)
+            for (size_t j = 0; j < nbp; j += FB) {
+                __m256 re[FB];
+                for (int u = 0; u < FB; u++) re[u] = _mm256_setzero_ps();
+                const float *gp = gb + p * ci * 16, *x0 = xb + j * 2 * ci;
+                for (size_t c = 0; c < ci; c++) {
+                    const __m256 gr = _mm256_load_ps(gp + c * 16);
+                    for (int u = 0; u < FB; u++) re[u] = _mm256_fmadd_ps(_mm256_broadcast_ss(x0 + u * 2 * ci + c), gr, re[u]);
+                }
+                for (int u = 0; u < FB; u++) {
+                    float *dst = yb + (j + (size_t)u) * 2 * co + p * 8;
+                    _mm256_storeu_ps(dst, re[u]);
+                    _mm256_storeu_ps(dst + co, _mm256_setzero_ps());
+                }
+            }
+        return;
+    }
     for (size_t p = 0; p < co / 8; p++) {
         const float *gp = gb + p * ci * 16;
         for (size_t j = 0; j < nbp; j += FB) {
