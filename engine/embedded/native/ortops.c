@@ -731,17 +731,6 @@ static void f_forward(const FState *s, const float *p, size_t dil, size_t n, flo
                 for (int u = 0; u < 4; u++) re[u] = im[u] = _mm256_setzero_ps();
                 const float *pj = p + j * (size_t)s->h * rs + c;
                 for (int t = 0; t < s->n; t++) {
-                        const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
-                        const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
-                        re[0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb), re[0]);
-                        im[0] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 1), im[0]);
-                    }
-                    float *dst = xf + (((size_t)b0 * nbp + k0 + j) * 2) * ci + c;
-                    _mm256_storeu_ps(dst, re[0]);
-                    _mm256_storeu_ps(dst + ci, im[0]);
-                    continue;
-                }
-                for (int t = 0; t < s->n; t++) {
                     const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
                     const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
                     for (int u = 0; u < 4; u++) {
