@@ -69,7 +69,7 @@ def _snake_graph() -> bytes:
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
 
 
-def _run(model, library=None):
+def _run(model, library=None, feeds=None):
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -77,8 +77,9 @@ def _run(model, library=None):
     if library:
         so.register_custom_ops_library(str(library))
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(5).normal(0, 2, (1, 4, 50000)).astype(np.float32)
-    return sess.run(None, {"x": x})
+    if feeds is None:
+        feeds = {"x": np.random.default_rng(5).normal(0, 2, (1, 4, 50000)).astype(np.float32)}
+    return sess.run(None, feeds)
 
 
 def test_pass_replaces_snake_and_sin_and_keeps_the_numbers(fresh):
@@ -123,8 +124,6 @@ def _norm_snake_graph() -> onnx.ModelProto:
 
 def test_pass_takes_the_norm_into_the_snake_that_alone_reads_it(fresh):
     _needs_compiler()
-    import onnxruntime as ort
-
     model = _norm_snake_graph()
     fused, replaced = use_native_ops(model)
     ops = [(n.domain, n.op_type) for n in fused.graph.node]
@@ -136,13 +135,7 @@ def test_pass_takes_the_norm_into_the_snake_that_alone_reads_it(fresh):
     rng = np.random.default_rng(9)
     feeds = {"x": (rng.normal(0, 2, (1, 4, 30000)) + [[[40.0], [-3.0], [0.0], [7.0]]]).astype(np.float32),
              "s": rng.uniform(0.5, 2, 4).astype(np.float32), "b": rng.normal(0, 1, 4).astype(np.float32)}
-    outs = []
-    for m, library in ((model, None), (fused, lib)):
-        so = ort.SessionOptions()
-        if library:
-            so.register_custom_ops_library(str(library))
-        outs.append(ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, feeds))
-    for want, got in zip(*outs, strict=True):
+    for want, got in zip(_run(model, feeds=feeds), _run(fused, lib, feeds), strict=True):
         np.testing.assert_allclose(got, want, atol=2e-5, rtol=1e-5)
 
 

@@ -1132,14 +1132,24 @@ static void compute_fconv(void *kernel_ptr, OrtKernelContext *ctx) {
     for (size_t i = 0; i < n_out; i++) io.y[i] = NAN; /* unmistakable, never silent */
 }
 
-static void *create_fconv(void) {
+/* a zeroed per-node state whose first member is its lock (FState, WState); NULL without FConv or memory */
+static void *create_locked(size_t size) {
 #ifdef HAVE_FCONV
-    FState *s = calloc(1, sizeof(FState));
-    if (s && pthread_mutex_init(&s->lock, NULL) != 0) {
+    pthread_mutex_t *s = calloc(1, size);
+    if (s && pthread_mutex_init(s, NULL) != 0) {
         free(s);
         s = NULL;
     }
     return s;
+#else
+    (void)size;
+    return NULL;
+#endif
+}
+
+static void *create_fconv(void) {
+#ifdef HAVE_FCONV
+    return create_locked(sizeof(FState));
 #else
     return NULL;
 #endif
@@ -1200,12 +1210,7 @@ static void compute_wconv(void *kernel_ptr, OrtKernelContext *ctx) {
 
 static void *create_wconv(void) {
 #ifdef HAVE_FCONV
-    WState *s = calloc(1, sizeof(WState));
-    if (s && pthread_mutex_init(&s->lock, NULL) != 0) {
-        free(s);
-        s = NULL;
-    }
-    return s;
+    return create_locked(sizeof(WState));
 #else
     return NULL;
 #endif

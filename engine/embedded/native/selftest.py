@@ -164,53 +164,42 @@ def check_qconv(library: str) -> None:
             raise SystemExit(f"QConv: relative error {err:.4f} for {ci}x{co} k={k} d={dil} T={t}")
 
 
-def check_fconv(library: str) -> None:
-    """FConv against the float64 convolution: the same within float rounding (1e-5 of the output's RMS)."""
+def _check_float_conv(library: str, op: str, cases, seed: int) -> None:
+    """``op`` against the float64 convolution on (ci, co, k, dilation, T, params) cases, two batch items
+    each: the same within float rounding (1e-5 of the output's RMS; ~3e-7 seen, a fault gives ~1)."""
     import onnxruntime as ort
 
-    rng = np.random.default_rng(13)
+    rng = np.random.default_rng(seed)
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
     so.register_custom_ops_library(library)
-    cases = ((128, 128, 11, 5, 3001, 40), (8, 16, 7, 1, 17, 40), (256, 128, 7, 3, 500, 32), (16, 8, 11, 1, 1, 24),
-             (8, 8, 3, 2, 257, 8))
-    for ci, co, k, dil, t, n in cases:
-        x = (rng.normal(0, 1, (2, ci, t)) * rng.uniform(0.05, 20, (1, ci, 1))).astype(np.float32)  # two items
+    for ci, co, k, dil, t, params in cases:
+        x = (rng.normal(0, 1, (2, ci, t)) * rng.uniform(0.05, 20, (1, ci, 1))).astype(np.float32)
         w = rng.normal(0, 0.05, (co, ci, k)).astype(np.float32)
         bias = rng.normal(0, 0.1, co).astype(np.float32)
-        # a session per case: a node keeps the transform of the first weights it is given
-        sess = ort.InferenceSession(_conv_model("FConv"), so, providers=["CPUExecutionProvider"])
-        y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": np.array([dil, n], np.int64)})[0]
+        # a session per case: a node keeps what it made of the first weights it is given
+        sess = ort.InferenceSession(_conv_model(op), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": np.array(params, np.int64)})[0]
         if y.shape != (2, co, t):
-            raise SystemExit(f"FConv: shape {y.shape} for {(2, co, t)}")
+            raise SystemExit(f"{op}: shape {y.shape} for {(2, co, t)}")
         for b in range(2):
             ref = conv_reference(x[b], w, bias, dil)
             err = np.sqrt(np.mean((y[b] - ref) ** 2) / np.mean(ref**2))
-            if not err < 1e-5:  # float rounding: ~3e-7; a fault gives ~1
-                raise SystemExit(f"FConv: relative error {err:.2e} for {ci}x{co} k={k} d={dil} T={t} N={n}")
+            if not err < 1e-5:
+                raise SystemExit(f"{op}: relative error {err:.2e} for {ci}x{co} k={k} d={dil} T={t} params={params}")
+
+
+def check_fconv(library: str) -> None:
+    """FConv (frames of N = the last number) against float64."""
+    cases = ((128, 128, 11, 5, 3001, 40), (8, 16, 7, 1, 17, 40), (256, 128, 7, 3, 500, 32), (16, 8, 11, 1, 1, 24),
+             (8, 8, 3, 2, 257, 8))
+    _check_float_conv(library, "FConv", [(ci, co, k, d, t, [d, n]) for ci, co, k, d, t, n in cases], 13)
 
 
 def check_wconv(library: str) -> None:
-    """WConv (Winograd F(4, 3)) against the float64 convolution: float rounding (1e-5 of the output's RMS)."""
-    import onnxruntime as ort
-
-    rng = np.random.default_rng(19)
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
-    so.register_custom_ops_library(library)
-    for ci, co, dil, t in ((128, 128, 1, 3001), (8, 16, 3, 17), (256, 256, 5, 500), (16, 32, 1, 1), (24, 16, 2, 290)):
-        x = (rng.normal(0, 1, (2, ci, t)) * rng.uniform(0.05, 20, (1, ci, 1))).astype(np.float32)  # two items
-        w = rng.normal(0, 0.05, (co, ci, 3)).astype(np.float32)
-        bias = rng.normal(0, 0.1, co).astype(np.float32)
-        sess = ort.InferenceSession(_conv_model("WConv"), so, providers=["CPUExecutionProvider"])
-        y = sess.run(None, {"x": x, "w": w, "bias": bias, "params": np.array([dil], np.int64)})[0]
-        if y.shape != (2, co, t):
-            raise SystemExit(f"WConv: shape {y.shape} for {(2, co, t)}")
-        for b in range(2):
-            ref = conv_reference(x[b], w, bias, dil)
-            err = np.sqrt(np.mean((y[b] - ref) ** 2) / np.mean(ref**2))
-            if not err < 1e-5:  # float rounding: ~2e-7; a fault gives ~1
-                raise SystemExit(f"WConv: relative error {err:.2e} for {ci}x{co} d={dil} T={t}")
+    """WConv (Winograd F(4, 3)) against float64, every dilation's phases and short inputs too."""
+    cases = ((128, 128, 1, 3001), (8, 16, 3, 17), (256, 256, 5, 500), (16, 32, 1, 1), (24, 16, 2, 290))
+    _check_float_conv(library, "WConv", [(ci, co, 3, d, t, [d]) for ci, co, d, t in cases], 19)
 
 
 if __name__ == "__main__":
