@@ -332,6 +332,18 @@ static void ns_task(void *user, size_t row) {
 
 /* inputs: x [N, C, T] (or [N, C, 1, T]), scale [C], bias [C], epsilon [1], alpha [C] (optional);
  * a shape that does not fit gives NaN */
+/* how many values a tensor holds (0 for none, or when onnxruntime will not say) */
+static size_t value_count(const OrtValue *v) {
+    OrtShapeInfo *shape = NULL;
+    size_t n = 0;
+    if (!v) return 0;
+    CHECK(CALL(SLOT_TYPE_AND_SHAPE, TypeAndShapeFn)(v, &shape));
+    CHECK(CALL(SLOT_ELEMENT_COUNT, ElementCountFn)(shape, &n));
+done:
+    if (shape) CALL(SLOT_RELEASE_SHAPE, ReleaseFn)(shape);
+    return n;
+}
+
 static void compute_norm_snake(void *kernel_ptr, OrtKernelContext *ctx) {
     (void)kernel_ptr;
     const OrtValue *in[5] = {0};
@@ -356,9 +368,11 @@ static void compute_norm_snake(void *kernel_ptr, OrtKernelContext *ctx) {
     if (n == 0) goto done;
     /* channels on axis 1, the rest one row per channel; every other axis but the first must be 1
      * except the last (engine/onnx_native.py only fuses [N, C, T]) */
-    int fits = ndim >= 3 && count >= 4 && data[1] && data[2] && data[3];
+    int fits = ndim >= 3 && count >= 4 && data[1] && data[2] && data[3] && dims[1] > 0;
     for (size_t d = 2; fits && d + 1 < ndim; d++) fits = dims[d] == 1;
-    if (!fits || dims[1] <= 0) {
+    fits = fits && value_count(in[1]) == (size_t)dims[1] && value_count(in[2]) == (size_t)dims[1] &&
+           value_count(in[3]) >= 1 && (count < 5 || !in[4] || value_count(in[4]) == (size_t)dims[1]);
+    if (!fits) {
         for (size_t i = 0; i < n; i++) y[i] = NAN; /* unmistakable, never silent */
         goto done;
     }
