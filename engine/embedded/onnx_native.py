@@ -2,8 +2,10 @@
 
 ``engine/embedded/native/ortops.c`` is a custom-op library for onnxruntime's CPU provider; this
 module rewrites the decoder stage for a session that registered it: the Snake activations and
-sines (:func:`use_native_ops`) and, where the library was built with it, the convolutions in
-8 bits (``QConv``).  Its source keys the graph cache with onnx_speed.py's
+sines (:func:`use_native_ops`), an instance norm with the Snake that alone reads it
+(``NormSnake``) and, where the library was built with them, the convolutions in 8 bits
+(``QConv``) or the long ones in the frequency domain (``FConv``) and the 3-tap ones by Winograd
+(``WConv``).  Its source keys the graph cache with onnx_speed.py's
 (engine/embedded/kokoro_graph.py), so any change here rebuilds the graphs.
 """
 
@@ -46,8 +48,9 @@ def _fuse_norm_snake(w: _Work) -> int:
             continue
         eps = float(_attrs(norm).get("epsilon", 1e-5))
         inputs = [*norm.input, w.add_init(np.array([eps], np.float32), norm.output[0] + "_eps"), *snake.input[1:]]
-        w.nodes[w.nodes.index(snake)] = helper.make_node("NormSnake", inputs, list(snake.output), name=(snake.name or snake.output[0]) + "_norm",
-                                      domain=NATIVE_DOMAIN)
+        fused = helper.make_node("NormSnake", inputs, list(snake.output), name=(snake.name or snake.output[0]) + "_norm",
+                                 domain=NATIVE_DOMAIN)
+        w.nodes[w.nodes.index(snake)] = fused
         w.nodes.remove(norm)
         w.index()
         count += 1
@@ -152,14 +155,17 @@ def use_native_ops(model: onnx.ModelProto, conv: str = "") -> tuple[onnx.ModelPr
     vocoder's largest tensors) becomes one ``ai.dubline.Snake(x, a)``, or ``Snake(u)`` where
     :func:`dequantize_for_cpu` already folded ``a`` away; every other ``Sin`` becomes
     ``ai.dubline.Sin``.  onnxruntime's own Sin is a scalar loop (7 ms per 3.8 M values on two
-    cores); the native kernels are vectorised and run on onnxruntime's threads.  Only for
-    sessions that registered the library (engine.native.ortops_library).
+    cores); the native kernels are vectorised and run on onnxruntime's threads.  A Snake that
+    alone reads an InstanceNormalization takes it in: ``ai.dubline.NormSnake`` (not counted in
+    the number returned).  Only for sessions that registered the library
+    (engine.native.ortops_library).
 
     ``conv="q8"``: the Convs the 8-bit ``ai.dubline.QConv`` computes exactly as written (one group,
     stride 1, "same" padding, channels in fours) become QConv; only for a library built with it
     (engine.embedded.native.has_qconv).  ``conv="fft"``: the 7- and 11-tap Convs of that kind,
     channels in eights, become ``ai.dubline.FConv``, the same float convolution in the frequency
-    domain; only for a library built with it (has_fconv).  Neither is counted in the number returned.
+    domain, and the 3-tap ones of at most 256 channels ``ai.dubline.WConv`` (Winograd F(4, 3)); only
+    for a library built with them (has_fconv).  None is counted in the number returned.
     """
     out = onnx.ModelProto()
     out.CopyFrom(model)

@@ -281,11 +281,12 @@ done:
 
 /* ---- NormSnake: InstanceNormalization then Snake in one op -------------------------------- */
 
-/* Why NormSnake: in the vocoder's last two stages every InstanceNormalization (its affine part
- * carrying the style, and the Snake's a where onnx_speed folded it) feeds a Snake.  As two ops
- * they read the largest tensors three times and write them twice; onnxruntime's
- * InstanceNormalization also runs on one thread.  Here each channel's row (<= ~160 KB) is read
- * from memory once, its mean and variance taken while it stays in cache, and written once. */
+/* Why NormSnake: in the vocoder's last two stages 42 InstanceNormalizations (their affine part
+ * carrying the style, and the Snake's a where onnx_speed folded it) feed a Snake and nothing else.
+ * As two ops they pass over the largest tensors several times (onnxruntime's InstanceNormalization
+ * ran at ~1 G values/s on 2 cores here).  Here each channel's row (T floats: 100-200 KB for a line
+ * of a few seconds) is read from memory once, its mean and variance taken while it is in cache,
+ * and written once. */
 typedef struct {
     const float *x, *scale, *bias, *alpha; /* alpha: NULL = 1 (the folded form) */
     float *y;
@@ -860,8 +861,8 @@ static void f_task(void *user, size_t task) {
 
 /* ---- WConv: 3-tap convolutions by Winograd's F(4, 3) (float32, AVX2 + FMA) ------------------- */
 
-/* Why WConv: the vocoder's 3-tap convolutions (128 and 256 channels) are a fifth of the decoder
- * once FConv runs the long ones, and a frequency transform saves them too little.  Winograd's
+/* Why WConv: the vocoder's 3-tap convolutions (128 and 256 channels) were an eighth of the decoder
+ * once FConv ran the long ones, and a frequency transform saves them too little.  Winograd's
  * minimal filtering F(4, 3) takes every tile of 6 inputs to 6 points (B^T x), mixes the channels
  * point by point (a real matrix product with the weights' points G w, made once per node) and
  * brings 4 outputs back (A^T): 1.5 multiply-adds per output and input channel instead of 3.  The
