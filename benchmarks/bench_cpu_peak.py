@@ -63,12 +63,19 @@ def measure_peaks() -> dict[str, float]:
     return peaks
 
 
-def conv_macs(args: dict) -> int:
-    """Multiply-adds of one convolution node from the shapes onnxruntime's profiler recorded."""
+def _shapes(args: dict) -> tuple[list, list] | None:
+    """(input shapes, output shapes) of a convolution node as onnxruntime's profiler recorded them, or
+    None when they cannot be read (no weights, no output)."""
     ins = [next(iter(s.values())) for s in args.get("input_type_shape", [])]
     outs = [next(iter(s.values())) for s in args.get("output_type_shape", [])]
-    if len(ins) < 2 or not outs or len(ins[1]) < 3:
+    return (ins, outs) if len(ins) >= 2 and outs and len(ins[1]) >= 3 else None
+
+
+def conv_macs(args: dict) -> int:
+    """Multiply-adds of one convolution node from the shapes onnxruntime's profiler recorded."""
+    if (shapes := _shapes(args)) is None:
         return 0
+    ins, outs = shapes
     w = ins[1]
     if args["op_name"] == "ConvTranspose":  # weight [Ci, Co / groups, K...]: every input value meets Co/g x K taps
         return math.prod(ins[0]) * math.prod(w[1:])
@@ -79,10 +86,9 @@ def fconv_macs(args: dict, frame: int) -> int:
     """Multiply-adds an FConv node performs (frames of ``frame`` samples): per frame, the forward
     transform of every input channel, the complex products of every bin, the inverse transform of
     the valid outputs of every output channel."""
-    ins = [next(iter(s.values())) for s in args.get("input_type_shape", [])]
-    outs = [next(iter(s.values())) for s in args.get("output_type_shape", [])]
-    if len(ins) < 2 or not outs or len(ins[1]) < 3:
+    if (shapes := _shapes(args)) is None:
         return 0
+    ins, outs = shapes
     co, ci, k = ins[1][0], ins[1][1], ins[1][-1]
     bins, hop = frame // 2 + 1, frame - k + 1
     frames = outs[0][0] * math.ceil(outs[0][-1] / hop)  # batch items x frames of each
@@ -93,10 +99,9 @@ def wconv_macs(args: dict) -> int:
     """Multiply-adds a WConv node (Winograd F(4, 3)) performs: per tile of 4 outputs, the 6 points'
     products of every (output, input) pair, and about 12 operations per input channel (B^T x) and
     per output channel (A^T m) for the transforms."""
-    ins = [next(iter(s.values())) for s in args.get("input_type_shape", [])]
-    outs = [next(iter(s.values())) for s in args.get("output_type_shape", [])]
-    if len(ins) < 2 or not outs or len(ins[1]) < 3:
+    if (shapes := _shapes(args)) is None:
         return 0
+    ins, outs = shapes
     co, ci = ins[1][0], ins[1][1]
     tiles = outs[0][0] * math.ceil(outs[0][-1] / 4)
     return tiles * (6 * ci * co + 12 * (ci + co))

@@ -331,8 +331,6 @@ static void ns_task(void *user, size_t row) {
     }
 }
 
-/* inputs: x [N, C, T] (or [N, C, 1, T]), scale [C], bias [C], epsilon [1], alpha [C] (optional);
- * a shape that does not fit gives NaN */
 /* how many values a tensor holds (0 for none, or when onnxruntime will not say) */
 static size_t value_count(const OrtValue *v) {
     OrtShapeInfo *shape = NULL;
@@ -345,6 +343,8 @@ done:
     return n;
 }
 
+/* inputs: x [N, C, T] (or [N, C, 1, T]), scale [C], bias [C], epsilon [1], alpha [C] (optional);
+ * a shape that does not fit gives NaN */
 static void compute_norm_snake(void *kernel_ptr, OrtKernelContext *ctx) {
     (void)kernel_ptr;
     const OrtValue *in[5] = {0};
@@ -619,6 +619,15 @@ typedef struct {
     size_t t, dil, per_phase, span, tasks; /* frames per phase and outputs per task */
     int failed;
 } FJob;
+
+/* the tasks of a convolution cut into stretches of time over every phase: `units` frames or tiles
+ * of `outputs` each per task, shared among the `dil` phases (at least one per phase); returns the
+ * number of tasks and sets the units per phase and the outputs per task */
+static size_t stretches(size_t t, size_t dil, size_t units, size_t outputs, size_t *per_phase, size_t *span) {
+    *per_phase = units / dil ? units / dil : 1;
+    *span = dil * outputs * *per_phase;
+    return (t + *span - 1) / *span;
+}
 
 /* r[0..7] (8 rows of 8) transposed in place */
 static inline void transpose8(__m256 r[8]) {
@@ -986,13 +995,14 @@ static void w_task(void *user, size_t task) {
     const WState *s = jb->s;
     const size_t dil = jb->dil, n = jb->per_phase, span = jb->span, t0 = task * span;
     const size_t ci = s->ci, co = s->co, nbp = (dil * n + WFB - 1) / WFB * WFB, len = span + 2 * dil;
-    const size_t floats = len * ci + WN * nbp * (ci + co) + span * co;
+    const size_t rows = len * ci > span * co ? len * ci : span * co; /* the input, then the output, time-major */
+    const size_t floats = rows + WN * nbp * (ci + co);
     float *p = aligned_alloc(32, (floats * sizeof(float) + 31) / 32 * 32);
     if (!p) {
         jb->failed = 1;
         return;
     }
-    float *xw = p + len * ci, *yw = xw + WN * nbp * ci, *o = yw + WN * nbp * co;
+    float *xw = p + rows, *yw = xw + WN * nbp * ci, *o = p;
     to_time_major(jb->x, jb->t, ci, (long)t0 - (long)dil, len, p); /* row r: time t0 - dil + r */
     for (size_t q = 0; q < WN; q++) /* the padding tiles: mixed like the others, never read */
         memset(xw + (q * nbp + dil * n) * ci, 0, (nbp - dil * n) * ci * sizeof(float));
@@ -1117,9 +1127,7 @@ static int fconv_ready(FState *s, const float *w, size_t co, size_t ci, int k, i
 static int fconv_one(OrtKernelContext *ctx, const FState *s, const float *x, float *y, const float *bias, size_t t,
                      size_t dil) {
     FJob job = {s, x, y, bias, t, dil, 0, 0, 0, 0};
-    job.per_phase = FCB / dil ? FCB / dil : 1;
-    job.span = dil * (size_t)s->h * job.per_phase;
-    job.tasks = (t + job.span - 1) / job.span;
+    job.tasks = stretches(t, dil, FCB, (size_t)s->h, &job.per_phase, &job.span);
     if (t > 0) parallel(ctx, f_task, job.tasks, &job);
     return !job.failed;
 }
@@ -1210,9 +1218,7 @@ static void compute_wconv(void *kernel_ptr, OrtKernelContext *ctx) {
         for (int64_t b = 0; b < batch && ok && t > 0; b++) {
             WJob job = {(const WState *)kernel_ptr, (const float *)io.data[0] + b * ci * t, io.y + b * co * t,
                         (const float *)io.data[2], (size_t)t, (size_t)dil, 0, 0, 0, 0};
-            job.per_phase = WCB / (size_t)dil ? WCB / (size_t)dil : 1;
-            job.span = (size_t)dil * WT * job.per_phase;
-            job.tasks = ((size_t)t + job.span - 1) / job.span;
+            job.tasks = stretches((size_t)t, (size_t)dil, WCB, WT, &job.per_phase, &job.span);
             parallel(ctx, w_task, job.tasks, &job);
             ok = !job.failed;
         }
@@ -1319,7 +1325,7 @@ EXPORT OrtStatus *RegisterCustomOps(OrtSessionOptions *options, const ApiBase *b
     g_kernels[1].fn = sin_range;
     g_kernels[1].inputs = 1;
     if ((st = CALL(SLOT_CREATE_DOMAIN, CreateDomainFn)("ai.dubline", &domain))) return st;
-    for (int i = 0; i < N_OPS; i++) { /* QConv and FConv only where they are built */
+    for (int i = 0; i < N_OPS; i++) { /* QConv, and FConv with WConv, only where they are built */
         if ((i == OP_QCONV && !dubline_qconv_available()) || ((i == OP_FCONV || i == OP_WCONV) && !dubline_fconv_available()))
             continue;
         if ((st = CALL(SLOT_DOMAIN_ADD, DomainAddFn)(domain, &g_ops[i]))) return st;
