@@ -82,17 +82,21 @@ def conv_macs(args: dict) -> int:
     return math.prod(outs[0]) * math.prod(w[1:])  # weight [Co, Ci / groups, K...]
 
 
-def fconv_macs(args: dict, frame: int) -> int:
-    """Multiply-adds an FConv node performs (frames of ``frame`` samples): per frame, the forward
-    transform of every input channel, the complex products of every bin, the inverse transform of
-    the valid outputs of every output channel."""
+def fconv_macs(args: dict) -> int:
+    """Multiply-adds an FConv node performs (frames of N = fconv_frame(K) samples, M = N / 2): per
+    frame and channel, an FFT of M points (M/2 log2 M butterflies of ~5 operations) and its split
+    into N/2 + 1 bins (~4 each), both ways; and the complex products of every bin and channel pair."""
+    from engine.embedded.onnx_native import fconv_frame
+
     if (shapes := _shapes(args)) is None:
         return 0
     ins, outs = shapes
     co, ci, k = ins[1][0], ins[1][1], ins[1][-1]
-    bins, hop = frame // 2 + 1, frame - k + 1
+    frame = fconv_frame(k)
+    half, bins, hop = frame // 2, frame // 2 + 1, frame - k + 1
+    transform = half // 2 * int(math.log2(half)) * 5 + bins * 4
     frames = outs[0][0] * math.ceil(outs[0][-1] / hop)  # batch items x frames of each
-    return frames * (ci * frame * 2 * bins + bins * 4 * ci * co + co * 2 * bins * hop)
+    return frames * ((ci + co) * transform + bins * 4 * ci * co)
 
 
 def wconv_macs(args: dict) -> int:
@@ -142,8 +146,6 @@ def profile_decoder(n_lines: int, voice: str) -> dict:
         Path(getattr(backend, name).end_profiling()).unlink(missing_ok=True)
     runs = sorted((e for e in events if e.get("cat") == "Session" and e["name"] == "model_run"), key=lambda e: e["ts"])
     first_end = runs[0]["ts"] + runs[0]["dur"] if runs else 0
-    from engine.embedded.onnx_native import FCONV_FRAME
-
     macs = done = conv_us = 0
     for e in events:
         if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time") or e["ts"] < first_end:
@@ -151,7 +153,7 @@ def profile_decoder(n_lines: int, voice: str) -> dict:
         if e["args"]["op_name"] in CONV_OPS:
             macs += conv_macs(e["args"])
             op = e["args"]["op_name"]
-            done += fconv_macs(e["args"], FCONV_FRAME) if op == "FConv" else wconv_macs(e["args"]) if op == "WConv" \
+            done += fconv_macs(e["args"]) if op == "FConv" else wconv_macs(e["args"]) if op == "WConv" \
                 else conv_macs(e["args"])
             conv_us += e["dur"]
     shutil.rmtree(folder, ignore_errors=True)

@@ -34,12 +34,14 @@ def test_conv_macs_from_shapes(peak):
 
 
 def test_fconv_macs_count_the_frequency_domain_arithmetic(peak):
-    # 128 -> 128 channels, 11 taps, 300 outputs, frames of 40: 10 frames of 30 outputs and 21 bins each
+    # 128 -> 128 channels, 11 taps, 300 outputs, frames of 64: 6 frames of 54 outputs and 33 bins
+    # each; an FFT of 32 points (16 x 5 butterflies of 5 operations) and its split (33 x 4) per
+    # frame and channel, both ways
     args = _args("FConv", [[1, 128, 1, 300], [128, 128, 11], [128], [2]], [1, 128, 1, 300])
-    per_frame = 128 * 40 * 2 * 21 + 21 * 4 * 128 * 128 + 128 * 2 * 21 * 30
-    assert peak.fconv_macs(args, 40) == 10 * per_frame
-    assert peak.fconv_macs(args, 40) < peak.conv_macs(args) / 2  # what FConv is for
-    assert peak.fconv_macs(_args("FConv", [[1, 4, 10]], [1, 4, 10]), 40) == 0
+    per_frame = 256 * (16 * 5 * 5 + 33 * 4) + 33 * 4 * 128 * 128
+    assert peak.fconv_macs(args) == 6 * per_frame
+    assert peak.fconv_macs(args) < peak.conv_macs(args) / 3  # what FConv is for
+    assert peak.fconv_macs(_args("FConv", [[1, 4, 10]], [1, 4, 10])) == 0
 
 
 def test_wconv_macs_count_the_winograd_arithmetic(peak):

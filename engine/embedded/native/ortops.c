@@ -588,8 +588,10 @@ static int qconv_one(OrtKernelContext *ctx, QJob *j) {
  * per output and input channel; by overlap-save over frames of N samples (h = N - K + 1 outputs
  * each), every frame is taken to N/2 + 1 frequency bins, the channels are mixed bin by bin (a
  * complex matrix product: 4 (N/2 + 1) / h real multiply-adds per output and input channel, 3.1 for
- * K = 11 and N = 32 against 11) and the h valid outputs come back by the inverse transform.  The
- * result is the same convolution up to float rounding (selftest.py checks it against float64).
+ * K = 11 and N = 32, 2.3 for N = 64, against 11) and the h valid outputs come back by the inverse
+ * transform.  N is a power of two: each transform is one complex FFT of N/2 points (vectorised over
+ * 8 channels) and a split into the bins; as a direct DFT the two took ~30 % of the op, as FFTs ~20 %.
+ * The result is the same convolution up to float rounding (selftest.py checks it against float64).
  * A dilated kernel is the plain kernel on each of its `dilation` interleaved phases.
  * The weights' transform is made at the first call of each node and kept with its kernel. */
 #if defined(__AVX2__) && defined(__FMA__)
@@ -598,17 +600,17 @@ static int qconv_one(OrtKernelContext *ctx, QJob *j) {
 #define HAVE_FCONV 1
 
 #define FB 6           /* frames per micro tile: 12 accumulators (real, imaginary) of 8 outputs */
-#define FCB (4 * FB)   /* frames per task */
+#define FCB (4 * FB)   /* frames per task (2 and 6 micro tiles were no faster) */
 
 typedef struct {
     pthread_mutex_t lock;
     int ready;          /* 1: the fields below are built (read under the lock or after it) */
     const float *w;     /* the weights they were built from: a constant initializer; others are refused */
     size_t ci, co;
-    int k, n, f, h, fpad, hpad;
-    float *g;           /* [F][Co/8][Ci][16]: conj(DFT(w)), 8 real then 8 imaginary per input channel */
-    float *fwd;         /* [N][fpad][2]: cos, -sin of 2 pi b t / N */
-    float *inv;         /* [F][hpad][2]: c cos, -c sin of 2 pi b t / N, c = 1/N (b = 0, N/2) or 2/N */
+    int k, n, f, h;
+    float *g;           /* [F][Co/8][Ci][16]: conj(DFT(w)) / 2N, 8 real then 8 imaginary per input channel */
+    float *tw;          /* the FFT's twiddles (f_prepare says which) */
+    unsigned char rev[64]; /* q -> q's bits reversed over log2 M, M = N/2 */
 } FState;
 
 typedef struct {
@@ -620,12 +622,16 @@ typedef struct {
     int failed;
 } FJob;
 
-/* the tasks of a convolution cut into stretches of time over every phase: `units` frames or tiles
- * of `outputs` each per task, shared among the `dil` phases (at least one per phase); returns the
- * number of tasks and sets the units per phase and the outputs per task */
-static size_t stretches(size_t t, size_t dil, size_t units, size_t outputs, size_t *per_phase, size_t *span) {
-    *per_phase = units / dil ? units / dil : 1;
-    *span = dil * outputs * *per_phase;
+/* the tasks of a convolution cut into stretches of time over every phase: about `units` frames or
+ * tiles of `outputs` each per task, shared among the `dil` phases, their count a multiple of the
+ * micro tile's `block` (so none is padding); returns the number of tasks and sets the units per
+ * phase and the outputs per task */
+static size_t stretches(size_t t, size_t dil, size_t units, size_t block, size_t outputs, size_t *per_phase,
+                        size_t *span) {
+    size_t n = (units + dil - 1) / dil;
+    while (dil * n % block) n++;
+    *per_phase = n;
+    *span = dil * outputs * n;
     return (t + *span - 1) / *span;
 }
 
@@ -684,90 +690,121 @@ static void from_time_major(const float *o, size_t co, size_t len, float *y, siz
         }
 }
 
-/* conj(DFT_N(w)) of every (output, input) pair, packed for f_gemm; the transform tables; 0 if short of memory */
+/* conj(DFT_N(w)) / 2N of every (output, input) pair, packed for f_gemm (the 2 undoes f_forward's
+ * doubled bins, the 1/N is the inverse transform's), and the FFT's tables; 0 if short of memory */
 static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int n) {
-    const int f = n / 2 + 1, h = n - k + 1, fpad = (f + 3) / 4 * 4, hpad = (h + 3) / 4 * 4;
+    const int f = n / 2 + 1, h = n - k + 1, m = n / 2;
     const size_t gsize = (size_t)f * co * ci * 16 / 8;
     float *g = aligned_alloc(32, (gsize * sizeof(float) + 31) / 32 * 32);
-    float *fwd = calloc((size_t)n * fpad * 2, sizeof(float)), *inv = calloc((size_t)f * hpad * 2, sizeof(float));
-    if (!g || !fwd || !inv) {
+    float *tw = malloc((size_t)(2 * m + 2 * f) * 2 * sizeof(float));
+    if (!g || !tw) {
         free(g);
-        free(fwd);
-        free(inv);
+        free(tw);
         return 0;
     }
+    double cs[128][2]; /* cos, sin of 2 pi j / N (fconv_bad keeps N <= 128), exact on the axes */
     const double tau = 6.283185307179586476925 / n;
-    for (int t = 0; t < n; t++)
-        for (int b = 0; b < f; b++) {
-            const double a = tau * (double)((b * t) % n);
-            const int axis = (2 * b * t) % n == 0; /* a multiple of pi: exactly +-1 and 0 */
-            fwd[((size_t)t * fpad + b) * 2] = axis ? ((b * t) % n == 0 ? 1.0f : -1.0f) : (float)cos(a);
-            fwd[((size_t)t * fpad + b) * 2 + 1] = axis ? 0.0f : (float)-sin(a);
-        }
-    /* the weights' transform, conjugated: one small product per (output, input) pair, [K] x the
-     * forward table's first K rows (k < n) */
+    for (int j = 0; j < n; j++) {
+        const int q = 4 * j % n == 0 ? 4 * j / n : -1; /* a quarter turn's multiple */
+        cs[j][0] = q == 0 ? 1.0 : q == 2 ? -1.0 : q == 1 || q == 3 ? 0.0 : cos(tau * j);
+        cs[j][1] = q == 1 ? 1.0 : q == 3 ? -1.0 : q == 0 || q == 2 ? 0.0 : sin(tau * j);
+    }
     for (size_t o = 0; o < co; o++)
         for (size_t c = 0; c < ci; c++) {
-            float re[64] = {0}, im[64] = {0}; /* fconv_bad keeps n <= 120: fpad <= 64 */
             const float *wk = w + (o * ci + c) * (size_t)k;
-            for (int kk = 0; kk < k; kk++) {
-                const float v = wk[kk], *row = fwd + (size_t)kk * fpad * 2;
-                for (int b = 0; b < fpad; b++) {
-                    re[b] += v * row[2 * b];
-                    im[b] -= v * row[2 * b + 1];
-                }
-            }
             for (int b = 0; b < f; b++) {
+                double re = 0.0, im = 0.0; /* DFT(w)[b], conjugated */
+                for (int kk = 0; kk < k; kk++) {
+                    re += wk[kk] * cs[b * kk % n][0];
+                    im += wk[kk] * cs[b * kk % n][1];
+                }
                 float *dst = g + (((size_t)b * (co / 8) + o / 8) * ci + c) * 16 + o % 8;
-                dst[0] = re[b];
-                dst[8] = im[b];
+                dst[0] = (float)(re / (2.0 * n));
+                dst[8] = (float)(im / (2.0 * n));
             }
         }
-    for (int b = 0; b < f; b++)
-        for (int t = 0; t < h; t++) {
-            const double a = tau * (double)((b * t) % n), c = (b == 0 || 2 * b == n ? 1.0 : 2.0) / n;
-            const int axis = (2 * b * t) % n == 0;
-            inv[((size_t)b * hpad + t) * 2] = (float)(axis ? ((b * t) % n == 0 ? c : -c) : c * cos(a));
-            inv[((size_t)b * hpad + t) * 2 + 1] = axis ? 0.0f : (float)(-c * sin(a));
-        }
+    /* e^-i2pi j/M (j < M/2) for the forward FFT, then e^+i2pi j/M for the inverse, then e^-i2pi b/N
+     * (b <= M) for the forward split and e^+i2pi b/N for the inverse's */
+    for (int j = 0; j < m / 2; j++) {
+        tw[2 * j] = tw[m + 2 * j] = (float)cs[2 * j][0];
+        tw[2 * j + 1] = (float)-cs[2 * j][1];
+        tw[m + 2 * j + 1] = (float)cs[2 * j][1];
+    }
+    for (int b = 0; b < f; b++) {
+        float *e = tw + 2 * m + 2 * b, *ei = tw + 2 * m + 2 * f + 2 * b;
+        e[0] = ei[0] = (float)cs[b % n][0];
+        e[1] = (float)-cs[b % n][1];
+        ei[1] = (float)cs[b % n][1];
+    }
+    for (int q = 0, r = 0; q < m; q++) { /* r: q's bits reversed over log2 M */
+        s->rev[q] = (unsigned char)r;
+        int bit = m >> 1;
+        for (; r & bit; bit >>= 1) r ^= bit;
+        r |= bit;
+    }
     s->ci = ci;
     s->co = co;
     s->k = k;
     s->n = n;
     s->f = f;
     s->h = h;
-    s->fpad = fpad;
-    s->hpad = hpad;
     s->g = g;
-    s->fwd = fwd;
-    s->inv = inv;
+    s->tw = tw;
     return 1;
 }
 
+/* M = N/2 complex points (8 lanes each, in bit-reversed order) through the FFT in place (radix 2,
+ * decimation in time); tw: e^(-+i2pi j/M), j < M/2, for the forward or the inverse transform */
+static inline void f_fft(__m256 *zr, __m256 *zi, int m, const float *tw) {
+    for (int q = 0; q < m; q += 2) {
+        const __m256 ur = zr[q], ui = zi[q];
+        zr[q] = _mm256_add_ps(ur, zr[q + 1]);
+        zi[q] = _mm256_add_ps(ui, zi[q + 1]);
+        zr[q + 1] = _mm256_sub_ps(ur, zr[q + 1]);
+        zi[q + 1] = _mm256_sub_ps(ui, zi[q + 1]);
+    }
+    for (int len = 4; len <= m; len <<= 1) {
+        const int half = len / 2, step = m / len;
+        for (int i = 0; i < m; i += len)
+            for (int j = 0; j < half; j++) {
+                const __m256 wr = _mm256_broadcast_ss(tw + 2 * j * step), wi = _mm256_broadcast_ss(tw + 2 * j * step + 1);
+                const int a = i + j, b = a + half;
+                const __m256 vr = _mm256_fmsub_ps(zr[b], wr, _mm256_mul_ps(zi[b], wi));
+                const __m256 vi = _mm256_fmadd_ps(zr[b], wi, _mm256_mul_ps(zi[b], wr));
+                zr[b] = _mm256_sub_ps(zr[a], vr);
+                zi[b] = _mm256_sub_ps(zi[a], vi);
+                zr[a] = _mm256_add_ps(zr[a], vr);
+                zi[a] = _mm256_add_ps(zi[a], vi);
+            }
+    }
+}
+
 /* the phase's frames 0..n-1 (frame j: rows (j h + t) dil of p, t < N; p time-major [L][Ci]) to
- * xf [F][nbp][2][Ci] (real row, imaginary row) from frame k0 on */
+ * xf [F][nbp][2][Ci] (real row, imaginary row) from frame k0 on: 2 DFT(x), from one FFT of M = N/2
+ * points (even samples real, odd imaginary) split into the even and odd samples' transforms */
 static void f_forward(const FState *s, const float *p, size_t dil, size_t n, float *xf, size_t nbp, size_t k0) {
     const size_t ci = s->ci, rs = dil * ci;
+    const int m = s->n / 2;
+    const float *e = s->tw + 2 * m;
+    __m256 zr[64], zi[64];
     for (size_t j = 0; j < n; j++)
-        for (size_t c = 0; c < ci; c += 8)
-            for (int b0 = 0; b0 < s->f; b0 += 4) {
-                __m256 re[4], im[4];
-                for (int u = 0; u < 4; u++) re[u] = im[u] = _mm256_setzero_ps();
-                const float *pj = p + j * (size_t)s->h * rs + c;
-                for (int t = 0; t < s->n; t++) {
-                    const __m256 v = _mm256_loadu_ps(pj + (size_t)t * rs);
-                    const float *tb = s->fwd + ((size_t)t * s->fpad + b0) * 2;
-                    for (int u = 0; u < 4; u++) {
-                        re[u] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 2 * u), re[u]);
-                        im[u] = _mm256_fmadd_ps(v, _mm256_broadcast_ss(tb + 2 * u + 1), im[u]);
-                    }
-                }
-                for (int u = 0; u < 4 && b0 + u < s->f; u++) {
-                    float *dst = xf + (((size_t)(b0 + u) * nbp + k0 + j) * 2) * ci + c;
-                    _mm256_storeu_ps(dst, re[u]);
-                    _mm256_storeu_ps(dst + ci, im[u]);
-                }
+        for (size_t c = 0; c < ci; c += 8) {
+            const float *pj = p + j * (size_t)s->h * rs + c;
+            for (int q = 0; q < m; q++) {
+                zr[q] = _mm256_loadu_ps(pj + (size_t)(2 * s->rev[q]) * rs);
+                zi[q] = _mm256_loadu_ps(pj + (size_t)(2 * s->rev[q] + 1) * rs);
             }
+            f_fft(zr, zi, m, s->tw);
+            for (int b = 0; b <= m; b++) { /* X = (Z[b] + Z*[M-b]) - i e^(-i2pi b/N) (Z[b] - Z*[M-b]) */
+                const int a = b % m, r = (m - b) % m;
+                const __m256 sr = _mm256_add_ps(zr[a], zr[r]), si = _mm256_sub_ps(zi[a], zi[r]);
+                const __m256 dr = _mm256_sub_ps(zr[a], zr[r]), di = _mm256_add_ps(zi[a], zi[r]);
+                const __m256 er = _mm256_broadcast_ss(e + 2 * b), ei = _mm256_broadcast_ss(e + 2 * b + 1);
+                float *dst = xf + (((size_t)b * nbp + k0 + j) * 2) * ci + c;
+                _mm256_storeu_ps(dst, _mm256_add_ps(sr, _mm256_fmadd_ps(er, di, _mm256_mul_ps(ei, dr))));
+                _mm256_storeu_ps(dst + ci, _mm256_add_ps(si, _mm256_fmsub_ps(ei, di, _mm256_mul_ps(er, dr))));
+            }
+        }
 }
 
 /* bin b: yf[b][j] = xf[b][j] * g[b] over the input channels, for FB frames and 8 outputs at a time */
@@ -819,27 +856,33 @@ static void f_gemm(const FState *s, const float *xf, float *yf, size_t nbp, size
     }
 }
 
-/* the phase's frames k0..k0+n-1 of yf back to time plus the bias, at rows (j h + t) dil of o [span][Co] */
+/* the phase's frames k0..k0+n-1 of yf back to time plus the bias, at rows (j h + t) dil of o [span][Co]:
+ * the bins joined into M = N/2 points whose inverse FFT holds the even samples (real) and odd ones */
 static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t k0, size_t n, float *o) {
     const FState *s = jb->s;
     const size_t co = s->co, h = (size_t)s->h, rs = jb->dil * co;
+    const int m = s->n / 2;
+    const float *e = s->tw + 2 * m + 2 * s->f;
+    __m256 zr[64], zi[64];
     for (size_t j = 0; j < n; j++)
         for (size_t c = 0; c < co; c += 8) {
+            for (int b = 0; b < m; b++) { /* Z = (Y[b] + Y*[M-b]) + i e^(i2pi b/N) (Y[b] - Y*[M-b]) */
+                const float *ya = yf + (((size_t)b * nbp + k0 + j) * 2) * co + c;
+                const float *yr = yf + (((size_t)(m - b) * nbp + k0 + j) * 2) * co + c;
+                const __m256 ar = _mm256_loadu_ps(ya), ai = _mm256_loadu_ps(ya + co);
+                const __m256 br = _mm256_loadu_ps(yr), bi = _mm256_loadu_ps(yr + co);
+                const __m256 sr = _mm256_add_ps(ar, br), si = _mm256_sub_ps(ai, bi);
+                const __m256 dr = _mm256_sub_ps(ar, br), di = _mm256_add_ps(ai, bi);
+                const __m256 er = _mm256_broadcast_ss(e + 2 * b), ei = _mm256_broadcast_ss(e + 2 * b + 1);
+                const int q = s->rev[b];
+                zr[q] = _mm256_sub_ps(sr, _mm256_fmadd_ps(er, di, _mm256_mul_ps(ei, dr)));
+                zi[q] = _mm256_add_ps(si, _mm256_fmsub_ps(er, dr, _mm256_mul_ps(ei, di)));
+            }
+            f_fft(zr, zi, m, s->tw + m);
             const __m256 bias = _mm256_loadu_ps(jb->bias + c);
-            for (size_t t0 = 0; t0 < h; t0 += 4) {
-                __m256 ar[4], ai[4];
-                for (int u = 0; u < 4; u++) ar[u] = ai[u] = _mm256_setzero_ps();
-                for (int b = 0; b < s->f; b++) {
-                    const float *src = yf + (((size_t)b * nbp + k0 + j) * 2) * co + c;
-                    const __m256 yr = _mm256_loadu_ps(src), yi = _mm256_loadu_ps(src + co);
-                    const float *tb = s->inv + ((size_t)b * s->hpad + t0) * 2;
-                    for (int u = 0; u < 4; u++) {
-                        ar[u] = _mm256_fmadd_ps(yr, _mm256_broadcast_ss(tb + 2 * u), ar[u]);
-                        ai[u] = _mm256_fmadd_ps(yi, _mm256_broadcast_ss(tb + 2 * u + 1), ai[u]);
-                    }
-                }
-                for (size_t u = 0; u < 4 && t0 + u < h; u++)
-                    _mm256_storeu_ps(o + ((j * h + t0 + u) * rs) + c, _mm256_add_ps(_mm256_add_ps(ar[u], ai[u]), bias));
+            for (size_t t = 0; t < h; t++) {
+                const __m256 v = t % 2 ? zi[t / 2] : zr[t / 2];
+                _mm256_storeu_ps(o + ((j * h + t) * rs) + c, _mm256_add_ps(v, bias));
             }
         }
 }
@@ -1110,7 +1153,7 @@ EXPORT int dubline_fconv_available(void) {
 
 #ifdef HAVE_FCONV
 static int fconv_bad(size_t ci, size_t co, int k, long dil, long n) {
-    return ci == 0 || co == 0 || ci % 8 || co % 8 || k < 1 || k % 2 == 0 || dil < 1 || n % 2 || n <= k || n > 120;
+    return ci == 0 || co == 0 || ci % 8 || co % 8 || k < 1 || k % 2 == 0 || dil < 1 || n < 8 || n > 128 || (n & (n - 1)) || n <= k;
 }
 
 /* the state of one node, built from its weights at the first call; 0 if they do not fit it (the
@@ -1127,7 +1170,7 @@ static int fconv_ready(FState *s, const float *w, size_t co, size_t ci, int k, i
 static int fconv_one(OrtKernelContext *ctx, const FState *s, const float *x, float *y, const float *bias, size_t t,
                      size_t dil) {
     FJob job = {s, x, y, bias, t, dil, 0, 0, 0, 0};
-    job.tasks = stretches(t, dil, FCB, (size_t)s->h, &job.per_phase, &job.span);
+    job.tasks = stretches(t, dil, FCB, FB, (size_t)s->h, &job.per_phase, &job.span);
     if (t > 0) parallel(ctx, f_task, job.tasks, &job);
     return !job.failed;
 }
@@ -1184,8 +1227,7 @@ static void destroy_fconv(void *kernel) {
     if (!s) return;
     pthread_mutex_destroy(&s->lock);
     free(s->g);
-    free(s->fwd);
-    free(s->inv);
+    free(s->tw);
     free(s);
 #else
     (void)kernel;
@@ -1218,7 +1260,7 @@ static void compute_wconv(void *kernel_ptr, OrtKernelContext *ctx) {
         for (int64_t b = 0; b < batch && ok && t > 0; b++) {
             WJob job = {(const WState *)kernel_ptr, (const float *)io.data[0] + b * ci * t, io.y + b * co * t,
                         (const float *)io.data[2], (size_t)t, (size_t)dil, 0, 0, 0, 0};
-            job.tasks = stretches((size_t)t, (size_t)dil, WCB, WT, &job.per_phase, &job.span);
+            job.tasks = stretches((size_t)t, (size_t)dil, WCB, WFB, WT, &job.per_phase, &job.span);
             parallel(ctx, w_task, job.tasks, &job);
             ok = !job.failed;
         }

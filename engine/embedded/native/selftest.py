@@ -194,8 +194,8 @@ def _check_float_conv(library: str, op: str, cases, seed: int) -> None:
 
 def check_fconv(library: str) -> None:
     """FConv (frames of N = the last number) against float64."""
-    cases = ((128, 128, 11, 5, 3001, 40), (8, 16, 7, 1, 17, 40), (256, 128, 7, 3, 500, 32), (16, 8, 11, 1, 1, 24),
-             (8, 8, 3, 2, 257, 8))
+    cases = ((128, 128, 11, 5, 3001, 64), (8, 16, 7, 1, 17, 128), (256, 128, 7, 3, 500, 32), (16, 8, 11, 1, 1, 16),
+             (8, 8, 3, 2, 257, 8), (24, 16, 11, 2, 300, 32))
     _check_float_conv(library, "FConv", [(ci, co, k, d, t, [d, n]) for ci, co, k, d, t, n in cases], 13)
 
 
