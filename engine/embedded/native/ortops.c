@@ -697,9 +697,11 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
     const size_t gsize = (size_t)f * co * ci * 16 / 8;
     float *g = aligned_alloc(32, (gsize * sizeof(float) + 31) / 32 * 32);
     float *tw = malloc((size_t)(2 * m + 2 * f) * 2 * sizeof(float));
-    if (!g || !tw) {
+    float *ct = malloc((size_t)k * f * 2 * sizeof(float)), *st = ct + (size_t)k * f; /* [K][F] each */
+    if (!g || !tw || !ct) {
         free(g);
         free(tw);
+        free(ct);
         return 0;
     }
     double cs[128][2]; /* cos, sin of 2 pi j / N (fconv_bad keeps N <= 128), exact on the axes */
@@ -709,18 +711,27 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
         cs[j][0] = q == 0 ? 1.0 : q == 2 ? -1.0 : q == 1 || q == 3 ? 0.0 : cos(tau * j);
         cs[j][1] = q == 1 ? 1.0 : q == 3 ? -1.0 : q == 0 || q == 2 ? 0.0 : sin(tau * j);
     }
+    /* the weights' transform: one small product per (output, input) pair, [K] x [K][F] tables of
+     * cos and sin / 2N (in float: a node's first call takes a third of the time double took) */
+    float re[65], im[65];
+    for (int kk = 0; kk < k; kk++)
+        for (int b = 0; b < f; b++) {
+            ct[kk * f + b] = (float)(cs[b * kk % n][0] / (2.0 * n));
+            st[kk * f + b] = (float)(cs[b * kk % n][1] / (2.0 * n));
+        }
     for (size_t o = 0; o < co; o++)
         for (size_t c = 0; c < ci; c++) {
             const float *wk = w + (o * ci + c) * (size_t)k;
-            for (int b = 0; b < f; b++) {
-                double re = 0.0, im = 0.0; /* DFT(w)[b], conjugated */
-                for (int kk = 0; kk < k; kk++) {
-                    re += wk[kk] * cs[b * kk % n][0];
-                    im += wk[kk] * cs[b * kk % n][1];
+            for (int b = 0; b < f; b++) re[b] = im[b] = 0.0f;
+            for (int kk = 0; kk < k; kk++)
+                for (int b = 0; b < f; b++) {
+                    re[b] += wk[kk] * ct[kk * f + b];
+                    im[b] += wk[kk] * st[kk * f + b];
                 }
+            for (int b = 0; b < f; b++) {
                 float *dst = g + (((size_t)b * (co / 8) + o / 8) * ci + c) * 16 + o % 8;
-                dst[0] = (float)(re / (2.0 * n));
-                dst[8] = (float)(im / (2.0 * n));
+                dst[0] = re[b];
+                dst[8] = im[b];
             }
         }
     /* e^-i2pi j/M (j < M/2) for the forward FFT, then e^+i2pi j/M for the inverse, then e^-i2pi b/N
@@ -736,6 +747,7 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
         e[1] = (float)-cs[b % n][1];
         ei[1] = (float)cs[b % n][1];
     }
+    free(ct);
     for (int q = 0, r = 0; q < m; q++) { /* r: q's bits reversed over log2 M */
         s->rev[q] = (unsigned char)r;
         int bit = m >> 1;
