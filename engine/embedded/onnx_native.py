@@ -114,11 +114,13 @@ def _pass_qconv(w: _Work) -> int:
 
 #: FConv takes Convs of at least this many taps (3-tap ones gain too little over the direct form)
 FCONV_MIN_TAPS = 7
+
+
 def fconv_frame(taps: int) -> int:
     """FConv's frame length N for a kernel of ``taps``: h = N - taps + 1 outputs per frame, N / 2 + 1
     frequency bins (a power of two: the transforms are FFTs).  64 for the 11-tap kernels (their
-    products fall by 17 % against 32; 5-10 % faster per op on one Zen 2, ~60 MB more for the weights'
-    transforms), 32 for the 7-tap ones (64 was no faster for their 256 channels)."""
+    products fall by 17 % against 32; 5-10 % faster per op on 2 Zen 2 cores; the weights' transforms take
+    ~76 MB more), 32 for the 7-tap ones (64 was no faster for their 256 channels)."""
     return 64 if taps >= 9 else 32
 
 

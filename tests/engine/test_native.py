@@ -225,7 +225,7 @@ def test_conv_kernel_matches_the_float_convolution(op, needs):
 
 def test_fconv_refuses_other_weights_than_its_first(tmp_path):
     """A node keeps the transform of its weights: weights that change between calls give NaN, never a
-    silently stale convolution."""
+    silently stale convolution (and so does a frame length the FFTs cannot take)."""
     _needs_compiler()
     lib = native.ortops_library()
     if lib is None or not native.has_fconv(lib):
