@@ -609,7 +609,7 @@ typedef struct {
     size_t ci, co;
     int k, n, f, h;
     float *g;           /* [F][Co/8][Ci][16]: conj(DFT(w)) / 2N, 8 real then 8 imaginary per input channel */
-    float *tw;          /* the FFT's twiddles (f_prepare says which) */
+    float *tw;          /* [M/2][2] e^-i2pi j/M, the FFT's, then [F][2] e^-i2pi b/N, the split's (cos, -sin) */
     unsigned char rev[64]; /* q -> q's bits reversed over log2 M, M = N/2 */
 } FState;
 
@@ -696,7 +696,7 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
     const int f = n / 2 + 1, h = n - k + 1, m = n / 2;
     const size_t gsize = (size_t)f * co * ci * 16 / 8;
     float *g = aligned_alloc(32, (gsize * sizeof(float) + 31) / 32 * 32);
-    float *tw = malloc((size_t)(2 * m + 2 * f) * 2 * sizeof(float));
+    float *tw = malloc((size_t)(m / 2 + f) * 2 * sizeof(float));
     float *ct = malloc((size_t)k * f * 2 * sizeof(float)), *st = ct + (size_t)k * f; /* [K][F] each */
     if (!g || !tw || !ct) {
         free(g);
@@ -734,18 +734,15 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
                 dst[8] = im[b];
             }
         }
-    /* e^-i2pi j/M (j < M/2) for the forward FFT, then e^+i2pi j/M for the inverse, then e^-i2pi b/N
-     * (b <= M) for the forward split and e^+i2pi b/N for the inverse's */
+    /* e^-i2pi j/M (j < M/2) for the FFT, then e^-i2pi b/N (b <= M) for the split; the inverse
+     * transforms use the same tables (f_inverse) */
     for (int j = 0; j < m / 2; j++) {
-        tw[2 * j] = tw[m + 2 * j] = (float)cs[2 * j][0];
+        tw[2 * j] = (float)cs[2 * j][0];
         tw[2 * j + 1] = (float)-cs[2 * j][1];
-        tw[m + 2 * j + 1] = (float)cs[2 * j][1];
     }
     for (int b = 0; b < f; b++) {
-        float *e = tw + 2 * m + 2 * b, *ei = tw + 2 * m + 2 * f + 2 * b;
-        e[0] = ei[0] = (float)cs[b % n][0];
-        e[1] = (float)-cs[b % n][1];
-        ei[1] = (float)cs[b % n][1];
+        tw[m + 2 * b] = (float)cs[b][0];
+        tw[m + 2 * b + 1] = (float)-cs[b][1];
     }
     free(ct);
     for (int q = 0, r = 0; q < m; q++) { /* r: q's bits reversed over log2 M */
@@ -766,7 +763,8 @@ static int f_prepare(FState *s, const float *w, size_t co, size_t ci, int k, int
 }
 
 /* M = N/2 complex points (8 lanes each, in bit-reversed order) through the FFT in place (radix 2,
- * decimation in time); tw: e^(-+i2pi j/M), j < M/2, for the forward or the inverse transform */
+ * decimation in time); tw: e^-i2pi j/M, j < M/2.  With zr and zi swapped it is the inverse FFT
+ * (unnormalised): the DFT of the swapped input, swapped back */
 static inline void f_fft(__m256 *zr, __m256 *zi, int m, const float *tw) {
     for (int q = 0; q < m; q += 2) {
         const __m256 ur = zr[q], ui = zi[q];
@@ -797,7 +795,7 @@ static inline void f_fft(__m256 *zr, __m256 *zi, int m, const float *tw) {
 static void f_forward(const FState *s, const float *p, size_t dil, size_t n, float *xf, size_t nbp, size_t k0) {
     const size_t ci = s->ci, rs = dil * ci;
     const int m = s->n / 2;
-    const float *e = s->tw + 2 * m;
+    const float *e = s->tw + m;
     __m256 zr[64], zi[64];
     for (size_t j = 0; j < n; j++)
         for (size_t c = 0; c < ci; c += 8) {
@@ -874,7 +872,7 @@ static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t k0, si
     const FState *s = jb->s;
     const size_t co = s->co, h = (size_t)s->h, rs = jb->dil * co;
     const int m = s->n / 2;
-    const float *e = s->tw + 2 * m + 2 * s->f;
+    const float *e = s->tw + m; /* e^-i2pi b/N: its conjugate below by the signs of ei */
     __m256 zr[64], zi[64];
     for (size_t j = 0; j < n; j++)
         for (size_t c = 0; c < co; c += 8) {
@@ -887,10 +885,10 @@ static void f_inverse(const FJob *jb, const float *yf, size_t nbp, size_t k0, si
                 const __m256 dr = _mm256_sub_ps(ar, br), di = _mm256_add_ps(ai, bi);
                 const __m256 er = _mm256_broadcast_ss(e + 2 * b), ei = _mm256_broadcast_ss(e + 2 * b + 1);
                 const int q = s->rev[b];
-                zr[q] = _mm256_sub_ps(sr, _mm256_fmadd_ps(er, di, _mm256_mul_ps(ei, dr)));
-                zi[q] = _mm256_add_ps(si, _mm256_fmsub_ps(er, dr, _mm256_mul_ps(ei, di)));
+                zr[q] = _mm256_sub_ps(sr, _mm256_fmsub_ps(er, di, _mm256_mul_ps(ei, dr)));
+                zi[q] = _mm256_add_ps(si, _mm256_fmadd_ps(er, dr, _mm256_mul_ps(ei, di)));
             }
-            f_fft(zr, zi, m, s->tw + m);
+            f_fft(zi, zr, m, s->tw);
             const __m256 bias = _mm256_loadu_ps(jb->bias + c);
             for (size_t t = 0; t < h; t++) {
                 const __m256 v = t % 2 ? zi[t / 2] : zr[t / 2];
