@@ -89,11 +89,17 @@ class Mixer:
 class _MixDevice(QIODevice):
     """Pull-mode source for QAudioSink: serves the mixer from a moving position."""
 
-    def __init__(self, mixer: Mixer, start_seconds: float, speed: float, channels: int, as_float: bool):
+    def __init__(self, mixer: Mixer, start_seconds: float, speed: float, channels: int, as_float: bool,
+                 loop: tuple[float, float] | None = None):
         super().__init__()
         self.mixer = mixer
-        self.pos = round(start_seconds * mixer.sample_rate) if speed == 1.0 else start_seconds * mixer.sample_rate
+        sr = mixer.sample_rate
+        self.pos = round(start_seconds * sr) if speed == 1.0 else start_seconds * sr
         self.speed = speed
+        # (start, end) in output samples: reaching the end goes on from the start in the same block, so a
+        # loop is seamless and never plays past its out point (whole samples at speed 1)
+        self.loop = None if loop is None or speed <= 0 else (
+            (round(loop[0] * sr), round(loop[1] * sr)) if speed == 1.0 else (loop[0] * sr, loop[1] * sr))
         self.channels = channels
         self.as_float = as_float
         self.bytes_per_frame = channels * (4 if as_float else 2)
@@ -110,11 +116,11 @@ class _MixDevice(QIODevice):
         if n <= 0:
             return b""
         try:
-            block = self.mixer.render_at(self.pos, n, self.speed)
+            block = self._serve(n)
         except Exception:  # the audio path must never raise into Qt
             log.exception("mixing failed")
             block = np.zeros(n, np.float32)
-        self.pos += n * self.speed
+            self.pos += n * self.speed
         block = np.clip(block, -1.0, 1.0)
         if block.ndim == 1:
             block = block[:, None]
@@ -127,6 +133,23 @@ class _MixDevice(QIODevice):
 
     def writeData(self, data) -> int:
         return -1
+
+    def _serve(self, n: int) -> np.ndarray:
+        """The next ``n`` samples, wrapping at the loop's end."""
+        if self.loop is None or self.pos >= self.loop[1]:
+            block = self.mixer.render_at(self.pos, n, self.speed)
+            self.pos += n * self.speed
+            return block
+        a, b = self.loop
+        parts = []
+        while n > 0:
+            m = min(n, max(1, math.ceil((b - self.pos) / self.speed - 1e-9)))
+            parts.append(self.mixer.render_at(self.pos, m, self.speed))
+            self.pos += m * self.speed
+            n -= m
+            if self.pos >= b:
+                self.pos = a + (self.pos - b)
+        return np.concatenate(parts, axis=0)
 
 
 class _AudioOut:
@@ -158,12 +181,12 @@ class _AudioOut:
         self.sink.setBufferSize(int(mixer.sample_rate * 0.1) * fmt.bytesPerFrame())  # ~100 ms latency
         self.device: _MixDevice | None = None
 
-    def start(self, start_seconds: float, speed: float) -> None:
+    def start(self, start_seconds: float, speed: float, loop: tuple[float, float] | None = None) -> None:
         from PySide6.QtMultimedia import QAudio
 
         self.stop()
         as_float = self.format.sampleFormat() == self.format.SampleFormat.Float
-        self.device = _MixDevice(self.mixer, start_seconds, speed, self.format.channelCount(), as_float)
+        self.device = _MixDevice(self.mixer, start_seconds, speed, self.format.channelCount(), as_float, loop)
         # unbuffered: QIODevice's own read-ahead would only add latency to what we serve
         self.device.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
         self.sink.start(self.device)
@@ -207,6 +230,7 @@ class Playback(QObject):
         self.end_seconds = 0.0
         self._playing = False
         self._stop_at: float | None = None
+        self._loop: tuple[float, float] | None = None  # (start, end) seconds that forward playback repeats
         self._origin = 0.0  # timeline position where the current run started
         self._audio: _AudioOut | None = None
         self._audio_failed = ""
@@ -232,8 +256,32 @@ class Playback(QObject):
             seconds = min(seconds, self.end_seconds)
         if self._playing:
             self._start_clock(seconds)
+            seconds = self._origin
         self.position = seconds
         self.positionChanged.emit(seconds)
+
+    def set_loop(self, rng: tuple[float, float] | None) -> None:
+        """Repeat ``rng`` (start, end seconds) while playing forward, or stop repeating (None).
+
+        The audio device wraps at the end itself, sample-exactly, and the clock maps the same way, so
+        the playhead, the video and the sound come back to the start together and never pass the end.
+        A play (not a scrub's slice) that starts at or after the end starts at the loop's start."""
+        if rng is not None:
+            rng = (max(0.0, float(rng[0])), float(rng[1]))
+            if rng[1] - rng[0] < 0.01:
+                rng = None
+        if rng == self._loop:
+            return
+        if not self._playing:
+            self._loop = rng
+            return
+        pos = self._clock_position()
+        self._loop = rng
+        self._start_clock(pos)  # the device takes the new range
+        self.position = self._origin
+
+    def _active_loop(self) -> tuple[float, float] | None:
+        return self._loop if self._loop is not None and self.speed > 0 and self._stop_at is None else None
 
     def play(self, start: float | None = None, stop_at: float | None = None, speed: float = 1.0) -> None:
         if start is not None:
@@ -243,6 +291,7 @@ class Playback(QObject):
         self._stop_at = stop_at
         self.speed = float(speed)
         self._start_clock(self.position)
+        self.position = self._origin
         self._playing = True
         self._timer.start()
         self.playingChanged.emit(True)
@@ -304,13 +353,16 @@ class Playback(QObject):
     # ---- clock ----
     def _start_clock(self, seconds: float) -> None:
         self._stop_clock()
+        loop = self._active_loop()
+        if loop is not None and seconds >= loop[1]:
+            seconds = loop[0]
         self._origin = seconds
         self.clock = "silent"
         if self.use_audio and not self._audio_failed:
             try:
                 if self._audio is None:
                     self._audio = _AudioOut(self.mixer)
-                self._audio.start(seconds, self.speed)
+                self._audio.start(seconds, self.speed, loop)
                 self.clock = "audio"
             except Exception as e:  # no device, no sound server, unsupported format
                 self._audio = None
@@ -341,7 +393,12 @@ class Playback(QObject):
             elapsed = heard + min(wall, 0.1)
         else:
             elapsed = self._elapsed.nsecsElapsed() / 1e9
-        return max(0.0, self._origin + elapsed * self.speed)
+        pos = max(0.0, self._origin + elapsed * self.speed)
+        loop = self._active_loop()
+        if loop is not None and pos >= loop[1]:  # where the device wrapped to (it started before the end)
+            a, b = loop
+            pos = a + math.fmod(pos - b, b - a)
+        return pos
 
     def _tick(self) -> None:
         if not self._playing:

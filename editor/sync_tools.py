@@ -3,8 +3,9 @@
 * I / O mark the in and out points at the playhead (shown as a band on the
   ruler), Alt+X clears them.  They are view state, like the playhead.
 * Loop (Ctrl+Shift+L): while playing forward, reaching the end of the loop
-  range jumps back to its start.  The range is in..out when both are set,
-  else the selected region.
+  range goes on from its start, seamlessly: the audio device wraps there
+  sample-exactly (editor/playback.py).  The range is in..out when both are
+  set, else the selected region, and follows them while playing.
 * Scrubbing: dragging on the ruler plays a short slice of the mix at each
   new position (when not playing), so a sync point can be found by ear.
 """
@@ -43,6 +44,8 @@ class SyncTools(QObject):
         self.act_scrub.setChecked(True)
         playback.positionChanged.connect(self._on_position)
         playback.playingChanged.connect(self._on_playing)
+        for sig in (doc.selectionChanged, doc.regionChanged, doc.regionsChanged, doc.projectReplaced):
+            sig.connect(self._on_doc_change)
         timeline.scrubbed.connect(self.scrub)
 
     def actions(self) -> list[QAction]:
@@ -52,6 +55,7 @@ class SyncTools(QObject):
     def _set(self, which: str, t: float | None) -> None:
         setattr(self.timeline, which, t)
         self.timeline.ruler.update()
+        self._sync_loop()
 
     def mark_in(self) -> None:
         t = self.playback.position
@@ -83,6 +87,14 @@ class SyncTools(QObject):
         elif on:
             a, b = self.loop_range()
             self.message.emit(f"Looping {b - a:.2f} s")
+        self._sync_loop()
+
+    def _on_doc_change(self, *_args) -> None:
+        self._sync_loop()
+
+    def _sync_loop(self) -> None:
+        """Give the transport the range to repeat (None when looping is off); a no-op when unchanged."""
+        self.playback.set_loop(self.loop_range() if self.act_loop.isChecked() else None)
 
     def _on_playing(self, playing: bool) -> None:
         if self._scrub_home is not None:
@@ -90,19 +102,17 @@ class SyncTools(QObject):
                 home, self._scrub_home = self._scrub_home, None
                 QTimer.singleShot(0, lambda: self.playback.is_playing() or self.playback.seek(home))
             return
+        if playing:
+            self._sync_loop()
         if playing and self.act_loop.isChecked() and self.playback.speed > 0:
             rng = self.loop_range()
-            if rng is not None and not (rng[0] <= self.playback.position < rng[1]):
+            if rng is not None and self.playback.position < rng[0]:  # outside the range: from its start
                 self.playback.seek(rng[0])
 
     def _on_position(self, t: float) -> None:
-        if self._scrub_home is not None or not self.act_loop.isChecked() or not self.playback.is_playing():
-            return
-        if self.playback.speed <= 0:
-            return
-        rng = self.loop_range()
-        if rng is not None and t >= rng[1]:
-            self.playback.seek(rng[0])
+        # the range follows in/out and the selected region as they are edited (also during playback)
+        if self._scrub_home is None:
+            self._sync_loop()
 
     # ------------------------------------------------------------ scrub
     def scrub(self, t: float) -> None:

@@ -99,3 +99,20 @@ def test_master_meter_moves_while_playing_a_line(qtbot, win):
     key(qtbot, win, Qt.Key.Key_Space)
     assert math.isfinite(peak) and -20 < peak <= 0.0
     assert math.isfinite(lufs) and lufs < peak
+
+
+def test_the_loop_follows_the_selected_region_and_in_out_points(qtbot, win):
+    d, pb = win.doc, win.playback
+    win.sync_tools.act_loop.trigger()
+    first = d.project.tracks[0].regions[0]
+    d.select([first.id])
+    assert pb._loop == (first.start, first.end)
+    pb.seek(1.2)
+    key(qtbot, win, Qt.Key.Key_I)
+    pb.seek(1.6)
+    key(qtbot, win, Qt.Key.Key_O)
+    assert pb._loop == (1.2, 1.6)  # in..out wins over the region
+    key(qtbot, win, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    assert pb._loop == (first.start, first.end)
+    win.sync_tools.act_loop.trigger()
+    assert pb._loop is None

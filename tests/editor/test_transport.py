@@ -147,3 +147,60 @@ def test_mix_device_serves_interleaved_float_frames():
     dev16 = _MixDevice(m, 0.0, 2.0, channels=1, as_float=False)
     dev16.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
     assert len(bytes(dev16.read(200))) == 200 and dev16.pos == 200.0
+
+
+def test_a_loop_wraps_inside_the_device_sample_exactly():
+    """Looping is seamless: the block that reaches the out point goes on from the in point, so no sample
+    past the out point is played and none is skipped, at any block size."""
+    from PySide6.QtCore import QIODevice
+
+    from editor.playback import _MixDevice
+
+    sr = 48000
+    m = Mixer(sr)
+    m.set_source(np.linspace(-0.5, 0.5, sr).astype(np.float32), sr)
+    a, b = 12000, 12700  # 0.25 s .. 0.264583 s
+    dev = _MixDevice(m, 0.26, 1.0, channels=2, as_float=True, loop=(a / sr, b / sr))
+    assert dev.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
+    got = np.concatenate([np.frombuffer(bytes(dev.read(n * 8)), np.float32).reshape(-1, 2)[:, 0]
+                          for n in (100, 1000, 7, 4096, 333)])
+    start = round(0.26 * sr)
+    idx = np.concatenate([np.arange(start, b), np.tile(np.arange(a, b), 10)])[:len(got)]
+    assert np.array_equal(got, m.render(0, sr)[idx, 0])
+    # at 2x it wraps too, and never reads past the out point
+    fast = _MixDevice(m, 0.25, 2.0, channels=1, as_float=True, loop=(a / sr, b / sr))
+    fast.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Unbuffered)
+    for _ in range(5):
+        fast.read(4 * 999)
+        assert a <= fast.pos < b
+    # backwards (J) plays through, as before
+    back = _MixDevice(m, 0.26, -1.0, channels=1, as_float=True, loop=(a / sr, b / sr))
+    assert back.loop is None
+
+
+def test_the_loop_clock_never_passes_the_out_point_even_when_the_gui_stalls(qtbot):
+    import time
+
+    pb = Playback(use_audio=False)
+    pb.set_end(10.0)
+    pb.set_loop((1.0, 1.4))
+    pb.play(start=3.0)  # after the out point: from the in point
+    assert pb.position == pytest.approx(1.0)
+    t0 = time.perf_counter()
+    time.sleep(0.55)  # a busy GUI thread: no tick for more than a pass of the range
+    pb._tick()
+    expect = 1.0 + (time.perf_counter() - t0) % 0.4
+    assert 1.0 <= pb.position < 1.4 and pb.position == pytest.approx(expect, abs=0.03)
+    seen = []
+    pb.positionChanged.connect(seen.append)
+    qtbot.wait(500)
+    assert pb.is_playing() and max(seen) < 1.4 and min(seen) >= 1.0
+    # a new range takes effect while playing; off, playback runs on past it
+    pb.set_loop((2.0, 2.5))
+    assert 1.0 <= pb.position < 1.4
+    qtbot.wait(1300)
+    assert 2.0 <= pb.position < 2.5
+    pb.set_loop(None)
+    qtbot.wait(700)
+    assert pb.position > 2.5
+    pb.pause()
