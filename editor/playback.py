@@ -265,7 +265,7 @@ class Playback(QObject):
 
         The audio device wraps at the end itself, sample-exactly, and the clock maps the same way, so
         the playhead, the video and the sound come back to the start together and never pass the end.
-        A play (not a scrub's slice) that starts at or after the end starts at the loop's start."""
+        A play (not a scrub's slice) that starts outside the range starts at the loop's start."""
         if rng is not None:
             rng = (max(0.0, float(rng[0])), float(rng[1]))
             if rng[1] - rng[0] < 0.01:
@@ -290,6 +290,9 @@ class Playback(QObject):
             self.position = 0.0  # play from the start again after reaching the end
         self._stop_at = stop_at
         self.speed = float(speed)
+        loop = self._active_loop()
+        if loop is not None and self.position < loop[0]:  # (at or after its end: _start_clock)
+            self.position = loop[0]
         self._start_clock(self.position)
         self.position = self._origin
         self._playing = True

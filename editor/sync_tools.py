@@ -42,8 +42,8 @@ class SyncTools(QObject):
         self.act_scrub = act("Audio &Scrubbing", lambda on: None, [],
                              "Hear the audio while dragging the playhead on the ruler", checkable=True)
         self.act_scrub.setChecked(True)
-        playback.positionChanged.connect(self._on_position)
         playback.playingChanged.connect(self._on_playing)
+        # the range follows in/out (_set) and the selected region as they change, also while playing
         for sig in (doc.selectionChanged, doc.regionChanged, doc.regionsChanged, doc.projectReplaced):
             sig.connect(self._on_doc_change)
         timeline.scrubbed.connect(self.scrub)
@@ -97,22 +97,9 @@ class SyncTools(QObject):
         self.playback.set_loop(self.loop_range() if self.act_loop.isChecked() else None)
 
     def _on_playing(self, playing: bool) -> None:
-        if self._scrub_home is not None:
-            if not playing:  # the slice is over: the playhead goes back to where it was dragged
-                home, self._scrub_home = self._scrub_home, None
-                QTimer.singleShot(0, lambda: self.playback.is_playing() or self.playback.seek(home))
-            return
-        if playing:
-            self._sync_loop()
-        if playing and self.act_loop.isChecked() and self.playback.speed > 0:
-            rng = self.loop_range()
-            if rng is not None and self.playback.position < rng[0]:  # outside the range: from its start
-                self.playback.seek(rng[0])
-
-    def _on_position(self, t: float) -> None:
-        # the range follows in/out and the selected region as they are edited (also during playback)
-        if self._scrub_home is None:
-            self._sync_loop()
+        if self._scrub_home is not None and not playing:  # the slice is over: back to where it was dragged
+            home, self._scrub_home = self._scrub_home, None
+            QTimer.singleShot(0, lambda: self.playback.is_playing() or self.playback.seek(home))
 
     # ------------------------------------------------------------ scrub
     def scrub(self, t: float) -> None:

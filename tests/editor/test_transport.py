@@ -204,3 +204,7 @@ def test_the_loop_clock_never_passes_the_out_point_even_when_the_gui_stalls(qtbo
     qtbot.wait(700)
     assert pb.position > 2.5
     pb.pause()
+    pb.set_loop((2.0, 2.5))
+    pb.play(start=0.5)  # before the in point: from the in point too
+    assert pb.position == pytest.approx(2.0)
+    pb.pause()
