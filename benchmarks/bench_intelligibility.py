@@ -26,6 +26,9 @@ Variants rendered in the same run:
 * ``nopull``    – the pulled voices (jf_alpha, jf_tebukuro) as shipped, without
   the pull of their timbre toward the stock voices' centre
   (engine/embedded/accent.py): what it buys
+* ``zhdecNN``   – a stock voice reading Mandarin with its decoder half moved
+  NN / 100 of the way toward the Mandarin voices' (``zhdec0``: not moved;
+  engine/embedded/accent.py, ``ZH_TIMBRE_PULL``): what the timbre pull buys
 * ``squeeze``   – lines faster than natural compressed through the model's
   durations alone, as before WSOLA (engine/embedded/tempo.py): what it buys
 * ``stock``     – the uncut stock graph with misaki's legacy zh phonemes and
@@ -76,7 +79,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
 
     from engine import DurationSpec, SynthesisRequest
     from engine.api import get_engine
-    from engine.embedded.accent import TIMBRE_PULL
+    from engine.embedded.accent import TIMBRE_PULL, ZH_TIMBRE_PULL
     from engine.model_store import load_vocab
 
     eng = get_engine("embedded", "cpu")
@@ -114,6 +117,7 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
                             eng.tone_weight = 0.0 if variant == "notones" else _default_weight()
                             eng.tempo_compress = variant != "squeeze"
                             eng.timbre_pull = {} if variant == "nopull" else dict(TIMBRE_PULL)
+                            eng.zh_timbre_pull = _zh_timbre_weight(variant)
                             res = eng.generate(SynthesisRequest(text, voice=voice, duration=DurationSpec.of_ratio(ratio)))
                             audio, sr = res.audio, res.sample_rate
                         items.append(save_clip(out, variant, lang, voice, ratio, i, text, audio, sr))
@@ -121,7 +125,17 @@ def synth(out: Path, voices: list[str], ratios: list[float], n_lines: int, varia
     eng.tone_weight = _default_weight()
     eng.tempo_compress = True
     eng.timbre_pull = dict(TIMBRE_PULL)
+    eng.zh_timbre_pull = ZH_TIMBRE_PULL
     write_manifest(out, items)
+
+
+def _zh_timbre_weight(variant: str) -> float:
+    """The Mandarin timbre pull a variant renders with: ``zhdecNN`` pulls by NN / 100, any other as shipped."""
+    from engine.embedded.accent import ZH_TIMBRE_PULL
+
+    if variant.startswith("zhdec") and variant[5:].isdigit():
+        return int(variant[5:]) / 100.0
+    return ZH_TIMBRE_PULL
 
 
 def save_clip(out: Path, variant: str, lang: str, voice: str, ratio: float, index: int, text: str, audio,

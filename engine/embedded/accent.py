@@ -1,4 +1,11 @@
-"""Two stock voices' timbres, pulled part of the way toward the others': Mandarin was misheard.
+"""Stock voices' timbres, pulled part of the way toward other voices': Mandarin was misheard.
+
+Two pulls of the decoder half of a stock voice's style (its timbre and how it articulates):
+
+* ``TIMBRE_PULL``: jf_alpha and jf_tebukuro, toward the five stock voices' centre, in every language.
+* ``ZH_TIMBRE_PULL``: every stock voice reading a Mandarin line, 0.3 of the way toward Kokoro's native
+  Mandarin speakers' mean (engine/embedded/zh_voices.py: the women's for the jf_ voices, the men's for
+  jm_kumo), on top of the first.  See "The Mandarin timbre pull" below.
 
 The timbre pull (``TIMBRE_PULL``): jf_alpha's retroflexes were lost.
 
@@ -57,6 +64,30 @@ shipped), but the ZH_TEST half, run once, did not follow:
 0.75x 0.091 / 0.150 -> 0.091 / 0.141, 1.0x 0.083 / 0.118 -> 0.087 / 0.122,
 1.3x 0.083 / 0.102 -> 0.083 / 0.110.  A change to every jm_kumo line's natural
 length needs a gain that holds on held-out lines; this one did not.
+
+The Mandarin timbre pull (``ZH_TIMBRE_PULL``, session 19).  Since ENGINE_VERSION 7 a stock voice reads
+Mandarin with the native Mandarin speakers' predictor half (rhythm, pitch movement) and its own
+decoder half, and the errors left were an accent: tones and initials heard wrong on lines the engine
+was never tuned on.  The decoder half moved part of the way toward the Mandarin speakers' mean:
+
+* Timbre first (GE2E, 12 ZH_DEV lines, mean embedding, cosine to the voice as shipped) at 0.2 / 0.3 /
+  0.4 / 0.5: jf_alpha 0.996 / 0.992 / 0.985 / 0.976, jf_gongitsune 0.994 / 0.986 / 0.976 / 0.962,
+  jf_nezumi 0.992 / 0.983 / 0.969 / 0.952, jf_tebukuro 0.997 / 0.995 / 0.991 / 0.986, jm_kumo 0.987 /
+  0.972 / 0.953 / 0.927.  Two different stock voices are 0.63-0.96 apart (jf_gongitsune and
+  jf_nezumi the closest pair).  0.3 keeps every voice at 0.97 or more.
+* ZH_DEV (80 lines, 1.0x), paired against the engine as shipped, per-line CER: -0.018 +- 0.003 over
+  400 clips; every voice better (jf_alpha -0.032, jf_gongitsune -0.016, jf_nezumi -0.014,
+  jf_tebukuro -0.010, jm_kumo -0.016, each 1.6-3.8 standard errors).  Only 0.3 was rendered.
+* The test halves, under a rule written before they were rendered (keep it only if the 1.0x mean
+  over ZH_TEST + ZH_TEST2 falls, and ZH_TEST2's mean over 0.75x / 1.0x / 1.3x falls with no median
+  over 0.12), run once.  1.0x, 160 lines, median / mean (as shipped in brackets): jf_alpha 0.062 /
+  0.085 (0.083 / 0.116), jf_gongitsune 0.062 / 0.084 (0.080 / 0.118), jf_nezumi 0.067 / 0.090
+  (0.080 / 0.122), jf_tebukuro 0.062 / 0.084 (0.083 / 0.111), jm_kumo 0.077 / 0.096 (0.083 / 0.121).
+  ZH_TEST2 means at 0.75x / 1.0x / 1.3x, mean over the voices: 0.154 / 0.137 / 0.112 -> 0.116 /
+  0.103 / 0.098 (over the three 0.134 -> 0.106); medians at 0.75x 0.077-0.083 (were 0.095-0.114),
+  at 1.3x 0.071-0.077.  Kept (ENGINE_VERSION 8).  ZH_TEST at 0.75x / 1.3x, rendered once after:
+  medians 0.065-0.074 / 0.000-0.056.  benchmarks/README.md has every figure.
+English lines and cloned voices are untouched (a clone's blend was fitted through this renderer).
 """
 
 from __future__ import annotations
@@ -67,6 +98,9 @@ import numpy as np
 #: stock voices' centre (a voice not listed is as shipped).
 TIMBRE_PULL: dict[str, float] = {"jf_alpha": 0.3, "jf_tebukuro": 0.3}
 DECODER_DIMS = 128
+#: How far a stock voice's decoder half moves toward the Mandarin voices' (the women's mean for jf_
+#: voices, the men's for jm_) when it reads a Mandarin line (engine/embedded/zh_voices.py).
+ZH_TIMBRE_PULL = 0.3
 
 
 def centre(tables: dict[str, np.ndarray]) -> np.ndarray:

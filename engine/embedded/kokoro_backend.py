@@ -33,8 +33,9 @@ MAX_PASS_TOKENS = 510  # the model's context is 512 including the two boundary t
 # 2: speech spans the region (short release, heard timings); 3: faster lines by WSOLA; 4: jf_alpha's timbre
 # pulled toward the stock voices' centre (engine/embedded/accent.py); 5: jf_tebukuro's timbre pulled too; 6: Mandarin
 # readings 得 děi before an adverb, 调 tiáo before a result, 地 de in 认真地点了, 过 guò before a count; 7: stock
-# voices speak Mandarin with the Mandarin voices' prosody half (engine/embedded/zh_voices.py)
-ENGINE_VERSION = "7"
+# voices speak Mandarin with the Mandarin voices' prosody half (engine/embedded/zh_voices.py); 8: and with their
+# decoder half moved 0.3 of the way toward the Mandarin voices' (engine/embedded/accent.py, ZH_TIMBRE_PULL)
+ENGINE_VERSION = "8"
 
 _VOWELS = set("aeiouyɑɐɒæɔəɚɛɜɤɨɪɯʊʌøœɵᵊᵻAIOWYɘɞɶʏ")
 _MARKS = set("↓→↗↘ˈˌːʰʲ̃")
@@ -112,6 +113,9 @@ class KokoroBackend:
         self._zh_prosody = zh_voices.prosody_halves()
         self.zh_prosody = self._zh_prosody is not None  # False: Mandarin with each voice's own prosody (benchmarks compare)
         self.zh_prosody_status = zh_voices.status()
+        self._zh_timbre = zh_voices.timbre_halves() if self._zh_prosody is not None else None
+        #: how far a stock voice's decoder half moves toward the Mandarin voices' on a Mandarin line (0: not at all)
+        self.zh_timbre_pull = accent.ZH_TIMBRE_PULL
         self._zh_tables: dict[str, np.ndarray] = {}
         self._zh_pitch: dict[str, float] = {}
         self._pred_cache: OrderedDict = OrderedDict()
@@ -212,17 +216,22 @@ class KokoroBackend:
     def line_table(self, voice, units: list[Unit]) -> tuple[np.ndarray, str]:
         """(style table, cache key) of ``voice`` for one line: a stock voice reading a line that is mostly
         Mandarin speaks it with the Mandarin voices' predictor half (engine/embedded/zh_voices.py) and
-        its own decoder half; everything else gets :meth:`style_table`."""
+        its own decoder half moved ``zh_timbre_pull`` of the way toward theirs (engine/embedded/accent.py);
+        everything else gets :meth:`style_table`."""
         table, key = self.style_table(voice), self.voice_key(voice)
         if not (self.zh_prosody and self._zh_prosody is not None and isinstance(voice, str) and voice in self._voices):
             return table, key
         if sum(u.kind == "zh" for u in units) <= sum(u.kind == "en" for u in units):
             return table, key
-        hybrid = self._zh_tables.get(voice)
+        weight = self.zh_timbre_pull if self._zh_timbre is not None else 0.0
+        hybrid = self._zh_tables.get((voice, weight))
         if hybrid is None:
             hybrid = np.array(table, dtype=np.float32, copy=True)
             hybrid[:, accent.DECODER_DIMS:] = self._zh_half(voice)
-            self._zh_tables[voice] = hybrid
+            if weight:
+                hybrid[:, : accent.DECODER_DIMS] = accent.pulled(
+                    hybrid, self._zh_timbre["m" if voice[1:2] == "m" else "f"], weight)[:, : accent.DECODER_DIMS]
+            self._zh_tables[(voice, weight)] = hybrid
         return hybrid, f"{key}+zh"
 
     def _zh_half(self, voice: str) -> np.ndarray:

@@ -14,8 +14,9 @@ reads the folder, and without it speaks as before (``status()`` says why).
 How the engine uses them (engine/embedded/kokoro_backend.py): a style vector's last 128 numbers
 steer the predictor (durations, pitch, energy) and its first 128 the decoder (timbre).  A stock
 voice reading a Mandarin line gets the predictor half of the Mandarin voices' mean (the women's for
-the four jf_ voices, the men's for jm_kumo) and keeps its own decoder half, so it keeps its voice
-and speaks with a Mandarin speaker's rhythm.  The predictor half also places the voice's pitch, so the
+the four jf_ voices, the men's for jm_kumo) and its own decoder half, moved 0.3 of the way toward
+the same speakers' mean decoder half (``accent.ZH_TIMBRE_PULL``), so it keeps its voice and speaks
+with a Mandarin speaker's rhythm and a less foreign articulation.  The predictor half also places the voice's pitch, so the
 voice's F0 is moved back to its own height (``KokoroBackend.zh_pitch_offset``).  English lines and
 cloned voices are untouched.
 """
@@ -122,6 +123,15 @@ def prosody_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
     if packs is None:
         return None
     return {g: np.mean([packs[n][:, PREDICTOR_DIMS] for n in names], axis=0).astype(np.float32)
+            for g, names in (("f", FEMALE), ("m", MALE))}
+
+
+def timbre_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
+    """{"f": women's, "m": men's} mean decoder half ([510, 128]) of the Mandarin voices, or None."""
+    packs = load(where)
+    if packs is None:
+        return None
+    return {g: np.mean([packs[n][:, : PREDICTOR_DIMS.start] for n in names], axis=0).astype(np.float32)
             for g, names in (("f", FEMALE), ("m", MALE))}
 
 

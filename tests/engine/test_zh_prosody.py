@@ -69,10 +69,16 @@ def test_the_installed_packs_are_kokoros_mandarin_voices(halves):
 
 
 def test_mandarin_lines_borrow_the_prosody_half_and_keep_the_voice(engine, halves):
+    from engine.embedded.accent import ZH_TIMBRE_PULL
+
+    timbre = zh_voices.timbre_halves()
+    assert 0.0 < ZH_TIMBRE_PULL <= 0.3 and engine.zh_timbre_pull == ZH_TIMBRE_PULL
     for voice, gender in (("jf_nezumi", "f"), ("jm_kumo", "m")):
         own = engine.style_table(voice)
         table, key = engine.line_table(voice, engine.units(ZH))
-        assert np.array_equal(table[:, :128], own[:, :128])  # the decoder half: the voice itself
+        # the decoder half: the voice itself, moved part of the way toward the Mandarin speakers'
+        expect = (1.0 - ZH_TIMBRE_PULL) * own[:, :128] + ZH_TIMBRE_PULL * timbre[gender]
+        assert np.allclose(table[:, :128], expect, atol=1e-6)
         assert np.array_equal(table[:, 128:], halves[gender])  # the predictor half: Mandarin speakers'
         assert key != engine.voice_key(voice)  # its predictions are cached apart
         en_table, en_key = engine.line_table(voice, engine.units(EN))
@@ -93,6 +99,29 @@ def test_the_rendered_line_changes_and_stays_the_same_speaker(engine, halves, mo
     # an exact length still lands on its sample
     exact = engine.generate(SynthesisRequest(ZH, voice="jf_gongitsune", duration=_exact(3.0)))
     assert exact.num_samples == 72000
+
+
+def test_the_timbre_moves_toward_the_mandarin_speakers_and_stays_the_voice(engine, halves, monkeypatch):
+    """The decoder half's pull, alone: the same line with and without it is the same speaker to the encoder
+    the app clones with, nearer to itself than to the closest other stock voice, and closer to a Mandarin
+    speaker than before."""
+    from engine.speaker import embed, similarity
+
+    packs = zh_voices.load()
+    pulled = engine.generate(SynthesisRequest(ZH, voice="jm_kumo"))
+    with monkeypatch.context() as m:
+        m.setattr(engine, "zh_timbre_pull", 0.0)
+        shipped = engine.generate(SynthesisRequest(ZH, voice="jm_kumo"))
+        other = engine.generate(SynthesisRequest(ZH, voice="jf_tebukuro"))
+        m.setattr(engine, "_voices", {**engine._voices, "zm_yunxi": packs["zm_yunxi"]})
+        m.setattr(engine, "zh_prosody", False)
+        mandarin = engine.generate(SynthesisRequest(ZH, voice="zm_yunxi"))
+    assert pulled.token_durations == shipped.token_durations  # the prosody is not what moved
+    e = {k: embed(r.audio, 24000) for k, r in
+         (("pulled", pulled), ("shipped", shipped), ("other", other), ("mandarin", mandarin))}
+    same = similarity(e["pulled"], e["shipped"])
+    assert same > 0.9 and same > similarity(e["shipped"], e["other"]) + 0.1
+    assert similarity(e["pulled"], e["mandarin"]) > similarity(e["shipped"], e["mandarin"])
 
 
 def test_english_lines_and_cloned_voices_are_untouched(engine, halves, monkeypatch):

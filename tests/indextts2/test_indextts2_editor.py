@@ -13,6 +13,9 @@ def gui_settings(tmp_path, settings, monkeypatch):
 
     for k in ("CHECKPOINTS", "HF_CACHE", "FP16", "PYTHON"):
         monkeypatch.delenv("DUBLINE_INDEXTTS2_" + k, raising=False)
+    # the switch back enrolls the recording for the embedded engine: one search step is enough here
+    # (the enrollment's quality is tests/voices/test_cloning.py's)
+    monkeypatch.setenv("DUBLINE_ENROLL_ITERATIONS", "1")
     qs = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     store_indextts2_settings(qs, settings)
     return qs
@@ -45,7 +48,7 @@ def test_project_renders_with_indextts2_and_switching_back_frees_it(qtbot, gui_s
         assert proc is not None and proc.poll() is None
         w.doc.push(cmd.SetProjectBackend(w.doc, "embedded"))
         assert proc.poll() is not None  # the worker process ended: its (GPU) memory is released
-        # the embedded engine enrolls the recording first (~25 s alone; minutes on a loaded machine)
+        # the embedded engine enrolls the recording first (seconds alone; minutes on a loaded machine)
         qtbot.waitUntil(lambda: w.renderer.status(r.id) == "ready", timeout=300000)
         assert w.renderer.clip(r.id).sample_rate == 24000
         assert w.engine_label.text() == "Embedded · CPU"
