@@ -116,7 +116,7 @@ class KokoroBackend:
         self._zh_timbre = zh_voices.timbre_halves() if self._zh_prosody is not None else None
         #: how far a stock voice's decoder half moves toward the Mandarin voices' on a Mandarin line (0: not at all)
         self.zh_timbre_pull = accent.ZH_TIMBRE_PULL
-        self._zh_tables: dict[str, np.ndarray] = {}
+        self._zh_tables: dict[tuple[str, float], np.ndarray] = {}  # (voice, timbre pull) -> table
         self._zh_pitch: dict[str, float] = {}
         self._pred_cache: OrderedDict = OrderedDict()
         self._pros_cache: OrderedDict = OrderedDict()
@@ -230,13 +230,18 @@ class KokoroBackend:
             hybrid[:, accent.DECODER_DIMS:] = self._zh_half(voice)
             if weight:
                 hybrid[:, : accent.DECODER_DIMS] = accent.pulled(
-                    hybrid, self._zh_timbre["m" if voice[1:2] == "m" else "f"], weight)[:, : accent.DECODER_DIMS]
+                    hybrid, self._zh_timbre[self._zh_group(voice)], weight)[:, : accent.DECODER_DIMS]
             self._zh_tables[(voice, weight)] = hybrid
         return hybrid, f"{key}+zh"
 
+    @staticmethod
+    def _zh_group(voice: str) -> str:
+        """Whose Mandarin halves a stock voice borrows: the men's ("m") for jm_ voices, else the women's ("f")."""
+        return "m" if voice[1:2] == "m" else "f"
+
     def _zh_half(self, voice: str) -> np.ndarray:
-        """The Mandarin predictor half a stock voice borrows: the men's for jm_ voices, else the women's."""
-        return self._zh_prosody["m" if voice[1:2] == "m" else "f"]
+        """The Mandarin predictor half a stock voice borrows."""
+        return self._zh_prosody[self._zh_group(voice)]
 
     def zh_pitch_offset(self, voice: str) -> float:
         """Semitones that put a stock voice's borrowed Mandarin prosody back at the voice's own pitch: the

@@ -16,9 +16,9 @@ steer the predictor (durations, pitch, energy) and its first 128 the decoder (ti
 voice reading a Mandarin line gets the predictor half of the Mandarin voices' mean (the women's for
 the four jf_ voices, the men's for jm_kumo) and its own decoder half, moved 0.3 of the way toward
 the same speakers' mean decoder half (``accent.ZH_TIMBRE_PULL``), so it keeps its voice and speaks
-with a Mandarin speaker's rhythm and a less foreign articulation.  The predictor half also places the voice's pitch, so the
-voice's F0 is moved back to its own height (``KokoroBackend.zh_pitch_offset``).  English lines and
-cloned voices are untouched.
+with a Mandarin speaker's rhythm and a less foreign articulation.  The predictor half also places
+the voice's pitch, so the voice's F0 is moved back to its own height
+(``KokoroBackend.zh_pitch_offset``).  English lines and cloned voices are untouched.
 """
 
 from __future__ import annotations
@@ -117,22 +117,22 @@ def load(where: Path | None = None) -> dict[str, np.ndarray] | None:
         return packs
 
 
-def prosody_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
-    """{"f": women's, "m": men's} mean predictor half ([510, 128]) of the Mandarin voices, or None."""
+def _mean_halves(dims: slice, where: Path | None) -> dict[str, np.ndarray] | None:
     packs = load(where)
     if packs is None:
         return None
-    return {g: np.mean([packs[n][:, PREDICTOR_DIMS] for n in names], axis=0).astype(np.float32)
+    return {g: np.mean([packs[n][:, dims] for n in names], axis=0).astype(np.float32)
             for g, names in (("f", FEMALE), ("m", MALE))}
+
+
+def prosody_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
+    """{"f": women's, "m": men's} mean predictor half ([510, 128]) of the Mandarin voices, or None."""
+    return _mean_halves(PREDICTOR_DIMS, where)
 
 
 def timbre_halves(where: Path | None = None) -> dict[str, np.ndarray] | None:
     """{"f": women's, "m": men's} mean decoder half ([510, 128]) of the Mandarin voices, or None."""
-    packs = load(where)
-    if packs is None:
-        return None
-    return {g: np.mean([packs[n][:, : PREDICTOR_DIMS.start] for n in names], axis=0).astype(np.float32)
-            for g, names in (("f", FEMALE), ("m", MALE))}
+    return _mean_halves(slice(0, PREDICTOR_DIMS.start), where)
 
 
 PITCH_FILE = "zh_pitch.json"
